@@ -1,0 +1,85 @@
+"""One settings object for the whole bot: environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DISCLAIMER = (
+    "ClaimBot can make mistakes. Please verify important information or breaking news "
+    "with the linked sources."
+)
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("claimbot", appauthor=False))
+    return f"sqlite:///{data_dir / 'claimbot.db'}"
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads; tokens are secrets and never printed or logged."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url, validation_alias="CLAIMBOT_DATABASE_URL")
+    disclaimer: str = Field(DEFAULT_DISCLAIMER, validation_alias="CLAIMBOT_DISCLAIMER")
+    community: str = Field("default", validation_alias="CLAIMBOT_COMMUNITY")
+    publisher_name: str = Field("ClaimBot moderators", validation_alias="CLAIMBOT_PUBLISHER")
+
+    # Matching thresholds: scores are calibrated to [0, 1]; see bot/matching/thresholds.py for the figures.
+    answer_threshold: float | None = Field(None, validation_alias="CLAIMBOT_ANSWER_THRESHOLD")
+    suggest_threshold: float | None = Field(None, validation_alias="CLAIMBOT_SUGGEST_THRESHOLD")
+
+    # Review workflow
+    require_second_approval: bool = Field(False, validation_alias="CLAIMBOT_REQUIRE_SECOND_APPROVAL")
+    cluster_threshold: float = Field(0.72, validation_alias="CLAIMBOT_CLUSTER_THRESHOLD")
+    max_question_chars: int = Field(1000, validation_alias="CLAIMBOT_MAX_QUESTION_CHARS")
+    asker_salt: SecretStr = Field(SecretStr("claimbot-default-salt"), validation_alias="CLAIMBOT_ASKER_SALT")
+    questions_per_minute: int = Field(6, validation_alias="CLAIMBOT_QUESTIONS_PER_MINUTE")
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(None, validation_alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_moderators: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="TELEGRAM_MODERATORS"
+    )
+    telegram_moderator_chat: int | None = Field(None, validation_alias="TELEGRAM_MODERATOR_CHAT")
+
+    # Discord
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")
+    discord_moderator_role: str = Field("Fact-check moderator", validation_alias="DISCORD_MODERATOR_ROLE")
+    discord_review_channel: int | None = Field(None, validation_alias="DISCORD_REVIEW_CHANNEL")
+    discord_guilds: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="DISCORD_GUILDS"
+    )
+
+    # Outside sources
+    factcheck_api_key: SecretStr | None = Field(None, validation_alias="CLAIMBOT_FACTCHECK_API_KEY")
+    factcheck_api_url: str = Field(
+        "https://factchecktools.googleapis.com/v1alpha1", validation_alias="CLAIMBOT_FACTCHECK_API_URL"
+    )
+
+    @field_validator("telegram_moderators", "discord_guilds", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        # Environment variables hold "1,2,3"; pydantic-settings would expect JSON.
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @cached_property
+    def is_default_database(self) -> bool:
+        return self.database_url == default_database_url()
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

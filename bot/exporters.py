@@ -1,0 +1,62 @@
+"""Exports: published fact-checks as schema.org ClaimReview JSON-LD, the audit log as JSON lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from bot.domain import FactCheckCard
+from bot.ratings import Verdict
+from store.models import AuditLog
+
+# Position of each verdict on a 1 (false) .. 5 (true) ratingValue scale, for consumers that read numbers.
+_RATING_VALUE = {
+    Verdict.FALSE: 1,
+    Verdict.MOSTLY_FALSE: 2,
+    Verdict.MISLEADING: 2,
+    Verdict.MISSING_CONTEXT: 3,
+    Verdict.MIXED: 3,
+    Verdict.MOSTLY_TRUE: 4,
+    Verdict.TRUE: 5,
+}
+
+
+def claimreview(card: FactCheckCard) -> dict[str, object]:
+    rating: dict[str, object] = {"@type": "Rating", "alternateName": card.rating_text or card.verdict.value}
+    if card.verdict in _RATING_VALUE:
+        rating |= {"ratingValue": _RATING_VALUE[card.verdict], "worstRating": 1, "bestRating": 5}
+    review: dict[str, object] = {
+        "@type": "ClaimReview",
+        "url": card.url,
+        "claimReviewed": card.claim,
+        "headline": card.title or card.claim,
+        "description": card.summary,
+        "reviewRating": rating,
+        "author": {"@type": "Organization", "name": card.publisher} if card.publisher else None,
+        "datePublished": card.checked_at.isoformat() if card.checked_at else None,
+        "citation": [
+            {"@type": "CreativeWork", "name": s.outlet, **({"url": s.url} if s.url else {})}
+            for s in card.sources
+        ],
+    }
+    return {k: v for k, v in review.items() if v not in (None, [], "")}
+
+
+def claimreview_jsonld(cards: Iterable[FactCheckCard]) -> dict[str, object]:
+    return {"@context": "https://schema.org", "@graph": [claimreview(card) for card in cards]}
+
+
+def audit_jsonl(entries: Iterable[AuditLog]) -> Iterator[str]:
+    for entry in entries:
+        yield json.dumps(
+            {
+                "id": entry.id,
+                "at": entry.at.isoformat(),
+                "actor": entry.actor,
+                "action": entry.action,
+                "target": entry.target,
+                "allowed": entry.allowed,
+                "detail": entry.detail,
+            },
+            ensure_ascii=False,
+        )

@@ -1,0 +1,81 @@
+"""Read fact-checks from files: one module per format, each a streaming generator of records and errors.
+
+    for item in read_records(Path("checks.jsonl")):
+        if isinstance(item, RecordError): report it (file, line, message) and go on
+        else: store the FactCheckRecord (keyed by its url)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from importlib.resources import files
+from pathlib import Path
+
+from bot.importers.checkthat import read_checkthat
+from bot.importers.claimreview import read_claimreview
+from bot.importers.csv_format import read_csv
+from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.importers.report import read_report
+
+Reader = Callable[[Path], Iterator[FactCheckRecord | RecordError]]
+
+FORMATS: dict[str, Reader] = {
+    "report": read_report,
+    "claimreview": read_claimreview,
+    "csv": read_csv,
+    "checkthat": read_checkthat,
+}
+
+# Names people are likely to pass to --format for the same readers.
+ALIASES = {"json": "claimreview", "jsonld": "claimreview", "jsonl": "claimreview", "txt": "report",
+           "text": "report", "vclaims": "checkthat"}
+
+_JSON_SUFFIXES = {".json", ".jsonld", ".jsonl", ".ndjson"}
+_TEXT_SUFFIXES = {".txt", ".md", ".text"}
+_PEEK = 64 * 1024
+
+__all__ = [
+    "FORMATS", "FactCheckRecord", "RecordError", "SourceRecord", "detect_format", "read_records",
+    "starter_path",
+]
+
+
+def detect_format(path: Path) -> str:
+    """Name of the format of a file: by extension, then by a peek at its first 64 KiB."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _TEXT_SUFFIXES:
+        return "report"
+    if suffix == ".csv":
+        return "csv"
+    with path.open("rb") as handle:
+        head = handle.read(_PEEK).removeprefix(b"\xef\xbb\xbf")
+    if suffix in _JSON_SUFFIXES or head.lstrip()[:1] in (b"{", b"["):
+        # The first object decides; "vclaim_id" as a key does not occur in ClaimReview.
+        return "checkthat" if b'"vclaim_id"' in head else "claimreview"
+    first_line = head.split(b"\n", 1)[0].lower()
+    if b"," in first_line and b"url" in first_line and b"claim" in first_line:
+        return "csv"
+    return "report"
+
+
+def read_records(path: Path | str, fmt: str | None = None) -> Iterator[FactCheckRecord | RecordError]:
+    """Records and errors from one file, streaming; FileNotFoundError at once when it does not exist.
+
+    The checks run before the generator is returned, so the caller sees a missing file or an
+    unknown format where it calls, not on the first iteration.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"is a directory, not a file: {path}")
+    name = ALIASES.get(fmt, fmt) if fmt else detect_format(path)
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return FORMATS[name](path)
+
+
+def starter_path() -> Path:
+    """The bundled starter fact-checks (ClaimReview JSON Lines) that fill a new database."""
+    return Path(str(files("bot") / "data" / "starter.jsonl"))

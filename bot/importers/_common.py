@@ -1,0 +1,261 @@
+"""Helpers shared by the format readers: per-line decoding, dates, slugs, outlets from URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+
+Item = FactCheckRecord | RecordError
+
+# Column limits of store.models (FactCheck, Source): a longer URL cannot be stored as the key,
+# longer display fields are clipped rather than rejected.
+MAX_URL = 2048
+MAX_SHORT = 300
+MAX_RATING_TEXT = 500
+
+
+def decoded_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """Yield (line number, text, error) for each line, streaming and decoding one line at a time.
+
+    A line that is not valid UTF-8 comes back decoded with U+FFFD replacements plus an error
+    message, so each reader decides whether to skip the record that holds it. A UTF-8 byte
+    order mark on the first line is dropped (spreadsheets write one).
+    """
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield number, raw.decode("utf-8"), None
+            except UnicodeDecodeError as exc:
+                message = f"invalid UTF-8 (byte {exc.start + 1} of the line); record skipped"
+                yield number, raw.decode("utf-8", errors="replace"), message
+
+
+def decode_document(data: bytes, file: str) -> str | RecordError:
+    """Decode a whole document, or point at the line of the first undecodable byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return RecordError(file, line, "invalid UTF-8; file not imported")
+
+
+def looks_like_json_lines(path: Path) -> bool:
+    """True when the first non-empty line is a complete JSON object and another object follows.
+
+    A pretty-printed document starts with a lone `{` or `[` that does not parse on its own,
+    so it is told apart from JSON Lines without reading the whole file.
+    """
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return True
+    seen_first = False
+    with path.open("rb") as handle:
+        for raw in handle:
+            stripped = raw.strip().removeprefix(b"\xef\xbb\xbf")
+            if not stripped:
+                continue
+            if seen_first:
+                return stripped.startswith(b"{")
+            try:
+                first = json.loads(stripped)
+            except (ValueError, UnicodeDecodeError):
+                return False
+            if not isinstance(first, dict):
+                return False
+            seen_first = True
+    return False
+
+
+_MONTH_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y", "%d/%m/%Y")
+
+
+def parse_date(text: str) -> date | None:
+    """Parse the date spellings our inputs use: ISO (with or without time) and English month names."""
+    cleaned = " ".join(text.strip().rstrip(".").split())
+    if not cleaned:
+        return None
+    iso = re.match(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$", cleaned)
+    if iso:
+        try:
+            return date.fromisoformat(iso.group(1))
+        except ValueError:
+            return None
+    # "Sept." and ordinal suffixes ("2nd") are common in hand-written reports.
+    cleaned = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", cleaned).replace("Sept ", "Sep ").replace(".", "")
+    cleaned = re.sub(r"(\d)([A-Za-z])", r"\1 \2", cleaned)  # "21February 2009" occurs in scraped data
+    for fmt in _MONTH_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def slugify(text: str, limit: int = 80) -> str:
+    """A stable, readable key part; keeps non-Latin letters so Arabic or Cyrillic questions still get one."""
+    normal = unicodedata.normalize("NFKC", text).casefold()
+    slug = re.sub(r"[^\w]+", "-", normal).strip("-_")[:limit].strip("-_")
+    return slug or hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+# Hosts whose outlet name is better known than the domain; anything else shows its hostname.
+KNOWN_HOSTS: dict[str, str] = {
+    "afp.com": "AFP",
+    "apnews.com": "AP",
+    "reuters.com": "Reuters",
+    "snopes.com": "Snopes",
+    "politifact.com": "PolitiFact",
+    "factcheck.org": "FactCheck.org",
+    "fullfact.org": "Full Fact",
+    "leadstories.com": "Lead Stories",
+    "bbc.co.uk": "BBC",
+    "bbc.com": "BBC",
+    "nytimes.com": "The New York Times",
+    "washingtonpost.com": "The Washington Post",
+    "theguardian.com": "The Guardian",
+    "thecity.nyc": "The City",
+    "usatoday.com": "USA Today",
+    "who.int": "WHO",
+    "cdc.gov": "CDC",
+    "nasa.gov": "NASA",
+    "fda.gov": "FDA",
+    "nih.gov": "NIH",
+}
+
+
+def outlet_from_url(url: str) -> str:
+    """The outlet to show for a bare URL: a known name for the domain, else the hostname without www."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    parts = host.split(".")
+    for size in range(len(parts), 1, -1):
+        name = KNOWN_HOSTS.get(".".join(parts[-size:]))
+        if name:
+            return name
+    return host
+
+
+_URL = re.compile(r"<?(https?://[^\s<>|]+)>?")
+
+
+def find_url(text: str) -> tuple[str | None, str]:
+    """Split "Outlet — https://..." into the URL and the rest of the text (separators trimmed)."""
+    match = _URL.search(text)
+    if not match:
+        return None, text.strip()
+    url = match.group(1).rstrip(".,;)")
+    rest = (text[: match.start()] + " " + text[match.end():]).strip()
+    return url, rest.strip(" \t—–-:|,;()").strip()
+
+
+def is_key(value: str) -> bool:
+    """A usable canonical key: an absolute URL or a `scheme:rest` key such as `report:...`."""
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value)) and len(value) <= MAX_URL
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def finish(record: FactCheckRecord) -> Item:
+    """Last checks before a record leaves an importer: a usable key, and fields that fit the store."""
+    if not is_key(record.url):
+        return RecordError(record.file, record.line, f"url is not a URL or key: {record.url[:80]!r}")
+    if not record.claim.strip():
+        return RecordError(record.file, record.line, "claim is empty")
+    record.publisher = clip(record.publisher, MAX_SHORT)
+    record.rating_text = clip(record.rating_text, MAX_RATING_TEXT)
+    record.sources = [
+        SourceRecord(s.position, clip(s.outlet, MAX_SHORT),
+                     s.url if s.url and len(s.url) <= MAX_URL else None, s.title)
+        for s in record.sources
+    ]
+    return record
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
+    """Stream (line number, value) per non-empty line of a JSON Lines file, or an error for that line."""
+    file = str(path)
+    for number, text, error in decoded_lines(path):
+        if error:
+            yield RecordError(file, number, error)
+            continue
+        if not text.strip():
+            continue
+        try:
+            yield number, json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield RecordError(file, number, f"invalid JSON at column {exc.colno}: {exc.msg}")
+
+
+def json_document(path: Path) -> list[tuple[int, Any]] | RecordError:
+    """A whole JSON document's top-level items with their lines, or one error (nothing imported).
+
+    A broken document yields nothing but the error: its extent is unknown, so a partial import
+    would silently drop its tail.
+    """
+    file = str(path)
+    text = decode_document(path.read_bytes(), file)
+    if isinstance(text, RecordError):
+        return text
+    try:
+        return top_level_items(text)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        return RecordError(file, exc.lineno, message)
+
+
+def top_level_items(text: str) -> list[tuple[int, Any]]:
+    """Parse a document; for a top-level list, give each element the line where it starts.
+
+    json.loads forgets positions, so a list is walked with raw_decode one element at a time,
+    counting newlines as it goes (linear in the size of the document).
+    """
+    decoder = json.JSONDecoder()
+    length = len(text)
+
+    def skip(i: int) -> int:
+        while i < length and text[i] in " \t\r\n":
+            i += 1
+        return i
+
+    start = skip(0)
+    if start >= length or text[start] != "[":
+        value = json.loads(text)  # raises with line and column on a broken document
+        return [(text.count("\n", 0, start) + 1, value)] if value not in (None, [], {}) else []
+
+    items: list[tuple[int, Any]] = []
+    line, counted = 1, 0
+    i = skip(start + 1)
+    if i < length and text[i] == "]":
+        i = skip(i + 1)
+    else:
+        while True:
+            if i >= length:
+                raise json.JSONDecodeError("Expecting value", text, i)
+            line += text.count("\n", counted, i)
+            counted = i
+            value, end = decoder.raw_decode(text, i)
+            items.append((line, value))
+            i = skip(end)
+            if i < length and text[i] == ",":
+                i = skip(i + 1)
+                continue
+            if i < length and text[i] == "]":
+                i = skip(i + 1)
+                break
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    if i != length:
+        raise json.JSONDecodeError("Extra data", text, i)
+    return items

@@ -1,0 +1,50 @@
+"""What every importer yields: parsed fact-checks, or errors pointing at a file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.ratings import Verdict
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    position: int
+    outlet: str
+    url: str | None = None  # never invented: None when the input gives no URL
+    title: str = ""
+
+
+@dataclass
+class FactCheckRecord:
+    url: str  # canonical key; `report:<slug>` or `checkthat:<id>` when the input has no URL
+    claim: str
+    verdict: Verdict
+    rating_text: str = ""
+    rating_confirmed: bool = True  # False when the verdict was derived by a rule
+    title: str = ""
+    summary: str = ""
+    publisher: str = ""
+    checked_at: date | None = None
+    language: str = "en"
+    body: str | None = None
+    sources: list[SourceRecord] = field(default_factory=list)
+    follow_ups: list[str] = field(default_factory=list)
+    origin: str = "import"
+    # The report's own disclaimer line, and a named author (a person) when the input gives one.
+    disclaimer: str = ""
+    author: str = ""
+    # Where it came from, for error messages and provenance.
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RecordError:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"

@@ -1,0 +1,339 @@
+"""Text normalisation shared by the index, the reranker and question clustering.
+
+Both fact-checks and questions go through the same `normalise`, so any rewrite here (abbreviations,
+synonyms) is symmetric: "NYC cop" in a question and "New York City police officer" in a claim end up
+with the same words.  `content_tokens` then drops stop words and stems, giving the index terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- tweet and chat noise -------------------------------------------------------------------------
+
+# " — Name (@handle) February 25, 2016" at the end of an embedded tweet.
+_SIGNATURE = re.compile(
+    r"\s*[\u2014\u2013-]{1,2}\s*[^\u2014\u2013\n]{0,80}?\(@\w+\)\s*"
+    r"(?:[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4})?\s*$"
+)
+_URL = re.compile(r"https?://\S+|www\.\S+|pic\.twitter\.com/\S+|\bt\.co/\S+", re.IGNORECASE)
+_RETWEET = re.compile(r"^\s*RT\s+@\w+:?\s*")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+# Upper-case-only abbreviations: in lower case these are ordinary words ("us", "who", "ice").
+_UPPER_ABBREVIATIONS = {
+    "US": "united states",
+    "WHO": "world health organization",
+    "ICE": "immigration and customs enforcement",
+}
+_UPPER_RE = re.compile(r"\b(US|WHO|ICE)\b")
+_DOTTED = [
+    (re.compile(r"\bu\.\s?s\.\s?a\.?(?!\w)"), "united states"),
+    (re.compile(r"\bu\.\s?s\.?(?!\w)"), "united states"),
+    (re.compile(r"\bu\.\s?k\.?(?!\w)"), "united kingdom"),
+    (re.compile(r"\bd\.\s?c\.?(?!\w)"), "dc"),
+]
+_COVID = re.compile(r"\b(?:covid[\s-]?19|covid|sars[\s-]?cov[\s-]?2|corona\s?virus|coronavirus|corona)\b")
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+_APOSTROPHE = re.compile(r"['\u2019`]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NON_WORD = re.compile(r"[^\w\s]+|_")
+_SPACES = re.compile(r"\s+")
+
+# Lower-case token rewrites: unambiguous abbreviations, chat slang, and a few general synonyms that
+# fact-check prose and chat phrasing use for the same thing.  Values may be several words.
+_TOKEN_MAP = {
+    "nyc": "new york city",
+    # "city police", not "police department": askers say "NYPD officer", claims say "city police officer"
+    "nypd": "new york city police",
+    "lapd": "los angeles police",
+    "usa": "united states",
+    "uk": "united kingdom",
+    "cdc": "centers for disease control",
+    "fbi": "federal bureau of investigation",
+    "cia": "central intelligence agency",
+    "fda": "food and drug administration",
+    "dhs": "department of homeland security",
+    "irs": "internal revenue service",
+    "gop": "republican",
+    "dems": "democrats",
+    "potus": "president",
+    "prez": "president",
+    "govt": "government",
+    "vax": "vaccine",
+    "vaxxed": "vaccinated",
+    "jab": "vaccine",
+    "jabs": "vaccines",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "ppl": "people",
+    "pic": "photo",
+    "pics": "photos",
+    "vid": "video",
+    "vids": "videos",
+    # general synonyms: the claim side is written in news prose
+    "cop": "police officer",
+    "cops": "police officers",
+    "policeman": "police officer",
+    "policemen": "police officers",
+    "policewoman": "police officer",
+    "cuffed": "arrested",
+    "handcuffed": "arrested",
+    "nabbed": "arrested",
+    "busted": "arrested",
+    "detained": "arrested",
+}
+
+# Lower-case "ice" is immigration enforcement only in that context; "ice cream" must stay ice.
+_ICE_CONTEXT = _words(
+    "agent agents officer officers raid raids raided arrest arrests arrested arresting detain detained "
+    "deport deported deportation deportations immigration immigrant immigrants migrant migrants custody "
+    "police border undocumented homeland federal feds facility facilities detention"
+)
+
+# Question framing removed from the start and end of a question; longest phrases first.
+_LEADING_FRAMES = sorted(
+    [
+        "is it true that",
+        "is it true",
+        "is this true that",
+        "is this true",
+        "is that true",
+        "i heard that",
+        "i heard",
+        "i read that",
+        "i read",
+        "i saw that",
+        "i saw",
+        "someone said that",
+        "someone said",
+        "someone told me that",
+        "someone told me",
+        "people are saying that",
+        "people are saying",
+        "they say that",
+        "they say",
+        "my friend says",
+        "my friend said",
+        "apparently",
+        "rumor has it that",
+        "rumor has it",
+        "fact check",
+        "factcheck",
+        "true or false",
+        "can you check if",
+        "can you check",
+        "check if",
+        "check this",
+        "wait",
+        "so",
+        "hey",
+        "hi",
+        "hello",
+        "ok",
+        "okay",
+        "omg",
+        "lol",
+        "wtf",
+        "really",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "can",
+        "rumor",
+        "claim",
+        "question",
+        "please",
+        "pls",
+        "plz",
+    ],
+    key=len,
+    reverse=True,
+)
+_TRAILING_FRAMES = sorted(
+    [
+        "is that true",
+        "is this true",
+        "is it true",
+        "true or false",
+        "or not",
+        "right",
+        "really",
+        "lol",
+        "fr",
+        "for real",
+        "or is it fake",
+        "or fake",
+        "real or fake",
+        "is that real",
+        "is this real",
+        "please",
+        "pls",
+        "plz",
+    ],
+    key=len,
+    reverse=True,
+)
+_LEADING_RE = re.compile(r"^(?:(?:" + "|".join(re.escape(p) for p in _LEADING_FRAMES) + r")\b\s*)+")
+_TRAILING_RE = re.compile(r"(?:\s*\b(?:" + "|".join(re.escape(p) for p in _TRAILING_FRAMES) + r"))+$")
+
+
+def _split_hashtag(match: re.Match[str]) -> str:
+    return " " + _CAMEL.sub(" ", match.group(1)) + " "
+
+
+def _expand_upper(match: re.Match[str]) -> str:
+    return " " + _UPPER_ABBREVIATIONS[match.group(1)] + " "
+
+
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+def strip_noise(text: str) -> str:
+    """Remove what tweets and chat messages wrap around a claim: links, handles, signatures."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _SIGNATURE.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _RETWEET.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    return _HASHTAG.sub(_split_hashtag, text)
+
+
+def _rewrite_tokens(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, word in enumerate(words):
+        if word == "ice":
+            window = words[max(0, i - 3) : i] + words[i + 1 : i + 4]
+            if any(w in _ICE_CONTEXT for w in window):
+                out.extend(("immigration", "and", "customs", "enforcement"))
+                continue
+        mapped = _TOKEN_MAP.get(word)
+        if mapped is None:
+            out.append(word)
+        else:
+            out.extend(mapped.split())
+    return out
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """Canonical lower-case words of a claim or question, question framing removed."""
+    text = strip_noise(text)
+    if not _mostly_upper(text):
+        # Shouted text would turn every "US"/"WHO" into an organisation; only trust case otherwise.
+        text = _UPPER_RE.sub(_expand_upper, text)
+    text = text.casefold()
+    for pattern, replacement in _DOTTED:
+        text = pattern.sub(replacement, text)
+    text = _COVID.sub(" covid ", text)
+    text = _THOUSANDS.sub("", text)
+    text = _POSSESSIVE.sub("", text)
+    text = _APOSTROPHE.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    words = _rewrite_tokens(text.split())
+    text = " ".join(words)
+    text = _LEADING_RE.sub("", text)
+    text = _TRAILING_RE.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- index terms -----------------------------------------------------------------------------------
+
+STOPWORDS = _words(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves also via just really actually s t ll ve re d m o y
+    rumor claim claims true false fact check"""
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to join plural/past/-ing forms without an extra package."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+        if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "lsz":
+            word = word[:-1]
+    elif word.endswith("ied") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+        if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "lsz":
+            word = word[:-1]
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+_STEM_CACHE: dict[str, str] = {}
+
+
+def content_tokens(normalised: str) -> list[str]:
+    """Stemmed non-stop-word terms of an already normalised text, in order (repeats kept)."""
+    out = []
+    for word in normalised.split():
+        if word in STOPWORDS:
+            continue
+        stemmed = _STEM_CACHE.get(word)
+        if stemmed is None:
+            stemmed = stem(word)
+            if len(_STEM_CACHE) < 500_000:
+                _STEM_CACHE[word] = stemmed
+        out.append(stemmed)
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Index terms of raw text."""
+    return content_tokens(normalise(text))
+
+
+# --- chit-chat ------------------------------------------------------------------------------------
+
+_CHITCHAT_WORDS = _words(
+    """hi hello hey heya hiya yo sup hola howdy greetings morning evening afternoon night good gm gn
+    thanks thank thx ty tysm cheers appreciate appreciated great awesome cool nice ok okay k kk lol lmao
+    haha bye goodbye cya later see help start stop menu settings what who how are you doing can do
+    bot your name there is this thing work works working anyone please pls plz sorry welcome yes no yeah
+    nope yep sure much lot very so well fine guys everyone all whats hows up new about tell me more
+    does use question questions ask anything else again the a an it that"""
+)
+
+
+def is_chitchat(text: str) -> bool:
+    """Greetings, thanks and "what can you do?": text with no claim in it (never matched)."""
+    words = _NON_WORD.sub(" ", strip_noise(text).casefold()).split()
+    if not words:
+        return bool(text.strip())  # emoji or punctuation only
+    if words[0] in {"start", "help"} and text.lstrip().startswith("/"):
+        return True
+    return all(w in _CHITCHAT_WORDS for w in words)

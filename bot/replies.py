@@ -1,0 +1,184 @@
+"""The platform-neutral reply: what every adapter renders, always with the same parts in the same order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain import Candidate, FactCheckCard, Outcome, OutcomeKind, SourceLink
+from bot.ratings import Verdict
+
+MAX_SOURCES = 3
+MAX_SUMMARY_CHARS = 600
+
+
+class ActionKind(StrEnum):
+    FULL_REPORT = "full_report"
+    NOT_WHAT_I_ASKED = "not_what_i_asked"
+    NOTIFY = "notify"
+    CHOOSE = "choose"
+    PIN = "pin"
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    label: str
+    url: str | None = None
+    request_id: int | None = None
+    fact_check_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str  # answer, suggest, queued, refused, update
+    headline: str  # "❌ False" for an answer; a sentence otherwise
+    summary: str = ""
+    claim: str = ""
+    verdict: Verdict | None = None
+    rating_text: str = ""  # the publisher's own words when they differ from the label
+    checked: str = ""  # "Checked on February 2, 2026 by AFP"
+    sources: tuple[SourceLink, ...] = ()
+    disclaimer: str = ""
+    note: str = ""  # e.g. "Updated: …" or "Verdict not yet confirmed by a moderator"
+    actions: tuple[Action, ...] = ()
+    choices: tuple[Candidate, ...] = ()
+    fact_check_id: int | None = None
+    revision: int | None = None
+    request_id: int | None = None
+    review_item_id: int | None = None
+
+
+REFUSALS = {
+    "empty": "Please send the claim you want checked, for example: did a NYC cop arrest an ICE agent?",
+    "too_long": "That message is too long to check. Please send just the claim, in a sentence or two.",
+    "throttled": "You're asking faster than I can check. Please slow down and try again in a minute.",
+    "blocked": "",
+    "duplicate": "",
+}
+
+
+def format_date(card: FactCheckCard) -> str:
+    if card.checked_at is None:
+        return ""
+    return f"{card.checked_at:%B} {card.checked_at.day}, {card.checked_at.year}"
+
+
+def checked_line(card: FactCheckCard) -> str:
+    parts = []
+    if card.checked_at:
+        parts.append(f"Checked on {format_date(card)}")
+    if card.publisher:
+        parts.append(f"by {card.publisher}" if parts else f"Checked by {card.publisher}")
+    return " ".join(parts)
+
+
+def short_summary(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def verdict_headline(card: FactCheckCard) -> str:
+    return f"{card.verdict.icon} {card.verdict.value}"
+
+
+def compose_answer(
+    card: FactCheckCard, disclaimer: str, *, request_id: int | None = None, note: str = ""
+) -> Reply:
+    actions = []
+    if card.report_url:
+        actions.append(Action(ActionKind.FULL_REPORT, "Full report", url=card.report_url))
+    if request_id is not None:
+        actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=request_id))
+        actions.append(Action(ActionKind.NOTIFY, "Notify me of updates", request_id=request_id))
+    if not card.rating_confirmed and not note:
+        note = "This verdict was derived automatically and awaits a moderator's confirmation."
+    rating_text = card.rating_text if card.rating_text.lower() != card.verdict.value.lower() else ""
+    return Reply(
+        kind="answer",
+        headline=verdict_headline(card),
+        summary=short_summary(card.summary or card.title or card.claim),
+        claim=card.claim,
+        verdict=card.verdict,
+        rating_text=rating_text,
+        checked=checked_line(card),
+        sources=tuple(s for s in card.sources)[:MAX_SOURCES],
+        disclaimer=disclaimer,
+        note=note,
+        actions=tuple(actions),
+        fact_check_id=card.id,
+        revision=card.revision,
+        request_id=request_id,
+    )
+
+
+def compose_update(card: FactCheckCard, disclaimer: str) -> Reply:
+    """An answer edited in place after its fact-check was revised."""
+    note = f"Updated: this fact-check was revised (revision {card.revision})."
+    return compose_answer(card, disclaimer, note=note)
+
+
+def compose_notification(card: FactCheckCard, disclaimer: str) -> Reply:
+    """An answer sent to someone who asked to be told when a verdict arrives."""
+    reply = compose_answer(card, disclaimer, note="A moderator has answered a question you asked.")
+    return reply
+
+
+def compose(outcome: Outcome, disclaimer: str) -> Reply:
+    if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
+        return compose_answer(outcome.fact_check, disclaimer, request_id=outcome.request_id)
+    if outcome.kind is OutcomeKind.SUGGEST:
+        return Reply(
+            kind="suggest",
+            headline="I'm not sure which claim you mean. Is it one of these?",
+            disclaimer=disclaimer,
+            choices=outcome.candidates[:3],
+            actions=(Action(ActionKind.NOT_WHAT_I_ASKED, "None of these", request_id=outcome.request_id),),
+            request_id=outcome.request_id,
+        )
+    if outcome.kind is OutcomeKind.QUEUED:
+        return Reply(
+            kind="queued",
+            headline="I don't have a fact-check for that yet, so I've sent it to our reviewers.",
+            summary="They check claims by hand; ask to be notified and I'll send you their verdict.",
+            disclaimer=disclaimer,
+            actions=(Action(ActionKind.NOTIFY, "Notify me", request_id=outcome.request_id),),
+            request_id=outcome.request_id,
+            review_item_id=outcome.review_item_id,
+        )
+    return Reply(kind="refused", headline=REFUSALS.get(outcome.reason or "", "I can't check that."))
+
+
+def choice_label(candidate: Candidate) -> str:
+    card = candidate.fact_check
+    return f"{card.verdict.icon} {card.claim or card.title}"
+
+
+def render_text(reply: Reply) -> str:
+    """Plain text, for the terminal and the `claimbot ask` command."""
+    lines = [reply.headline]
+    if reply.claim:
+        lines.append(f"Claim: {reply.claim}")
+    if reply.rating_text:
+        lines.append(f"Rated by the publisher: {reply.rating_text}")
+    if reply.summary:
+        lines.append(reply.summary)
+    if reply.checked:
+        lines.append(reply.checked)
+    if reply.sources:
+        lines.append("Sources:")
+        for source in reply.sources:
+            lines.append(f"  - {source.outlet}" + (f" {source.url}" if source.url else ""))
+    for number, candidate in enumerate(reply.choices, 1):
+        lines.append(f"  {number}. {choice_label(candidate)}")
+    if reply.note:
+        lines.append(reply.note)
+    for action in reply.actions:
+        if action.kind is ActionKind.FULL_REPORT and action.url:
+            lines.append(f"Full report: {action.url}")
+    if reply.disclaimer:
+        lines.append(reply.disclaimer)
+    return "\n".join(line for line in lines if line)

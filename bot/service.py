@@ -1,0 +1,963 @@
+"""Use cases of the bot: ask, pick a suggestion, subscribe, work the review queue, publish.
+
+The service is synchronous and platform-free: adapters call it from a worker thread
+(`asyncio.to_thread`) so matching and database work never block their event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, select
+
+from bot.config import Settings
+from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
+from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.matching import Match, MatchDocument, Matcher, Thresholds, question_similarity
+from bot.ratings import Verdict, parse_verdict
+from store import factchecks, outbox
+from store.db import is_empty, make_engine, migrate, session_scope
+from store.models import (
+    AuditLog,
+    BlockedAsker,
+    FactCheck,
+    FactCheckStatus,
+    Moderator,
+    Notification,
+    Request,
+    ReviewItem,
+    ReviewStatus,
+    SentReply,
+    Subscription,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+# The terminal user owns the database: neither throttled nor refused moderation rights.
+LOCAL_PLATFORMS = ("cli", "terminal")
+MODERATOR_ACTIONS = (
+    "queue",
+    "show",
+    "link",
+    "verdict",
+    "approve",
+    "reject",
+    "revise",
+    "pin",
+    "block",
+    "export",
+)
+
+
+class ServiceError(Exception):
+    """A request the service refuses, with a message fit to show the person who made it."""
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    id: int
+    text: str
+    status: str
+    ask_count: int
+    first_asked_at: datetime
+    last_asked_at: datetime
+    subscribers: int
+    suggestions: tuple[Candidate, ...] = ()
+    draft: FactCheckCard | None = None
+    fact_check: FactCheckCard | None = None
+    drafted_by: str | None = None
+    reject_reason: str | None = None
+    phrasings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    published: bool
+    fact_check: FactCheckCard
+    notified: int = 0
+    waiting_for: str | None = None  # why it is not published yet
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification an adapter must deliver, with everything it needs to render it."""
+
+    id: int
+    kind: str  # answer, edit, review
+    target: str
+    fact_check: FactCheckCard | None
+    review: ReviewSummary | None
+    attempts: int
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+def clean_text(text: str) -> str:
+    """Drop control and zero-width characters a platform or a terminal may carry; keep the rest literally."""
+    kept = [
+        ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") else " " for ch in text
+    ]
+    # Bidi marks (Cf) are dropped above; right-to-left letters themselves are kept.
+    return " ".join("".join(kept).split())
+
+
+class ClaimService:
+    def __init__(self, engine: Engine, settings: Settings, matcher: Matcher | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.matcher = matcher or Matcher(self._thresholds())
+        self._index_lock = threading.Lock()
+        self._indexed_until: datetime | None = None
+
+    # ---------------------------------------------------------------- set-up
+
+    @classmethod
+    def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
+        """Open (and on first use create and fill) the database, then build the match index."""
+        engine = make_engine(settings.database_url)
+        fresh = is_empty(engine) if settings.database_url.startswith("sqlite") else False
+        migrate(engine)
+        service = cls(engine, settings)
+        if fresh or service._count_fact_checks() == 0:
+            service.load_starter()
+        if load_index:
+            service.load_index()
+        return service
+
+    def _thresholds(self) -> Thresholds:
+        from bot.matching import DEFAULT_THRESHOLDS
+
+        return Thresholds(
+            answer=self.settings.answer_threshold or DEFAULT_THRESHOLDS.answer,
+            suggest=self.settings.suggest_threshold or DEFAULT_THRESHOLDS.suggest,
+        )
+
+    def _count_fact_checks(self) -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(FactCheck)).one()
+
+    def load_starter(self) -> ImportReport:
+        from bot.importers import read_records, starter_path
+
+        return self.import_records(read_records(starter_path()), index=False)
+
+    def load_index(self) -> int:
+        """Build the in-memory index from the store (published fact-checks and their aliases)."""
+        started = utcnow()
+        with Session(self.engine) as session:
+            rows = list(factchecks.iter_index_rows(session))
+        docs = [_document(row) for row in rows if row.status == FactCheckStatus.PUBLISHED]
+        with self._index_lock:
+            self.matcher.upsert_many(docs)
+            self._indexed_until = started
+        return len(docs)
+
+    def refresh_index(self) -> int:
+        """Pick up fact-checks other processes added or changed since the last look; returns how many."""
+        since = self._indexed_until
+        if since is None:
+            return self.load_index()
+        # Overlap a little so a transaction committed just before `since` is not missed.
+        started = utcnow()
+        with Session(self.engine) as session:
+            rows = list(factchecks.iter_index_rows(session, since=since - timedelta(seconds=2)))
+        with self._index_lock:
+            for row in rows:
+                self._apply_to_index(row)
+            self._indexed_until = started
+        return len(rows)
+
+    def _reindex(self, session: Session, fact_check_ids: Iterable[int]) -> None:
+        """Bring the index in line with the store for these fact-checks (after this process changed them)."""
+        wanted = set(fact_check_ids)
+        seen = set()
+        for row in factchecks.iter_index_rows(session, ids=wanted):
+            seen.add(row.id)
+            self._apply_to_index(row)
+        for missing in wanted - seen:
+            self.matcher.remove(missing)
+
+    def _apply_to_index(self, row: factchecks.IndexRow) -> None:
+        if row.status == FactCheckStatus.PUBLISHED:
+            self.matcher.upsert(_document(row))
+        else:
+            self.matcher.remove(row.id)
+
+    # ---------------------------------------------------------------- asking
+
+    def asker_hash(self, asker: Asker) -> str:
+        salt = self.settings.asker_salt.get_secret_value()
+        return hashlib.sha256(f"{salt}\x00{asker.platform}\x00{asker.user_id}".encode()).hexdigest()
+
+    def ask(self, question: Question) -> Outcome:
+        """Persist the question, match it, and answer, suggest or queue it."""
+        text = clean_text(question.text)
+        if not text:
+            return Outcome(OutcomeKind.REFUSED, reason="empty")
+        if len(text) > self.settings.max_question_chars:
+            return Outcome(OutcomeKind.REFUSED, reason="too_long")
+        asker_hash = self.asker_hash(question.asker)
+
+        with session_scope(self.engine) as session:
+            if question.event_key is not None:
+                previous = self._request_for_event(session, question)
+                if previous is not None:
+                    return self._replay(session, previous)
+            if self._is_blocked(session, question.asker.platform, asker_hash):
+                return Outcome(OutcomeKind.REFUSED, reason="blocked")
+            # The terminal user owns the database; throttling protects chat platforms from floods.
+            if question.asker.platform not in LOCAL_PLATFORMS and self._is_throttled(
+                session, question.asker.platform, asker_hash
+            ):
+                return Outcome(OutcomeKind.REFUSED, reason="throttled")
+            request = Request(
+                platform=question.asker.platform,
+                event_key=question.event_key,
+                chat_id=question.chat.chat_id,
+                message_id=question.message_id,
+                asker_hash=asker_hash,
+                reply_to=question.chat.chat_id,
+                text=text,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(request)
+            except IntegrityError:
+                # Another worker stored this very event first: it answers, we stay silent.
+                return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            request_id = request.id
+
+        matches = self._match(text)
+        kind = OutcomeKind(self.matcher.decide(matches))
+        with session_scope(self.engine) as session:
+            cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
+            candidates = tuple(_candidate(m, cards) for m in matches if m.fact_check_id in cards)
+            request = session.get(Request, request_id)
+            assert request is not None
+            request.outcome = kind.value
+            request.score = candidates[0].score if candidates else None
+            if kind is OutcomeKind.ANSWER and candidates:
+                request.fact_check_id = candidates[0].fact_check.id
+                session.add(request)
+                return Outcome(kind, request_id, candidates[0].fact_check, candidates[:3])
+            if kind is OutcomeKind.SUGGEST and candidates:
+                session.add(request)
+                return Outcome(kind, request_id, None, candidates[:3])
+            item = self._queue(session, request, text)
+            return Outcome(OutcomeKind.QUEUED, request_id, None, candidates[:3], review_item_id=item.id)
+
+    def _match(self, text: str) -> list[Match]:
+        return self.matcher.match(text, top_k=5)
+
+    def evaluate(self, text: str, top_k: int = 5) -> tuple[str, list[Candidate]]:
+        """The decision and ranked candidates for a text, storing nothing (batch evaluation)."""
+        candidates = self.search(text, top_k)
+        matches = [Match(c.fact_check.id, c.score, c.phrasing, c.signals) for c in candidates]
+        return self.matcher.decide(matches), candidates
+
+    def search(self, text: str, top_k: int = 5) -> list[Candidate]:
+        """Ranked fact-checks for a text, without storing anything (inline queries, moderators)."""
+        text = clean_text(text)
+        if not text:
+            return []
+        matches = self.matcher.match(text, top_k=top_k)
+        with Session(self.engine) as session:
+            cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
+        return [_candidate(m, cards) for m in matches if m.fact_check_id in cards]
+
+    def _request_for_event(self, session: Session, question: Question) -> Request | None:
+        return session.exec(
+            select(Request).where(
+                Request.platform == question.asker.platform, Request.event_key == question.event_key
+            )
+        ).first()
+
+    def _replay(self, session: Session, request: Request) -> Outcome:
+        card = factchecks.get_card(session, request.fact_check_id) if request.fact_check_id else None
+        kind = OutcomeKind(request.outcome) if request.outcome else OutcomeKind.REFUSED
+        return Outcome(kind, request.id, card, review_item_id=request.review_item_id, duplicate=True)
+
+    def _is_blocked(self, session: Session, platform: str, asker_hash: str) -> bool:
+        return (
+            session.exec(
+                select(BlockedAsker.id).where(
+                    BlockedAsker.platform == platform, BlockedAsker.asker_hash == asker_hash
+                )
+            ).first()
+            is not None
+        )
+
+    def _is_throttled(self, session: Session, platform: str, asker_hash: str) -> bool:
+        window_start = utcnow() - timedelta(minutes=1)
+        recent = session.exec(
+            select(func.count())
+            .select_from(Request)
+            .where(
+                Request.platform == platform,
+                Request.asker_hash == asker_hash,
+                col(Request.asked_at) >= window_start,
+            )
+        ).one()
+        return recent >= self.settings.questions_per_minute
+
+    def _queue(self, session: Session, request: Request, text: str) -> ReviewItem:
+        """Fold the question onto an open review item asking the same thing, or open a new one."""
+        item = self._similar_open_item(session, text)
+        now = utcnow()
+        if item is None:
+            item = ReviewItem(
+                community=self.settings.community, text=text, first_asked_at=now, last_asked_at=now
+            )
+            session.add(item)
+            session.flush()
+            self._notify_moderators(session, item)
+        else:
+            item.ask_count += 1
+            item.last_asked_at = now
+            session.add(item)
+        request.review_item_id = item.id
+        request.outcome = OutcomeKind.QUEUED.value
+        session.add(request)
+        return item
+
+    def _similar_open_item(self, session: Session, text: str) -> ReviewItem | None:
+        recent = session.exec(
+            select(ReviewItem)
+            .where(
+                ReviewItem.community == self.settings.community,
+                col(ReviewItem.status).in_([ReviewStatus.OPEN, ReviewStatus.DRAFTED]),
+            )
+            .order_by(col(ReviewItem.last_asked_at).desc())
+            .limit(500)
+        ).all()
+        best: tuple[float, ReviewItem] | None = None
+        for item in recent:
+            score = question_similarity(text, item.text)
+            if score >= self.settings.cluster_threshold and (best is None or score > best[0]):
+                best = (score, item)
+        return best[1] if best else None
+
+    def _notify_moderators(self, session: Session, item: ReviewItem) -> None:
+        for platform, configured in (
+            ("telegram", self.settings.telegram_moderator_chat),
+            ("discord", self.settings.discord_review_channel),
+        ):
+            if configured is not None:
+                outbox.enqueue(
+                    session,
+                    Notification(
+                        platform=platform,
+                        kind="review",
+                        target=str(configured),
+                        review_item_id=item.id,
+                        dedupe_key=f"review:{platform}:{item.id}",
+                    ),
+                )
+
+    def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
+        """The asker picked one of the suggested fact-checks."""
+        with session_scope(self.engine) as session:
+            request = self._own_request(session, request_id, asker)
+            card = factchecks.get_card(session, fact_check_id)
+            if card is None or card.status != FactCheckStatus.PUBLISHED:
+                raise NotFound("That fact-check is no longer available.")
+            request.fact_check_id = fact_check_id
+            request.outcome = OutcomeKind.ANSWER.value
+            session.add(request)
+            return Outcome(OutcomeKind.ANSWER, request_id, card, (Candidate(card, request.score or 0.0),))
+
+    def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
+        """The answer or suggestions missed the point: queue the question for people to review."""
+        with session_scope(self.engine) as session:
+            request = self._own_request(session, request_id, asker)
+            if request.review_item_id is not None:
+                return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
+            request.fact_check_id = None
+            item = self._queue(session, request, request.text)
+            return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
+
+    def _own_request(self, session: Session, request_id: int, asker: Asker) -> Request:
+        request = session.get(Request, request_id)
+        if request is None or request.asker_hash != self.asker_hash(asker):
+            # Buttons can be pressed by anyone in a group; only the asker may act on their question.
+            raise NotAllowed("Only the person who asked can use this button.")
+        return request
+
+    def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
+        """Notify the asker when the question's review item gets a verdict or its fact-check is revised."""
+        with session_scope(self.engine) as session:
+            request = session.get(Request, request_id)
+            if request is None:
+                raise NotFound("That question is no longer stored.")
+            asker_hash = self.asker_hash(asker)
+            subscription = Subscription(
+                platform=asker.platform,
+                asker_hash=asker_hash,
+                reply_to=reply_to,
+                review_item_id=request.review_item_id,
+                fact_check_id=None if request.review_item_id else request.fact_check_id,
+                request_id=request.id,
+            )
+            exists = session.exec(
+                select(Subscription.id).where(
+                    Subscription.platform == subscription.platform,
+                    Subscription.asker_hash == asker_hash,
+                    Subscription.review_item_id == subscription.review_item_id,
+                    Subscription.fact_check_id == subscription.fact_check_id,
+                )
+            ).first()
+            if exists is not None:
+                return False
+            session.add(subscription)
+            return True
+
+    def record_sent(
+        self,
+        platform: str,
+        chat_id: str,
+        message_id: str,
+        fact_check: FactCheckCard,
+        request_id: int | None = None,
+    ) -> None:
+        """Remember where an answer was posted so a revision can edit it in place."""
+        with session_scope(self.engine) as session:
+            existing = session.exec(
+                select(SentReply).where(
+                    SentReply.platform == platform,
+                    SentReply.chat_id == chat_id,
+                    SentReply.message_id == message_id,
+                )
+            ).first()
+            sent = existing or SentReply(
+                platform=platform, chat_id=chat_id, message_id=message_id, fact_check_id=0
+            )
+            sent.fact_check_id = fact_check.id
+            sent.revision = fact_check.revision
+            sent.request_id = request_id
+            session.add(sent)
+
+    def sent_reply(self, platform: str, chat_id: str, message_id: str) -> SentReply | None:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(SentReply).where(
+                    SentReply.platform == platform,
+                    SentReply.chat_id == chat_id,
+                    SentReply.message_id == message_id,
+                )
+            ).first()
+
+    def mark_pinned(self, actor: Actor, chat_id: str, message_id: str) -> None:
+        with session_scope(self.engine) as session:
+            sent = session.exec(
+                select(SentReply).where(
+                    SentReply.platform == actor.platform,
+                    SentReply.chat_id == chat_id,
+                    SentReply.message_id == message_id,
+                )
+            ).first()
+            if sent is None:
+                raise NotFound("Only ClaimBot's answers can be pinned.")
+            sent.pinned = True
+            session.add(sent)
+            self._audit(session, actor, "pin", f"message:{chat_id}:{message_id}", True)
+
+    def forget(self, asker: Asker) -> int:
+        """Delete everything stored about a person: their questions and subscriptions."""
+        asker_hash = self.asker_hash(asker)
+        with session_scope(self.engine) as session:
+            subscriptions = session.exec(
+                delete(Subscription).where(
+                    col(Subscription.platform) == asker.platform, col(Subscription.asker_hash) == asker_hash
+                )
+            ).rowcount
+            request_ids = session.exec(
+                select(Request.id).where(Request.platform == asker.platform, Request.asker_hash == asker_hash)
+            ).all()
+            if request_ids:
+                for model in (SentReply, Subscription):
+                    for row in session.exec(select(model).where(col(model.request_id).in_(request_ids))):
+                        row.request_id = None
+                        session.add(row)
+                session.flush()
+                session.exec(delete(Request).where(col(Request.id).in_(request_ids)))
+            return subscriptions + len(request_ids)
+
+    def fact_check(self, fact_check_id: int) -> FactCheckCard | None:
+        with Session(self.engine) as session:
+            return factchecks.get_card(session, fact_check_id)
+
+    # ---------------------------------------------------------------- moderators
+
+    def is_moderator(self, actor: Actor) -> bool:
+        if actor.platform == "cli" or actor.platform_admin:
+            return True
+        with Session(self.engine) as session:
+            return (
+                session.exec(
+                    select(Moderator.id).where(
+                        Moderator.platform == actor.platform,
+                        Moderator.user_id == actor.user_id,
+                        Moderator.community == actor.community,
+                    )
+                ).first()
+                is not None
+            )
+
+    def authorize(self, actor: Actor, action: str, target: str = "") -> None:
+        """Raise NotAllowed (and audit the attempt) unless the actor may moderate."""
+        if self.is_moderator(actor) and actor.community == self.settings.community:
+            return
+        with session_scope(self.engine) as session:
+            self._audit(session, actor, action, target, False, "not a moderator of this community")
+        raise NotAllowed("Sorry, only this community's moderators can do that.")
+
+    def add_moderator(self, actor: Actor, platform: str, user_id: str, role: str = "moderator") -> None:
+        self.authorize(actor, "add_moderator", f"{platform}:{user_id}")
+        with session_scope(self.engine) as session:
+            exists = session.exec(
+                select(Moderator).where(
+                    Moderator.platform == platform,
+                    Moderator.user_id == user_id,
+                    Moderator.community == self.settings.community,
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    Moderator(
+                        platform=platform, user_id=user_id, community=self.settings.community, role=role
+                    )
+                )
+            self._audit(session, actor, "add_moderator", f"{platform}:{user_id}", True, role)
+
+    def queue(self, actor: Actor, limit: int = 20, status: str | None = None) -> list[ReviewSummary]:
+        """Open review items, most asked first, then most recent."""
+        self.authorize(actor, "queue")
+        statuses = [status] if status else [ReviewStatus.OPEN, ReviewStatus.DRAFTED]
+        with Session(self.engine) as session:
+            items = session.exec(
+                select(ReviewItem)
+                .where(ReviewItem.community == self.settings.community, col(ReviewItem.status).in_(statuses))
+                .order_by(col(ReviewItem.ask_count).desc(), col(ReviewItem.last_asked_at).desc())
+                .limit(limit)
+            ).all()
+            return [self._summary(session, item, with_suggestions=False) for item in items]
+
+    def review_item(self, actor: Actor, item_id: int) -> ReviewSummary:
+        self.authorize(actor, "show", f"review:{item_id}")
+        with Session(self.engine) as session:
+            return self._summary(session, self._item(session, item_id), with_suggestions=True)
+
+    def review_for_delivery(self, item_id: int) -> ReviewSummary:
+        with Session(self.engine) as session:
+            return self._summary(session, self._item(session, item_id), with_suggestions=True)
+
+    def _item(self, session: Session, item_id: int) -> ReviewItem:
+        item = session.get(ReviewItem, item_id)
+        if item is None or item.community != self.settings.community:
+            raise NotFound(f"There is no review item {item_id}.")
+        return item
+
+    def _summary(self, session: Session, item: ReviewItem, *, with_suggestions: bool) -> ReviewSummary:
+        assert item.id is not None
+        subscribers = session.exec(
+            select(func.count()).select_from(Subscription).where(Subscription.review_item_id == item.id)
+        ).one()
+        phrasings = tuple(
+            dict.fromkeys(
+                session.exec(select(Request.text).where(Request.review_item_id == item.id).limit(10)).all()
+            )
+        )
+        suggestions: tuple[Candidate, ...] = ()
+        if with_suggestions:
+            matches = self.matcher.match(item.text, top_k=3)
+            cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
+            suggestions = tuple(_candidate(m, cards) for m in matches if m.fact_check_id in cards)
+        return ReviewSummary(
+            id=item.id,
+            text=item.text,
+            status=item.status,
+            ask_count=item.ask_count,
+            first_asked_at=item.first_asked_at,
+            last_asked_at=item.last_asked_at,
+            subscribers=subscribers,
+            suggestions=suggestions,
+            draft=factchecks.get_card(session, item.draft_fact_check_id)
+            if item.draft_fact_check_id
+            else None,
+            fact_check=factchecks.get_card(session, item.fact_check_id) if item.fact_check_id else None,
+            drafted_by=item.drafted_by,
+            reject_reason=item.reject_reason,
+            phrasings=phrasings,
+        )
+
+    def link(self, actor: Actor, item_id: int, fact_check_id: int) -> FactCheckCard:
+        """Answer a review item with an existing fact-check; its questions become aliases."""
+        self.authorize(actor, "link", f"review:{item_id}")
+        with session_scope(self.engine) as session:
+            item = self._open_item(session, item_id)
+            card = factchecks.get_card(session, fact_check_id)
+            if card is None or card.status != FactCheckStatus.PUBLISHED:
+                raise NotFound(f"There is no published fact-check {fact_check_id}.")
+            texts = {
+                item.text,
+                *session.exec(select(Request.text).where(Request.review_item_id == item_id)).all(),
+            }
+            for text in sorted(texts):
+                factchecks.add_alias(session, fact_check_id, text[:1000], actor.label)
+            item.status = ReviewStatus.ANSWERED
+            item.fact_check_id = fact_check_id
+            session.add(item)
+            notified = self._answer_subscribers(session, item, card)
+            self._audit(
+                session,
+                actor,
+                "link",
+                f"review:{item_id}",
+                True,
+                f"fact_check:{fact_check_id} notified:{notified}",
+            )
+            session.flush()
+            self._reindex(session, [fact_check_id])
+            return card
+
+    def _open_item(self, session: Session, item_id: int) -> ReviewItem:
+        item = self._item(session, item_id)
+        if item.status in (ReviewStatus.ANSWERED, ReviewStatus.REJECTED):
+            raise ServiceError(f"Review item {item_id} is already {item.status}.")
+        return item
+
+    def write_verdict(
+        self,
+        actor: Actor,
+        item_id: int,
+        rating: str,
+        summary: str,
+        sources: list[str],
+        claim: str | None = None,
+        publisher: str | None = None,
+    ) -> FactCheckCard:
+        """Draft a new fact-check for a review item; it is published on approval."""
+        self.authorize(actor, "verdict", f"review:{item_id}")
+        verdict = parse_verdict(rating)
+        if verdict is None:
+            labels = ", ".join(v.value for v in Verdict)
+            raise ServiceError(f"Unknown rating {rating!r}; use one of: {labels}.")
+        summary = clean_text(summary)
+        if not summary:
+            raise ServiceError("A verdict needs a short summary.")
+        urls = [u.strip() for u in sources if u.strip()]
+        if not urls or not all(u.startswith(("http://", "https://")) for u in urls):
+            raise ServiceError("A verdict needs at least one source URL (http:// or https://).")
+        with session_scope(self.engine) as session:
+            item = self._open_item(session, item_id)
+            record = FactCheckRecord(
+                url=f"review:{self.settings.community}:{item_id}",
+                claim=clean_text(claim) if claim else item.text,
+                verdict=verdict,
+                rating_text=rating.strip(),
+                title=clean_text(claim) if claim else item.text,
+                summary=summary,
+                publisher=publisher or self.settings.publisher_name,
+                checked_at=utcnow().date(),
+                sources=[SourceRecord(i + 1, _outlet(u), u) for i, u in enumerate(urls)],
+                origin="review",
+            )
+            result = factchecks.upsert_record(session, record, status=FactCheckStatus.DRAFT)
+            fact_check = result.fact_check
+            if fact_check.status != FactCheckStatus.DRAFT:
+                fact_check.status = FactCheckStatus.DRAFT
+                session.add(fact_check)
+            item.draft_fact_check_id = fact_check.id
+            item.status = ReviewStatus.DRAFTED
+            item.drafted_by = actor.label
+            session.add(item)
+            self._audit(
+                session, actor, "verdict", f"review:{item_id}", True, f"{verdict.value}: {summary[:200]}"
+            )
+            session.flush()
+            assert fact_check.id is not None
+            card = factchecks.get_card(session, fact_check.id)
+            assert card is not None
+            return card
+
+    def approve(self, actor: Actor, item_id: int) -> ApprovalResult:
+        """Publish a drafted verdict (after a second moderator when the setting asks for one)."""
+        self.authorize(actor, "approve", f"review:{item_id}")
+        with session_scope(self.engine) as session:
+            item = self._open_item(session, item_id)
+            if item.draft_fact_check_id is None:
+                raise ServiceError(f"Review item {item_id} has no verdict to approve yet; write one first.")
+            fact_check = session.get(FactCheck, item.draft_fact_check_id)
+            assert fact_check is not None and fact_check.id is not None
+            if self.settings.require_second_approval and item.drafted_by == actor.label:
+                self._audit(
+                    session, actor, "approve", f"review:{item_id}", False, "same moderator as the author"
+                )
+                card = factchecks.get_card(session, fact_check.id)
+                assert card is not None
+                return ApprovalResult(False, card, waiting_for="a second moderator must approve this verdict")
+            fact_check.status = FactCheckStatus.PUBLISHED
+            fact_check.updated_at = utcnow()
+            session.add(fact_check)
+            item.status = ReviewStatus.ANSWERED
+            item.fact_check_id = fact_check.id
+            session.add(item)
+            session.flush()
+            card = factchecks.get_card(session, fact_check.id)
+            assert card is not None
+            notified = self._answer_subscribers(session, item, card)
+            self._audit(
+                session,
+                actor,
+                "approve",
+                f"review:{item_id}",
+                True,
+                f"fact_check:{card.id} notified:{notified}",
+            )
+            for text in {item.text}:
+                factchecks.add_alias(session, card.id, text[:1000], actor.label)
+            session.flush()
+            self._reindex(session, [card.id])
+            return ApprovalResult(True, card, notified)
+
+    def reject(self, actor: Actor, item_id: int, reason: str) -> None:
+        self.authorize(actor, "reject", f"review:{item_id}")
+        reason = clean_text(reason)
+        if not reason:
+            raise ServiceError("Say why the item is rejected (for example: not a checkable claim).")
+        with session_scope(self.engine) as session:
+            item = self._open_item(session, item_id)
+            item.status = ReviewStatus.REJECTED
+            item.reject_reason = reason[:1000]
+            session.add(item)
+            self._audit(session, actor, "reject", f"review:{item_id}", True, reason[:500])
+
+    def revise(self, actor: Actor, fact_check_id: int, **changes: str) -> FactCheckCard:
+        """Change a published fact-check: revision goes up, every sent answer is edited, subscribers told."""
+        self.authorize(actor, "revise", f"fact_check:{fact_check_id}")
+        with session_scope(self.engine) as session:
+            fact_check = session.get(FactCheck, fact_check_id)
+            if fact_check is None:
+                raise NotFound(f"There is no fact-check {fact_check_id}.")
+            if "rating" in changes:
+                verdict = parse_verdict(changes["rating"])
+                if verdict is None:
+                    raise ServiceError(f"Unknown rating {changes['rating']!r}.")
+                fact_check.rating = verdict.value
+                fact_check.rating_text = changes["rating"]
+                fact_check.rating_confirmed = True
+            for name in ("summary", "claim", "title"):
+                if changes.get(name):
+                    setattr(fact_check, name, clean_text(changes[name]))
+            fact_check.revision += 1
+            fact_check.updated_at = utcnow()
+            fact_check.checked_at = utcnow().date()
+            session.add(fact_check)
+            session.flush()
+            card = factchecks.get_card(session, fact_check_id)
+            assert card is not None
+            edits = self.enqueue_revision(session, card)
+            self._audit(
+                session,
+                actor,
+                "revise",
+                f"fact_check:{fact_check_id}",
+                True,
+                f"revision:{card.revision} edits:{edits}",
+            )
+            self._reindex(session, [fact_check_id])
+            return card
+
+    def enqueue_revision(self, session: Session, card: FactCheckCard) -> int:
+        """Put an edit in the outbox for every message that carried this fact-check, and tell subscribers."""
+        count = 0
+        for sent in session.exec(select(SentReply).where(SentReply.fact_check_id == card.id)):
+            count += outbox.enqueue(
+                session,
+                Notification(
+                    platform=sent.platform,
+                    kind="edit",
+                    target=f"{sent.chat_id}:{sent.message_id}",
+                    fact_check_id=card.id,
+                    revision=card.revision,
+                    dedupe_key=f"edit:{sent.platform}:{sent.chat_id}:{sent.message_id}:{card.id}:{card.revision}",
+                ),
+            )
+        for subscription in session.exec(select(Subscription).where(Subscription.fact_check_id == card.id)):
+            count += self._enqueue_answer(session, subscription, card)
+        return count
+
+    def _answer_subscribers(self, session: Session, item: ReviewItem, card: FactCheckCard) -> int:
+        count = 0
+        for subscription in session.exec(select(Subscription).where(Subscription.review_item_id == item.id)):
+            count += self._enqueue_answer(session, subscription, card)
+            # Keep them subscribed to later revisions of the verdict they waited for.
+            subscription.fact_check_id = card.id
+            session.add(subscription)
+        return count
+
+    def _enqueue_answer(self, session: Session, subscription: Subscription, card: FactCheckCard) -> bool:
+        return outbox.enqueue(
+            session,
+            Notification(
+                platform=subscription.platform,
+                kind="answer",
+                target=subscription.reply_to,
+                fact_check_id=card.id,
+                revision=card.revision,
+                dedupe_key=f"answer:{subscription.platform}:{subscription.reply_to}:{card.id}:{card.revision}",
+            ),
+        )
+
+    def block(self, actor: Actor, asker: Asker) -> None:
+        """Drop a person's future questions silently; they are never shown to reviewers."""
+        self.authorize(actor, "block", f"asker:{asker.platform}")
+        asker_hash = self.asker_hash(asker)
+        with session_scope(self.engine) as session:
+            exists = session.exec(
+                select(BlockedAsker.id).where(
+                    BlockedAsker.platform == asker.platform, BlockedAsker.asker_hash == asker_hash
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    BlockedAsker(platform=asker.platform, asker_hash=asker_hash, blocked_by=actor.label)
+                )
+            self._audit(session, actor, "block", f"asker:{asker_hash[:12]}", True)
+
+    def _audit(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        target: str,
+        allowed: bool,
+        detail: str | None = None,
+    ) -> None:
+        session.add(AuditLog(actor=actor.label, action=action, target=target, allowed=allowed, detail=detail))
+
+    def audit_log(self, limit: int = 100) -> list[AuditLog]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)).all())
+
+    # ---------------------------------------------------------------- outbox
+
+    def claim_deliveries(self, platform: str, limit: int = 20) -> list[Delivery]:
+        """Lease due notifications for an adapter to deliver."""
+        with session_scope(self.engine) as session:
+            rows = outbox.claim(session, platform, limit)
+            deliveries = []
+            for row in rows:
+                assert row.id is not None
+                card = factchecks.get_card(session, row.fact_check_id) if row.fact_check_id else None
+                review = None
+                if row.review_item_id is not None:
+                    item = session.get(ReviewItem, row.review_item_id)
+                    review = self._summary(session, item, with_suggestions=True) if item else None
+                deliveries.append(Delivery(row.id, row.kind, row.target, card, review, row.attempts))
+            return deliveries
+
+    def delivered(self, notification_id: int) -> None:
+        with session_scope(self.engine) as session:
+            outbox.mark_delivered(session, notification_id)
+
+    def delivery_failed(self, notification_id: int, error: str, *, permanent: bool = False) -> str:
+        with session_scope(self.engine) as session:
+            status = outbox.mark_failed(session, notification_id, error, permanent=permanent)
+        log.warning("notification %s failed (%s): %s", notification_id, status, error)
+        return status
+
+    def outbox_backlog(self) -> int:
+        with Session(self.engine) as session:
+            return outbox.backlog(session)
+
+    # ---------------------------------------------------------------- import / export
+
+    def import_records(
+        self, records: Iterable[FactCheckRecord | RecordError], *, index: bool = True
+    ) -> ImportReport:
+        """Upsert parsed records by URL in batches; errors are collected, the rest is stored."""
+        report = ImportReport()
+        batch: list[FactCheckRecord] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            changed_ids: list[int] = []
+            with session_scope(self.engine) as session:
+                for record in batch:
+                    result = factchecks.upsert_record(session, record)
+                    if result.created:
+                        report.added += 1
+                    elif result.changed:
+                        report.updated += 1
+                    else:
+                        report.skipped += 1
+                    if result.changed and result.fact_check.id is not None:
+                        changed_ids.append(result.fact_check.id)
+                        if not result.created:
+                            self.enqueue_revision(session, factchecks.to_card(result.fact_check, []))
+                session.flush()
+                if index:
+                    self._reindex(session, changed_ids)
+            batch.clear()
+
+        for item in records:
+            if isinstance(item, RecordError):
+                report.errors.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= 1000:
+                flush()
+        flush()
+        return report
+
+    def published(self) -> list[FactCheckCard]:
+        with Session(self.engine) as session:
+            ids = session.exec(
+                select(FactCheck.id)
+                .where(FactCheck.status == FactCheckStatus.PUBLISHED)
+                .order_by(col(FactCheck.id))
+            ).all()
+            cards = factchecks.get_cards(session, [i for i in ids if i is not None])
+            return [cards[i] for i in ids if i in cards]
+
+
+def _document(row: factchecks.IndexRow) -> MatchDocument:
+    return MatchDocument(row.id, row.claim, row.title, row.summary, row.aliases)
+
+
+def _candidate(match: Match, cards: dict[int, FactCheckCard]) -> Candidate:
+    return Candidate(cards[match.fact_check_id], match.score, match.phrasing, dict(match.signals))
+
+
+def _outlet(url: str) -> str:
+    host = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
+    return host.removeprefix("www.")

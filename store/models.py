@@ -1,0 +1,197 @@
+"""Every table of the store, in one module (sqlmodel's way)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FactCheckStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    DRAFTED = "drafted"  # a verdict is written and waits for approval
+    ANSWERED = "answered"  # linked to a fact-check or its verdict published
+    REJECTED = "rejected"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class FactCheck(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(index=True, unique=True, max_length=2048)
+    claim: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    rating: str = Field(default="Unrated", max_length=40)
+    rating_text: str = Field(default="", max_length=500)
+    # False when the verdict was derived by a rule rather than given by a person or publisher.
+    rating_confirmed: bool = True
+    publisher: str = Field(default="", max_length=300)
+    checked_at: date | None = None
+    language: str = Field(default="en", max_length=16)
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    follow_ups: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
+    status: str = Field(default=FactCheckStatus.PUBLISHED, max_length=16, index=True)
+    origin: str = Field(default="local", max_length=40)  # local, import, external
+    revision: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    outlet: str = Field(default="", max_length=300)
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    url: str | None = Field(default=None, max_length=2048)
+
+
+class Alias(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("fact_check_id", "text"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    text: str = Field(max_length=1000)
+    added_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    community: str = Field(default="default", max_length=100, index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))  # the first phrasing asked
+    status: str = Field(default=ReviewStatus.OPEN, max_length=16, index=True)
+    ask_count: int = 1
+    first_asked_at: datetime = Field(default_factory=utcnow)
+    last_asked_at: datetime = Field(default_factory=utcnow, index=True)
+    fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id")
+    # The verdict being written: a draft FactCheck, approved later.
+    draft_fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id")
+    drafted_by: str | None = Field(default=None, max_length=200)
+    reject_reason: str | None = Field(default=None, max_length=1000)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = None
+
+
+class Request(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "event_key", name="uq_request_event"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    # The platform's id for the event (Telegram update_id, Discord interaction id): one request per event.
+    event_key: str | None = Field(default=None, max_length=100)
+    chat_id: str = Field(default="", max_length=100)
+    message_id: str | None = Field(default=None, max_length=100)
+    asker_hash: str = Field(max_length=64, index=True)
+    reply_to: str | None = Field(default=None, max_length=200)  # what the platform needs to reach the asker
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    asked_at: datetime = Field(default_factory=utcnow, index=True)
+    outcome: str | None = Field(default=None, max_length=16)
+    fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id")
+    score: float | None = None
+    review_item_id: int | None = Field(default=None, foreign_key="reviewitem.id", index=True)
+
+
+class Subscription(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("platform", "asker_hash", "review_item_id", "fact_check_id", name="uq_subscription"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    asker_hash: str = Field(max_length=64, index=True)
+    reply_to: str = Field(max_length=200)  # chat or user id to deliver to
+    review_item_id: int | None = Field(default=None, foreign_key="reviewitem.id", index=True)
+    fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="request.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SentReply(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id", name="uq_sent_reply"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    message_id: str = Field(max_length=100)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True)
+    revision: int = 1
+    pinned: bool = False
+    request_id: int | None = Field(default=None, foreign_key="request.id")
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
+class Moderator(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "user_id", "community", name="uq_moderator"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    user_id: str = Field(max_length=100)
+    community: str = Field(default="default", max_length=100)
+    role: str = Field(default="moderator", max_length=20)  # moderator or admin
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(default="", max_length=200)
+    allowed: bool = True
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: what adapters must deliver (answers to subscribers, edits of sent replies)."""
+
+    __table_args__ = (
+        Index("ix_notification_pending", "platform", "status", "next_attempt_at"),
+        UniqueConstraint("dedupe_key", name="uq_notification_dedupe"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    kind: str = Field(max_length=20)  # answer, edit, review
+    target: str = Field(max_length=200)  # chat id (answer), "chat:message" (edit), review channel (review)
+    fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id")
+    review_item_id: int | None = Field(default=None, foreign_key="reviewitem.id")
+    revision: int | None = None
+    dedupe_key: str = Field(max_length=300)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class BlockedAsker(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "asker_hash", name="uq_blocked"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    asker_hash: str = Field(max_length=64)
+    blocked_by: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Embedding(SQLModel, table=True):
+    """Sentence embeddings kept with their fact-check so they are never recomputed at start-up."""
+
+    __table_args__ = (UniqueConstraint("fact_check_id", "model", name="uq_embedding"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    model: str = Field(max_length=100)
+    revision: int = 1
+    vector: bytes

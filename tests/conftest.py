@@ -1,0 +1,86 @@
+"""Shared fixtures: a fresh database on each engine (SQLite file, PostgreSQL schema) and a service on it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.config import Settings
+from bot.service import ClaimService
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CHECKTHAT = SHARED / "data" / "checkthat2022-2a-en"
+SEED = SHARED / "seeds" / "000_145bb1abe3826062.txt"
+POSTGRES_URL = os.environ.get("CLAIMBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_admin_url() -> str:
+    return "postgresql+psycopg://" + POSTGRES_URL.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(_postgres_admin_url())
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required in CI: {exc}")
+        return False
+
+
+@pytest.fixture
+def postgres_url(postgres_available: bool) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a schema of its own, dropped afterwards."""
+    if not postgres_available:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_postgres_admin_url())
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'claimbot.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"CLAIMBOT_DATABASE_URL": database_url, "CLAIMBOT_ASKER_SALT": "test-salt"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[ClaimService]:
+    svc = ClaimService.open(settings)
+    yield svc
+    svc.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_service(tmp_path: Path) -> Iterator[ClaimService]:
+    svc = ClaimService.open(make_settings(f"sqlite:///{tmp_path / 'claimbot.db'}"))
+    yield svc
+    svc.engine.dispose()

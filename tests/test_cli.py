@@ -1,0 +1,204 @@
+"""The `claimbot` command as a user runs it: real processes, real exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHECKTHAT, SEED
+
+NYC_ICE = "did a NYC cop arrest an ICE agent"
+
+
+def claimbot(
+    *args: str, db: str, stdin: bytes | str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
+    }
+    environment.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--db", db, *args],
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        timeout=180,
+        env=environment,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    out = subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+    )
+    assert "Traceback" not in out.stderr, out.stderr
+    return out
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_ask_json_answers_the_seed_question_on_a_fresh_database(db: str) -> None:
+    result = claimbot("ask", "--json", NYC_ICE, db=db)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["outcome"] == "answer"
+    assert "False" in payload["reply"] and "February 2, 2026" in payload["reply"]
+    assert "AFP" in payload["reply"] and "verify important information" in payload["reply"]
+    assert payload["matches"][0]["rating"] == "False"
+    assert payload["matches"][0]["why"]["signals"]
+    assert payload["review_id"] is None
+
+
+def test_default_database_is_created_in_the_user_data_directory(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMBOT_")} | env
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", NYC_ICE],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["outcome"] == "answer"
+    assert (tmp_path / "data" / "claimbot" / "claimbot.db").exists()
+
+
+def test_unrelated_question_is_queued_and_asking_again_raises_the_count(db: str) -> None:
+    first = json.loads(
+        claimbot("ask", "--json", "did the city of Springfield ban skateboards in 2026", db=db).stdout
+    )
+    assert first["outcome"] == "queued" and isinstance(first["review_id"], int)
+    second = json.loads(claimbot("ask", "--json", "Springfield skateboard ban in 2026, true?", db=db).stdout)
+    assert second["review_id"] == first["review_id"]
+    items = json.loads(claimbot("review", "list", "--json", db=db).stdout)
+    assert [(i["id"], i["ask_count"]) for i in items] == [(first["review_id"], 2)]
+
+
+def test_moderator_flow_from_the_cli(db: str) -> None:
+    question = "did the city of Springfield ban skateboards in 2026"
+    review_id = json.loads(claimbot("ask", "--json", question, db=db).stdout)["review_id"]
+    shown = claimbot("review", "show", str(review_id), db=db)
+    assert question in shown.stdout
+    verdict = claimbot(
+        "review",
+        "verdict",
+        str(review_id),
+        "--rating",
+        "False",
+        "--summary",
+        "Springfield's council passed no skateboard ban in 2026.",
+        "--source",
+        "https://springfield.example/council/2026",
+        db=db,
+    )
+    assert verdict.returncode == 0, verdict.stderr
+    approved = claimbot("review", "approve", str(review_id), db=db)
+    assert approved.returncode == 0 and "Published" in approved.stdout
+    again = json.loads(claimbot("ask", "--json", question, db=db).stdout)
+    assert again["outcome"] == "answer" and "council passed no skateboard ban" in again["reply"]
+    exported = json.loads(claimbot("export", "--format", "claimreview", db=db).stdout)
+    assert any(r["claimReviewed"] == question for r in exported["@graph"])
+    audit = claimbot("export", "--format", "audit", db=db).stdout.splitlines()
+    assert {json.loads(line)["action"] for line in audit} >= {"verdict", "approve"}
+
+
+def test_import_seed_and_reimport_is_idempotent(db: str) -> None:
+    first = claimbot("import", str(SEED), db=db)
+    assert first.returncode == 0, first.stderr
+    assert "added 1" in first.stdout
+    second = claimbot("import", str(SEED), db=db)
+    assert "added 0, updated 0, skipped 1" in second.stdout
+
+
+@pytest.mark.skipif(not CHECKTHAT.exists(), reason="CheckThat! data not present")
+def test_import_vclaims_then_match_dev_queries_in_order(db: str) -> None:
+    imported = claimbot("import", str(CHECKTHAT / "vclaims.jsonl"), db=db)
+    assert imported.returncode == 0, imported.stderr
+    assert "added 14231" in imported.stdout
+    queries = [line.split("\t", 1) for line in (CHECKTHAT / "dev.queries.tsv").read_text().splitlines()[:40]]
+    stdin = "".join(json.dumps({"id": qid, "text": text}) + "\n" for qid, text in queries)
+    matched = claimbot("match", "--top", "5", db=db, stdin=stdin)
+    assert matched.returncode == 0, matched.stderr
+    lines = [json.loads(line) for line in matched.stdout.splitlines()]
+    assert [line["id"] for line in lines] == [qid for qid, _ in queries]
+    assert all(line["outcome"] in ("answer", "suggest", "queued") for line in lines)
+    assert all(len(line["matches"]) <= 5 for line in lines)
+
+
+def test_clear_errors_without_tracebacks(db: str, tmp_path: Path) -> None:
+    missing = claimbot("import", str(tmp_path / "nope.jsonl"), db=db)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    empty = claimbot("ask", "   ", db=db)
+    assert empty.returncode == 2 and "empty" in empty.stderr
+    unreachable = claimbot("ask", "hi", db="postgresql://nobody@127.0.0.1:1/none")
+    assert unreachable.returncode == 2 and "cannot open database" in unreachable.stderr
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+
+
+def test_stdin_questions_with_control_characters_and_invalid_utf8(db: str) -> None:
+    ok = claimbot("ask", "--json", db=db, stdin="did a NYC cop\x00 arrest an ICE agent\x07\n")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["outcome"] == "answer"
+    bad = claimbot("ask", db=db, stdin=b"did a cop \xff\xfe arrest")
+    assert bad.returncode == 2 and "UTF-8" in bad.stderr
+
+
+def test_twenty_thousand_character_question_is_refused_politely(db: str) -> None:
+    result = claimbot("ask", "x" * 20_000, db=db)
+    assert result.returncode == 2 and "too long" in result.stderr
+
+
+def test_bad_import_lines_are_reported_with_file_and_line(db: str, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    good = {
+        "@type": "ClaimReview",
+        "url": "https://checks.example/1",
+        "claimReviewed": "Cats can fly",
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    feed.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"@type": "ClaimReview"}) + "\n")
+    result = claimbot("import", str(feed), db=db)
+    assert result.returncode == 1
+    assert f"{feed}:2" in result.stderr and f"{feed}:3" in result.stderr
+    assert "added 1" in result.stdout
+    csv_file = tmp_path / "wrong.csv"
+    csv_file.write_text("link,text\nhttps://a.example,x\n")
+    wrong = claimbot("import", str(csv_file), db=db)
+    assert wrong.returncode == 1 and f"{csv_file}:1" in wrong.stderr
+
+
+def test_several_processes_share_one_sqlite_file(db: str) -> None:
+    claimbot("ask", "hi", db=db)  # create the database first
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "ask",
+                "--json",
+                "--db",
+                db,
+                f"did Springfield ban skateboards {n}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    results = [p.communicate(timeout=180) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in results]
+    assert all(json.loads(out)["outcome"] in ("queued", "suggest", "answer") for out, _ in results)
+
+
+def test_terminal_chat_conversation(db: str) -> None:
+    result = claimbot("chat", db=db, stdin=f"{NYC_ICE}\nnotify\nquit\n")
+    assert result.returncode == 0, result.stderr
+    assert "February 2, 2026" in result.stdout
+    assert "I'll tell you" in result.stdout

@@ -1,0 +1,268 @@
+"""The core use cases on both engines: ask, queue, cluster, moderate, publish, notify, revise."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.domain import Actor, Asker, ChatRef, OutcomeKind, Question
+from bot.replies import compose, render_text
+from bot.service import ClaimService, NotAllowed, ServiceError
+from store.models import AuditLog, Notification, Request, ReviewItem, SentReply, Subscription
+from tests.conftest import make_settings
+
+NYC_ICE = "did a NYC cop arrest an ICE agent"
+SPRINGFIELD = "did the city of Springfield ban skateboards in 2026"
+MODERATOR = Actor("cli", "mod-ann")
+
+
+def ask(
+    service: ClaimService, text: str, user: str = "u1", platform: str = "telegram", event: str | None = None
+):
+    return service.ask(
+        Question(
+            text, Asker(platform, user), ChatRef(platform, f"chat-{user}"), message_id="1", event_key=event
+        )
+    )
+
+
+def test_answers_the_seed_question_from_the_starter_set(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    assert outcome.kind is OutcomeKind.ANSWER
+    assert outcome.fact_check is not None
+    text = render_text(compose(outcome, service.settings.disclaimer))
+    assert "False" in text
+    assert "February 2, 2026" in text
+    assert service.settings.disclaimer in text
+    assert "AFP" in text
+
+
+def test_every_question_is_stored_before_the_reply(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    with Session(service.engine) as session:
+        request = session.get(Request, outcome.request_id)
+    assert request is not None
+    assert request.outcome == "answer"
+    assert request.asker_hash != "u1" and len(request.asker_hash) == 64
+
+
+def test_unrelated_question_is_queued_and_rephrasings_fold_onto_one_item(service: ClaimService) -> None:
+    first = ask(service, SPRINGFIELD, user="a")
+    assert first.kind is OutcomeKind.QUEUED
+    assert first.review_item_id is not None
+    second = ask(service, "Springfield city banned skateboards in 2026?", user="b")
+    assert second.kind is OutcomeKind.QUEUED
+    assert second.review_item_id == first.review_item_id
+    with Session(service.engine) as session:
+        item = session.get(ReviewItem, first.review_item_id)
+        assert item is not None and item.ask_count == 2
+        assert len(session.exec(select(ReviewItem)).all()) == 1
+
+
+def test_different_unanswered_claims_get_their_own_items(service: ClaimService) -> None:
+    first = ask(service, SPRINGFIELD, user="a")
+    other = ask(service, "is the mayor of Lisbon moving the airport to the moon", user="b")
+    assert other.kind is OutcomeKind.QUEUED
+    assert other.review_item_id != first.review_item_id
+
+
+def test_moderator_writes_and_approves_a_verdict_and_the_asker_is_notified(service: ClaimService) -> None:
+    queued = ask(service, SPRINGFIELD, user="asker")
+    assert service.subscribe(Asker("telegram", "asker"), "chat-asker", queued.request_id)
+    item_id = queued.review_item_id
+    draft = service.write_verdict(
+        MODERATOR,
+        item_id,
+        "False",
+        "Springfield passed no such ban; the council minutes show none.",
+        ["https://springfield.example/council/minutes"],
+    )
+    assert draft.status == "draft"
+    # A draft is not an answer yet.
+    assert ask(service, SPRINGFIELD, user="other").kind is not OutcomeKind.ANSWER
+    result = service.approve(MODERATOR, item_id)
+    assert result.published and result.notified == 1
+    with Session(service.engine) as session:
+        notes = session.exec(select(Notification).where(Notification.kind == "answer")).all()
+    assert [(n.platform, n.target, n.fact_check_id) for n in notes] == [("telegram", "chat-asker", draft.id)]
+    again = ask(service, SPRINGFIELD, user="third")
+    assert again.kind is OutcomeKind.ANSWER
+    assert again.fact_check is not None and again.fact_check.id == draft.id
+    actions = [a.action for a in service.audit_log()]
+    assert "verdict" in actions and "approve" in actions
+
+
+def test_verdict_needs_a_source_url_and_a_known_rating(service: ClaimService) -> None:
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    with pytest.raises(ServiceError, match="source URL"):
+        service.write_verdict(MODERATOR, item_id, "False", "No such ban.", [])
+    with pytest.raises(ServiceError, match="source URL"):
+        service.write_verdict(MODERATOR, item_id, "False", "No such ban.", ["council minutes"])
+    with pytest.raises(ServiceError, match="Unknown rating"):
+        service.write_verdict(MODERATOR, item_id, "spicy", "No such ban.", ["https://x.example"])
+
+
+def test_link_to_existing_fact_check_adds_alias_and_answers_subscribers(service: ClaimService) -> None:
+    nyc = ask(service, NYC_ICE).fact_check
+    assert nyc is not None
+    queued = ask(service, "zzq blorf officer detains federal deportation officer in manhattan", user="x")
+    assert queued.kind is not OutcomeKind.ANSWER
+    if queued.kind is not OutcomeKind.QUEUED:
+        queued = service.not_what_i_asked(queued.request_id, Asker("telegram", "x"))
+    service.subscribe(Asker("telegram", "x"), "chat-x", queued.request_id)
+    service.link(MODERATOR, queued.review_item_id, nyc.id)
+    with Session(service.engine) as session:
+        notes = session.exec(select(Notification).where(Notification.kind == "answer")).all()
+    assert len(notes) == 1 and notes[0].fact_check_id == nyc.id
+    # The linked phrasing now answers directly.
+    again = ask(service, "zzq blorf officer detains federal deportation officer in manhattan", user="y")
+    assert again.kind is OutcomeKind.ANSWER and again.fact_check.id == nyc.id
+
+
+def test_revision_edits_every_sent_answer_and_tells_subscribers(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    card = outcome.fact_check
+    service.record_sent("telegram", "chat-u1", "77", card, outcome.request_id)
+    service.subscribe(Asker("telegram", "u1"), "chat-u1", outcome.request_id)
+    revised = service.revise(
+        MODERATOR, card.id, summary="Still no record of such an arrest; clip is AI-made."
+    )
+    assert revised.revision == card.revision + 1
+    deliveries = service.claim_deliveries("telegram")
+    kinds = sorted((d.kind, d.target) for d in deliveries)
+    assert kinds == [("answer", "chat-u1"), ("edit", "chat-u1:77")]
+    # Leased: a second worker gets nothing until they fail or the lease ends.
+    assert service.claim_deliveries("telegram") == []
+    for delivery in deliveries:
+        service.delivered(delivery.id)
+    assert service.outbox_backlog() == 0
+
+
+def test_failed_delivery_backs_off_then_dead_letters(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    service.record_sent("telegram", "c", "1", outcome.fact_check, outcome.request_id)
+    service.revise(MODERATOR, outcome.fact_check.id, rating="Mostly false")
+    (delivery,) = service.claim_deliveries("telegram")
+    assert service.delivery_failed(delivery.id, "timeout") == "pending"
+    assert service.claim_deliveries("telegram") == []  # backing off
+    assert service.delivery_failed(delivery.id, "bot was blocked", permanent=True) == "dead"
+    with Session(service.engine) as session:
+        row = session.get(Notification, delivery.id)
+    assert row.status == "dead" and "blocked" in row.last_error
+
+
+def test_repeated_event_is_handled_once(service: ClaimService) -> None:
+    first = ask(service, NYC_ICE, event="update-1")
+    again = ask(service, NYC_ICE, event="update-1")
+    assert not first.duplicate and again.duplicate
+    assert again.request_id == first.request_id
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Request)).all()) == 1
+
+
+def test_asker_is_throttled_after_a_few_questions(database_url: str) -> None:
+    service = ClaimService.open(make_settings(database_url, CLAIMBOT_QUESTIONS_PER_MINUTE=3))
+    kinds = [ask(service, f"{NYC_ICE} {n}", user="fast").kind for n in range(4)]
+    assert kinds[:3] != [OutcomeKind.REFUSED] * 3
+    assert kinds[3] is OutcomeKind.REFUSED
+    assert ask(service, NYC_ICE, user="someone-else").kind is OutcomeKind.ANSWER
+
+
+def test_non_moderator_is_refused_and_audited(service: ClaimService) -> None:
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    intruder = Actor("telegram", "999")
+    with pytest.raises(NotAllowed):
+        service.approve(intruder, item_id)
+    with pytest.raises(NotAllowed):
+        service.queue(Actor("telegram", "42", community="elsewhere", platform_admin=True))
+    with Session(service.engine) as session:
+        refused = session.exec(select(AuditLog).where(AuditLog.allowed == False)).all()  # noqa: E712
+    assert {r.actor for r in refused} == {"telegram:999", "telegram:42"}
+
+
+def test_registered_moderator_may_act(service: ClaimService) -> None:
+    service.add_moderator(MODERATOR, "discord", "7")
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    assert service.queue(Actor("discord", "7"))[0].id == item_id
+
+
+def test_second_approval_cannot_come_from_the_author(database_url: str) -> None:
+    service = ClaimService.open(make_settings(database_url, CLAIMBOT_REQUIRE_SECOND_APPROVAL=True))
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    service.write_verdict(MODERATOR, item_id, "False", "No such ban.", ["https://x.example/a"])
+    assert not service.approve(MODERATOR, item_id).published
+    assert service.approve(Actor("cli", "mod-bob"), item_id).published
+
+
+def test_reject_closes_the_item_with_a_reason(service: ClaimService) -> None:
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    with pytest.raises(ServiceError):
+        service.reject(MODERATOR, item_id, "   ")
+    service.reject(MODERATOR, item_id, "not a checkable claim")
+    assert service.queue(MODERATOR) == []
+    with pytest.raises(ServiceError, match="already rejected"):
+        service.approve(MODERATOR, item_id)
+
+
+def test_queue_lists_most_asked_first(service: ClaimService) -> None:
+    lonely = ask(service, "is the mayor of Lisbon moving the airport to the moon", user="a").review_item_id
+    popular = ask(service, SPRINGFIELD, user="b").review_item_id
+    ask(service, "Springfield skateboard ban 2026?", user="c")
+    assert [i.id for i in service.queue(MODERATOR)] == [popular, lonely]
+
+
+def test_forget_deletes_the_askers_requests_and_subscriptions(service: ClaimService) -> None:
+    outcome = ask(service, SPRINGFIELD, user="leaver")
+    service.subscribe(Asker("telegram", "leaver"), "chat-leaver", outcome.request_id)
+    ask(service, NYC_ICE, user="stayer")
+    assert service.forget(Asker("telegram", "leaver")) == 2
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Request)).all()) == 1
+        assert session.exec(select(Subscription)).all() == []
+
+
+def test_blocked_asker_is_dropped_silently(service: ClaimService) -> None:
+    service.block(MODERATOR, Asker("telegram", "troll"))
+    outcome = ask(service, SPRINGFIELD, user="troll")
+    assert outcome.kind is OutcomeKind.REFUSED and outcome.reason == "blocked"
+    assert service.queue(MODERATOR) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'; DROP TABLE factcheck; --",
+        "<b>bold</b> <script>alert(1)</script> did the mayor ban skateboards",
+        "هل اعتقل شرطي في نيويورك عميلا من إدارة الهجرة",
+        "🚓🚓 did the cops 👮 arrest someone 🧊",
+    ],
+)
+def test_odd_text_is_stored_and_shown_literally(service: ClaimService, text: str) -> None:
+    outcome = ask(service, text)
+    assert outcome.kind is not OutcomeKind.REFUSED
+    with Session(service.engine) as session:
+        stored = session.get(Request, outcome.request_id)
+    assert stored.text == text
+    assert len(service.published()) > 5  # nothing was dropped
+
+
+def test_empty_and_oversized_questions_are_refused(service: ClaimService) -> None:
+    assert ask(service, "   \n\t ").reason == "empty"
+    assert ask(service, "\x00\x07\u200b").reason == "empty"
+    assert ask(service, "x" * 20_000).reason == "too_long"
+
+
+def test_pin_is_recorded_for_a_sent_answer(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    service.record_sent("telegram", "group", "5", outcome.fact_check, outcome.request_id)
+    service.mark_pinned(Actor("telegram", "1"), "group", "5")
+    with Session(service.engine) as session:
+        assert session.exec(select(SentReply)).one().pinned
+
+
+def test_only_the_asker_may_press_their_buttons(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE, user="owner")
+    with pytest.raises(NotAllowed):
+        service.not_what_i_asked(outcome.request_id, Asker("telegram", "stranger"))
+    queued = service.not_what_i_asked(outcome.request_id, Asker("telegram", "owner"))
+    assert queued.kind is OutcomeKind.QUEUED and queued.review_item_id is not None

@@ -1,0 +1,98 @@
+"""Store tests on SQLite and PostgreSQL: migrations, idempotent upserts, imports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import inspect
+from sqlmodel import Session, select
+
+from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.ratings import Verdict
+from bot.service import ClaimService
+from store import factchecks
+from store.db import downgrade, make_engine, migrate, session_scope
+from store.models import FactCheck, Source
+
+TABLES = {
+    "factcheck",
+    "source",
+    "alias",
+    "request",
+    "reviewitem",
+    "subscription",
+    "sentreply",
+    "moderator",
+    "auditlog",
+    "notification",
+    "blockedasker",
+    "embedding",
+}
+
+
+def record(
+    url: str = "https://example.org/fc/1", summary: str = "No such thing happened."
+) -> FactCheckRecord:
+    return FactCheckRecord(
+        url=url,
+        claim="The moon is made of cheese",
+        verdict=Verdict.FALSE,
+        rating_text="Pants on fire",
+        summary=summary,
+        publisher="Example Checks",
+        checked_at=date(2026, 1, 5),
+        sources=[SourceRecord(1, "NASA", "https://nasa.example/moon"), SourceRecord(2, "AFP", None)],
+    )
+
+
+def test_migrations_create_upgrade_and_downgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    assert set(inspect(engine).get_table_names()) >= TABLES
+    migrate(engine)  # a second upgrade is a no-op
+    downgrade(engine, "base")
+    assert not TABLES & set(inspect(engine).get_table_names())
+    migrate(engine)
+    assert set(inspect(engine).get_table_names()) >= TABLES
+    engine.dispose()
+
+
+def test_upsert_is_idempotent_by_url_and_bumps_revision_on_change(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        assert factchecks.upsert_record(session, record()).created
+    with session_scope(engine) as session:
+        again = factchecks.upsert_record(session, record())
+        assert not again.created and not again.changed
+    with session_scope(engine) as session:
+        changed = factchecks.upsert_record(session, record(summary="Updated: still no cheese."))
+        assert changed.changed and changed.fact_check.revision == 2
+    with Session(engine) as session:
+        rows = session.exec(select(FactCheck)).all()
+        assert len(rows) == 1 and rows[0].summary == "Updated: still no cheese."
+        sources = session.exec(select(Source).order_by(Source.position)).all()
+        assert [(s.outlet, s.url) for s in sources] == [("NASA", "https://nasa.example/moon"), ("AFP", None)]
+        card = factchecks.get_card(session, rows[0].id)
+    assert card.verdict is Verdict.FALSE and card.rating_text == "Pants on fire"
+    engine.dispose()
+
+
+def test_import_reports_errors_and_keeps_the_rest(service: ClaimService) -> None:
+    before = len(service.published())
+    report = service.import_records(
+        [
+            record("https://example.org/a"),
+            RecordError("f.jsonl", 2, "missing claimReviewed"),
+            record("https://example.org/b"),
+        ]
+    )
+    assert (report.added, report.updated, len(report.errors)) == (2, 0, 1)
+    assert len(service.published()) == before + 2
+    report = service.import_records([record("https://example.org/a", summary="changed")])
+    assert (report.added, report.updated) == (0, 1)
+    # Imported fact-checks are matchable at once, without a restart.
+    assert service.search("moon is made of cheese")[0].fact_check.url in {
+        "https://example.org/a",
+        "https://example.org/b",
+    }
