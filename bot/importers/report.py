@@ -242,7 +242,7 @@ def parse_report(lines: list[tuple[int, str]]) -> ParsedReport:
             elif line:
                 report.summary_paragraph = f"{report.summary_paragraph} {line}".strip()
                 continue
-            else:
+            else:  # a blank line ends the summary once it has text
                 if report.summary_paragraph:
                     state = "body"
                 continue
