@@ -691,6 +691,7 @@ class ClaimService:
             )
             result = factchecks.upsert_record(session, record, status=FactCheckStatus.DRAFT)
             fact_check = result.fact_check
+            assert fact_check is not None
             if fact_check.status != FactCheckStatus.DRAFT:
                 fact_check.status = FactCheckStatus.DRAFT
                 session.add(fact_check)
@@ -910,23 +911,21 @@ class ClaimService:
         def flush() -> None:
             if not batch:
                 return
-            changed_ids: list[int] = []
             with session_scope(self.engine) as session:
-                for record in batch:
-                    result = factchecks.upsert_record(session, record)
+                results = factchecks.upsert_records(session, batch)
+                session.flush()
+                for result in results:
                     if result.created:
                         report.added += 1
                     elif result.changed:
                         report.updated += 1
+                        # A re-imported fact-check that changed is a revision: edit what was sent.
+                        assert result.fact_check is not None
+                        self.enqueue_revision(session, factchecks.to_card(result.fact_check, []))
                     else:
                         report.skipped += 1
-                    if result.changed and result.fact_check.id is not None:
-                        changed_ids.append(result.fact_check.id)
-                        if not result.created:
-                            self.enqueue_revision(session, factchecks.to_card(result.fact_check, []))
-                session.flush()
                 if index:
-                    self._reindex(session, changed_ids)
+                    self._reindex(session, [r.fact_check_id for r in results if r.changed])
             batch.clear()
 
         for item in records:

@@ -7,19 +7,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from bot.domain import FactCheckCard, SourceLink
-from bot.importers.records import FactCheckRecord
+from bot.importers.records import FactCheckRecord, SourceRecord
 from bot.ratings import Verdict, parse_verdict
 from store.models import Alias, FactCheck, FactCheckStatus, Source, utcnow
 
 
 @dataclass
 class UpsertResult:
-    fact_check: FactCheck
+    fact_check_id: int
     created: bool
     changed: bool
+    # Loaded only for existing rows: new ones are bulk-inserted without building ORM objects.
+    fact_check: FactCheck | None = None
 
 
 def to_card(fact_check: FactCheck, sources: Iterable[Source]) -> FactCheckCard:
@@ -86,42 +89,84 @@ def upsert_record(
     session: Session, record: FactCheckRecord, status: str = FactCheckStatus.PUBLISHED
 ) -> UpsertResult:
     """Insert a fact-check or update the one with the same URL; a real change bumps its revision."""
-    values = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    result = upsert_records(session, [record], status)[0]
+    if result.fact_check is None:
+        result.fact_check = session.get(FactCheck, result.fact_check_id)
+    return result
+
+
+def upsert_records(
+    session: Session, records: list[FactCheckRecord], status: str = FactCheckStatus.PUBLISHED
+) -> list[UpsertResult]:
+    """Upsert a batch by URL with one look-up query and bulk inserts (imports run at thousands a second)."""
+    latest: dict[str, FactCheckRecord] = {}
+    for record in records:
+        latest[record.url] = record  # a URL repeated within one batch: the last one wins
+    existing = {
+        f.url: f for f in session.exec(select(FactCheck).where(col(FactCheck.url).in_(list(latest))))
+    }
+    old_sources: dict[int, list[tuple]] = {}
+    if existing:
+        ids = [f.id for f in existing.values()]
+        query = select(Source).where(col(Source.fact_check_id).in_(ids)).order_by(col(Source.position))
+        for source in session.exec(query):
+            old_sources.setdefault(source.fact_check_id, []).append(_source_tuple(source))
+
+    results: dict[str, UpsertResult] = {}
+    created: list[dict[str, object]] = []
+    replaced: list[tuple[FactCheck, FactCheckRecord]] = []
+    now = utcnow()
+    for url, record in latest.items():
+        values = _values(record)
+        current = existing.get(url)
+        if current is None:
+            created.append({"url": url, "status": status, "revision": 1, "created_at": now, "updated_at": now} | values)
+            continue
+        new_sources = [_source_tuple(s) for s in record.sources]
+        changed = (
+            any(getattr(current, k) != v for k, v in values.items())
+            or old_sources.get(current.id, []) != new_sources
+        )
+        if changed:
+            for key, value in values.items():
+                setattr(current, key, value)
+            current.revision += 1
+            current.updated_at = now
+            session.add(current)
+            replaced.append((current, record))
+        assert current.id is not None
+        results[url] = UpsertResult(current.id, created=False, changed=changed, fact_check=current)
+
+    if replaced:
+        session.exec(delete(Source).where(col(Source.fact_check_id).in_([f.id for f, _ in replaced])))
+    new_ids: dict[str, int] = {}
+    if created:
+        table = FactCheck.__table__  # type: ignore[attr-defined]
+        rows = session.execute(insert(table).returning(table.c.id, table.c.url, sort_by_parameter_order=True), created)
+        new_ids = {url: fact_check_id for fact_check_id, url in rows}
+        for url, fact_check_id in new_ids.items():
+            results[url] = UpsertResult(fact_check_id, created=True, changed=True)
+    sources = [
+        {"fact_check_id": fact_check.id, **_source_values(s)} for fact_check, record in replaced for s in record.sources
+    ] + [{"fact_check_id": new_ids[url], **_source_values(s)} for url in new_ids for s in latest[url].sources]
+    if sources:
+        session.execute(insert(Source.__table__), sources)  # type: ignore[attr-defined]
+    return [results[record.url] for record in records]
+
+
+def _source_values(source: SourceRecord) -> dict[str, object]:
+    return {"position": source.position, "outlet": source.outlet, "title": source.title, "url": source.url}
+
+
+def _values(record: FactCheckRecord) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(record, name) for name in _RECORD_FIELDS}
     values["rating"] = record.verdict.value
     values["follow_ups"] = json.dumps(record.follow_ups, ensure_ascii=False) if record.follow_ups else None
-    new_sources = [(s.position, s.outlet, s.title, s.url) for s in record.sources]
-
-    existing = find_by_url(session, record.url)
-    if existing is None:
-        fact_check = FactCheck(url=record.url, status=status, **values)
-        session.add(fact_check)
-        session.flush()
-        _replace_sources(session, fact_check, new_sources)
-        return UpsertResult(fact_check, created=True, changed=True)
-
-    old_sources = [
-        (s.position, s.outlet, s.title, s.url)
-        for s in session.exec(
-            select(Source).where(Source.fact_check_id == existing.id).order_by(col(Source.position))
-        )
-    ]
-    changed = any(getattr(existing, k) != v for k, v in values.items()) or old_sources != new_sources
-    if changed:
-        for key, value in values.items():
-            setattr(existing, key, value)
-        existing.revision += 1
-        existing.updated_at = utcnow()
-        session.add(existing)
-        _replace_sources(session, existing, new_sources)
-    return UpsertResult(existing, created=False, changed=changed)
+    return values
 
 
-def _replace_sources(session: Session, fact_check: FactCheck, sources: list[tuple]) -> None:
-    session.exec(delete(Source).where(col(Source.fact_check_id) == fact_check.id))
-    for position, outlet, title, url in sources:
-        session.add(
-            Source(fact_check_id=fact_check.id, position=position, outlet=outlet, title=title, url=url)
-        )
+def _source_tuple(source: Source | SourceRecord) -> tuple:
+    return (source.position, source.outlet, source.title, source.url)
 
 
 def add_alias(session: Session, fact_check_id: int, text: str, added_by: str) -> bool:
