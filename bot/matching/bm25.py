@@ -95,6 +95,9 @@ class BM25Index:
         df = self.df(term)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def vocabulary(self) -> list[str]:
+        return list(self._postings)
+
     def max_idf(self) -> float:
         """idf of a term seen nowhere: the scale for "how specific is this word"."""
         n = max(self._count, 1)

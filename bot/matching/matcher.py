@@ -1,16 +1,19 @@
-"""The in-memory matcher: BM25 candidates, feature rerank, calibrated score, decision."""
+"""The in-memory matcher: BM25 (+ optional embedding) candidates, feature rerank, calibrated score,
+decision."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from .bm25 import BM25Index
 from .model import Match, MatchDocument, Thresholds
-from .normalise import content_tokens, is_chitchat, normalise
+from .normalise import content_tokens, is_chitchat, normalise, strip_noise
 from .rerank import Phrasing, ScoreModel, make_phrasing, phrasing_features, weighted_overlap
 from .thresholds import (
     ANSWER_MARGIN,
@@ -18,9 +21,15 @@ from .thresholds import (
     ANSWER_MIN_QUERY_COVERAGE,
     DEFAULT_THRESHOLDS,
 )
+from .vectors import VectorStore
+
+if TYPE_CHECKING:
+    from .semantic import Encoder
 
 CANDIDATE_SLOTS = 200  # BM25 slots looked at (aliases make several slots per fact-check)
-CANDIDATES = 50  # fact-checks reranked
+CANDIDATES = 50  # fact-checks reranked from BM25 (and as many again from embeddings)
+SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word onto a known one
+MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
 
 
 @dataclass
@@ -32,34 +41,55 @@ class _Entry:
 
 
 class Matcher:
-    def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+    """Thread-safe: match() may run while another thread upserts (one RLock around the index).
+
+    With an `encoder` (see bot.matching.semantic), questions are also embedded and fact-checks that
+    have a vector (given to upsert, or encoded on upsert when none is given) are ranked by cosine too.
+    """
+
+    def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS, encoder: Encoder | None = None) -> None:
         self.thresholds = thresholds
+        self.encoder = encoder
         self._lock = threading.RLock()
         self._index = BM25Index()
+        self._vectors = VectorStore()
         self._entries: dict[int, _Entry] = {}
         self._slot_owner: list[int] = []  # slot -> fact_check_id (-1 when free)
-        self._model = ScoreModel.load()
+        self._vocabulary: list[str] | None = None  # for spelling correction; rebuilt lazily
+        self._lexical_model = ScoreModel.load("lexical")
+        self._semantic_model = ScoreModel.load("semantic")
 
     # --- updates --------------------------------------------------------------------------------
 
-    def upsert(self, doc: MatchDocument) -> None:
+    def upsert(self, doc: MatchDocument, vector: np.ndarray | Sequence[float] | None = None) -> None:
         """Add or replace one fact-check; visible to the next match()."""
-        prepared = _prepare(doc)
-        with self._lock:
-            self._remove_locked(doc.fact_check_id)
-            self._add_locked(doc, *prepared)
+        self.upsert_many([doc], None if vector is None else [vector])
 
-    def upsert_many(self, docs: Iterable[MatchDocument]) -> None:
+    def upsert_many(
+        self,
+        docs: Iterable[MatchDocument],
+        vectors: np.ndarray | Sequence[np.ndarray | Sequence[float] | None] | None = None,
+    ) -> None:
+        """Bulk add/replace; `vectors`, when given, align with `docs` (None entries allowed)."""
+        docs = list(docs)
+        if vectors is not None and len(vectors) != len(docs):
+            raise ValueError("vectors must align with docs")
+        if vectors is None and self.encoder is not None:
+            vectors = self.encoder.encode_documents(docs)
         # Normalising is the expensive part and needs no lock; the index work is cheap appends.
-        prepared = [(doc, *_prepare(doc)) for doc in docs]
+        prepared = [_prepare(doc) for doc in docs]
         with self._lock:
-            for doc, main_terms, alias_terms, phrasings in prepared:
+            for i, (doc, parts) in enumerate(zip(docs, prepared, strict=True)):
                 self._remove_locked(doc.fact_check_id)
-                self._add_locked(doc, main_terms, alias_terms, phrasings)
+                self._add_locked(doc, *parts)
+                if vectors is not None and vectors[i] is not None:
+                    self._vectors.set(doc.fact_check_id, np.asarray(vectors[i], dtype=np.float32))
+            self._vocabulary = None
 
     def remove(self, fact_check_id: int) -> None:
         with self._lock:
             self._remove_locked(fact_check_id)
+            self._vocabulary = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -84,6 +114,7 @@ class Matcher:
 
     def _remove_locked(self, fact_check_id: int) -> None:
         entry = self._entries.pop(fact_check_id, None)
+        self._vectors.remove(fact_check_id)
         if entry is None:
             return
         for slot in entry.slots:
@@ -96,66 +127,115 @@ class Matcher:
         """Best fact-checks for a question, best first, one per fact-check, at most top_k."""
         if top_k <= 0 or not text or not text.strip() or is_chitchat(text):
             return []
-        query_norm = normalise(text)
-        query_terms = content_tokens(query_norm)
+        query_terms = content_tokens(normalise(text))
         if not query_terms:
             return []
+        query_vector = None
+        if self.encoder is not None and len(self._vectors):
+            # Outside the lock: encoding is the slow part (~10 ms) and touches no index state.
+            query_vector = self.encoder.encode([strip_noise(text)])[0]
         with self._lock:
-            return self._match_locked(query_terms, top_k)
+            return self._match_locked(query_terms, query_vector, top_k)
 
-    def _match_locked(self, query_terms: list[str], top_k: int) -> list[Match]:
+    def _correct_spelling(self, query_terms: list[str]) -> list[str]:
+        """Map question words the index has never seen onto the closest indexed word ("vacine")."""
+        unknown = [t for t in set(query_terms) if len(t) >= 5 and t.isalpha() and not self._index.df(t)]
+        if not unknown:
+            return query_terms
+        if self._vocabulary is None:
+            self._vocabulary = self._index.vocabulary()
+        fixes = {}
+        for term in unknown[:MAX_CORRECTIONS]:
+            found = process.extractOne(
+                term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF
+            )
+            if found is not None:
+                fixes[term] = found[0]
+        return [fixes.get(t, t) for t in query_terms]
+
+    def _bm25_candidates(self, query_terms: list[str]) -> dict[int, float]:
         scores = self._index.scores(query_terms)
         if not len(scores):
-            return []
+            return {}
         n = min(CANDIDATE_SLOTS, len(scores))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        best_bm25: dict[int, float] = {}
+        best: dict[int, float] = {}
         for slot in top[np.argsort(-scores[top])]:
             value = float(scores[slot])
             if value <= 0:
                 break
             owner = self._slot_owner[slot]
-            if owner >= 0 and owner not in best_bm25:
-                best_bm25[owner] = value
-                if len(best_bm25) >= CANDIDATES:
+            if owner >= 0 and owner not in best:
+                best[owner] = value
+                if len(best) >= CANDIDATES:
                     break
-        if not best_bm25:
+        return best
+
+    def _match_locked(
+        self, query_terms: list[str], query_vector: np.ndarray | None, top_k: int
+    ) -> list[Match]:
+        query_terms = self._correct_spelling(query_terms)
+        bm25 = self._bm25_candidates(query_terms)
+        cosines: dict[int, float] = {}
+        if query_vector is not None:
+            cosines = self._vectors.search(query_vector, CANDIDATES)
+            for fact_check_id in bm25:
+                if fact_check_id not in cosines:
+                    cos = self._vectors.cosine(fact_check_id, query_vector)
+                    if cos is not None:
+                        cosines[fact_check_id] = cos
+        candidates = set(bm25) | set(cosines)
+        if not candidates:
             return []
-        top_bm25 = max(best_bm25.values())
+        top_bm25 = max(bm25.values(), default=1.0)
+        top_cos = max(cosines.values(), default=0.0)
 
         idf = {t: self._index.idf(t) for t in set(query_terms)}
         query_weights = dict(idf)
         query_string = " ".join(sorted(idf))
         max_idf = self._index.max_idf()
+        semantic = query_vector is not None
+        model = self._semantic_model if semantic else self._lexical_model
         results: list[Match] = []
-        for fact_check_id, bm25 in best_bm25.items():
+        for fact_check_id in candidates:
             entry = self._entries[fact_check_id]
             for phrasing in entry.phrasings:
                 for t in phrasing.terms:
                     if t not in idf:
                         idf[t] = self._index.idf(t)
-            best: tuple[float, float, float] = (0.0, 0.0, 0.0)
-            best_phrasing = entry.phrasings[0].text if entry.phrasings else entry.doc.claim
+            best = (0.0, 0.0, 0.0)
+            best_phrasing = entry.phrasings[0] if entry.phrasings else None
             best_key = -1.0
             for phrasing in entry.phrasings:
-                q_cov, p_cov, similarity = phrasing_features(query_weights, query_string, phrasing, idf)
-                key = q_cov + p_cov + similarity
+                features = phrasing_features(query_weights, query_string, phrasing, idf)
+                key = sum(features)
                 if key > best_key:
-                    best_key, best, best_phrasing = key, (q_cov, p_cov, similarity), phrasing.text
+                    best_key, best, best_phrasing = key, features, phrasing
             doc_q_cov, _ = weighted_overlap(query_weights, entry.terms)
-            missing = [w for t, w in query_weights.items() if t not in entry.terms]
+            missing_q = max((w for t, w in query_weights.items() if t not in entry.terms), default=0.0)
+            missing_p = 0.0
+            if best_phrasing is not None:
+                missing_p = max((idf[t] for t in best_phrasing.terms if t not in query_weights), default=0.0)
+            score_bm25 = bm25.get(fact_check_id, 0.0)
             signals = {
-                "bm25": round(bm25, 4),
-                "bm25_rel": bm25 / top_bm25,
+                "bm25": round(score_bm25, 4),
+                "bm25_rel": score_bm25 / top_bm25 if top_bm25 > 0 else 0.0,
                 "q_cov": best[0],
                 "p_cov": best[1],
                 "fuzz": best[2],
                 "doc_q_cov": doc_q_cov,
-                # the most specific question word the fact-check never mentions (idf / max idf)
-                "q_missing": max(missing, default=0.0) / max_idf,
+                # the most specific question word the fact-check never mentions (idf / max idf) ...
+                "q_missing": missing_q / max_idf,
+                # ... and the most specific word of the matched phrasing the question lacks
+                "p_missing": missing_p / max_idf,
             }
-            score = self._model.score(signals)
-            results.append(Match(fact_check_id, score, best_phrasing, signals))
+            if semantic:
+                cos = cosines.get(fact_check_id, 0.0)
+                signals["cos"] = cos
+                signals["cos_rel"] = cos - top_cos
+            score = model.score(signals)
+            text = best_phrasing.text if best_phrasing is not None else entry.doc.claim
+            results.append(Match(fact_check_id, score, text, signals))
         results.sort(key=lambda m: (-m.score, -m.signals["bm25"], m.fact_check_id))
         return results[:top_k]
 

@@ -46,6 +46,7 @@ _COVID = re.compile(r"\b(?:covid[\s-]?19|covid|sars[\s-]?cov[\s-]?2|corona\s?vir
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _APOSTROPHE = re.compile(r"['\u2019`]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_PERCENT = re.compile(r"(?<=\d)\s?%")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 _SPACES = re.compile(r"\s+")
 
@@ -81,6 +82,23 @@ _TOKEN_MAP = {
     "pics": "photos",
     "vid": "video",
     "vids": "videos",
+    # number words: "seven years" and "7 years" are the same claim
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "fifty": "50",
     # general synonyms: the claim side is written in news prose
     "cop": "police officer",
     "cops": "police officers",
@@ -245,6 +263,7 @@ def normalise(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = _COVID.sub(" covid ", text)
     text = _THOUSANDS.sub("", text)
+    text = _PERCENT.sub(" percent", text)
     text = _POSSESSIVE.sub("", text)
     text = _APOSTROPHE.sub("", text)
     text = _NON_WORD.sub(" ", text)

@@ -24,7 +24,9 @@ from importlib import resources
 
 from rapidfuzz import fuzz
 
-FEATURES = ("q_cov", "p_cov", "fuzz", "bm25_rel", "margin", "doc_q_cov")
+LEXICAL_FEATURES = ("q_cov", "p_cov", "fuzz", "bm25_rel", "doc_q_cov", "q_missing", "p_missing")
+SEMANTIC_FEATURES = (*LEXICAL_FEATURES, "cos", "cos_rel")
+FEATURES = {"lexical": LEXICAL_FEATURES, "semantic": SEMANTIC_FEATURES}
 
 
 @dataclass(frozen=True)
@@ -72,22 +74,16 @@ class ScoreModel:
     weights: dict[str, float]
 
     def score(self, features: dict[str, float]) -> float:
-        z = self.intercept + sum(self.weights.get(name, 0.0) * features.get(name, 0.0) for name in FEATURES)
+        z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
         return 1.0 / (1.0 + math.exp(-z))
 
     @classmethod
-    def load(cls) -> ScoreModel:
-        try:
-            raw = json.loads(resources.files(__package__).joinpath("weights.json").read_text())
-            return cls(
-                intercept=float(raw["intercept"]), weights={k: float(v) for k, v in raw["weights"].items()}
-            )
-        except (FileNotFoundError, KeyError, ValueError):
-            return DEFAULT_MODEL
-
-
-# Hand-set fallback: coverage in both directions matters most, fuzz breaks ties.
-DEFAULT_MODEL = ScoreModel(
-    intercept=-11.0,
-    weights={"q_cov": 5.0, "p_cov": 5.0, "fuzz": 3.0, "bm25_rel": 1.0, "margin": 2.0, "doc_q_cov": 1.0},
-)
+    def load(cls, kind: str) -> ScoreModel:
+        """The model fitted for `kind` ("lexical" or "semantic") from weights.json."""
+        raw = json.loads(resources.files(__package__).joinpath("weights.json").read_text())
+        if kind not in raw:
+            kind = "lexical"
+        model = raw[kind]
+        return cls(
+            intercept=float(model["intercept"]), weights={k: float(v) for k, v in model["weights"].items()}
+        )

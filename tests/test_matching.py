@@ -1,0 +1,287 @@
+"""Tests of bot.matching: normalisation, the incremental index, decisions on a small hand corpus,
+and a ranking-quality floor on the CheckThat dev split (skipped when the shared data is absent)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.matching import (
+    DEFAULT_THRESHOLDS,
+    Match,
+    MatchDocument,
+    Matcher,
+    Thresholds,
+    is_chitchat,
+    normalise,
+    question_similarity,
+)
+
+HERE = Path(__file__).resolve().parent
+HAND_CORPUS = HERE / "data" / "matching" / "hand_corpus.jsonl"
+ROOT = HERE.parent
+
+
+def load_hand_corpus() -> list[MatchDocument]:
+    with open(HAND_CORPUS, encoding="utf-8") as fh:
+        return [MatchDocument(**json.loads(line)) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def hand() -> Matcher:
+    matcher = Matcher()
+    matcher.upsert_many(load_hand_corpus())
+    return matcher
+
+
+# --- normalise ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "Did a NYC cop arrest an ICE agent?",
+            "a new york city police officer arrest an immigration and customs enforcement agent",
+        ),
+        ("wait nypd arrested ice??", "new york city police arrested immigration and customs enforcement"),
+        ("Is it true that the CDC said so", "the centers for disease control said so"),
+        ("I heard the U.S. banned it", "the united states banned it"),
+        ("The USA and the UK", "the united states and the united kingdom"),
+        ("I love ice cream", "i love ice cream"),
+        ("COVID-19 and the coronavirus", "covid and the covid"),
+        ("#BlackLivesMatter rally", "black lives matter rally"),
+        ("Ｆｕｌｌｗｉｄｔｈ TEXT", "fullwidth text"),
+    ],
+)
+def test_normalise(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+def test_normalise_strips_tweet_noise() -> None:
+    tweet = (
+        "Illinois GOP bill attacks single moms https://t.co/wDGczl94dF pic.twitter.com/abc @someone "
+        "— Morgan Fairchild (@morgfair) February 25, 2016"
+    )
+    assert normalise(tweet) == "illinois republican bill attacks single moms"
+
+
+def test_normalise_who_only_in_capitals() -> None:
+    assert "world health organization" in normalise("WHO says masks work")
+    assert "world health organization" not in normalise("who says masks work")
+
+
+# --- chit-chat and empty input --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["hi", "Hello!", "thanks", "thank you so much", "what can you do?", "/start", "👋"]
+)
+def test_chitchat(text: str, hand: Matcher) -> None:
+    assert is_chitchat(text)
+    assert hand.match(text) == []
+
+
+@pytest.mark.parametrize("text", ["did a nyc cop arrest an ice agent", "hi, is the moon landing fake?"])
+def test_not_chitchat(text: str) -> None:
+    assert not is_chitchat(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!"])
+def test_empty_text_has_no_matches(text: str, hand: Matcher) -> None:
+    assert hand.match(text) == []
+    assert hand.decide([]) == "queued"
+
+
+# --- the index ------------------------------------------------------------------------------------
+
+
+def test_upsert_remove_visible_immediately() -> None:
+    matcher = Matcher()
+    assert len(matcher) == 0 and matcher.match("moon landing faked") == []
+    matcher.upsert(MatchDocument(1, "The moon landing was faked"))
+    matcher.upsert(MatchDocument(2, "Drinking bleach cures COVID-19"))
+    assert len(matcher) == 2
+    assert matcher.match("was the moon landing faked")[0].fact_check_id == 1
+
+    matcher.upsert(MatchDocument(1, "Sharks swim on flooded highways"))  # replace, same id
+    assert len(matcher) == 2
+    assert all(m.fact_check_id != 1 for m in matcher.match("was the moon landing faked"))
+    assert matcher.match("shark on the highway")[0].fact_check_id == 1
+
+    matcher.remove(1)
+    matcher.remove(1)  # removing twice is harmless
+    assert len(matcher) == 1
+    assert matcher.match("shark on the highway") == []
+
+
+def test_aliases_are_phrasings() -> None:
+    matcher = Matcher()
+    matcher.upsert(MatchDocument(7, "The Eiffel Tower will be demolished in 2026"))
+    assert matcher.match("paris landmark to be bulldozed") == []
+    matcher.upsert(
+        MatchDocument(7, "The Eiffel Tower will be demolished in 2026", aliases=("paris landmark bulldozed",))
+    )
+    best = matcher.match("paris landmark to be bulldozed")[0]
+    assert best.fact_check_id == 7 and best.phrasing == "paris landmark bulldozed"
+    matcher.upsert(MatchDocument(7, "The Eiffel Tower will be demolished in 2026"))  # alias dropped again
+    assert matcher.match("paris landmark to be bulldozed") == []
+
+
+def test_match_shape(hand: Matcher) -> None:
+    matches = hand.match("do covid vaccines contain microchips", top_k=3)
+    assert 1 <= len(matches) <= 3
+    assert len({m.fact_check_id for m in matches}) == len(matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    for m in matches:
+        assert isinstance(m, Match) and 0.0 <= m.score <= 1.0
+        assert {"bm25", "q_cov", "p_cov", "fuzz"} <= set(m.signals)
+    assert matches[0].fact_check_id == 2
+    assert hand.match("do covid vaccines contain microchips", top_k=0) == []
+
+
+def test_concurrent_upsert_and_match() -> None:
+    matcher = Matcher()
+    docs = load_hand_corpus()
+    matcher.upsert_many(docs)
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for i in range(300):
+                matcher.upsert(MatchDocument(1000 + i, f"claim number {i} about the moon landing"))
+                if i % 3 == 0:
+                    matcher.remove(1000 + i)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    for _ in range(300):
+        matcher.match("was the moon landing faked")
+    thread.join()
+    assert not errors
+    assert len(matcher) == len(docs) + 200
+
+
+# --- decisions on the hand corpus -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_check_id"),
+    [
+        ("did a NYC cop arrest an ICE agent", 1),
+        ("wait nypd arrested ice??", 1),
+        ("is it true that cops in new york cuffed an immigration agent", 1),
+        ("do covid vaccines contain microchips?", 2),
+        ("is 5G spreading the coronavirus", 3),
+        ("I heard drinking bleach cures covid", 4),
+        ("will the eiffel tower be demolished?", 6),
+        ("did the pope endorse trump", 15),
+        ("is it illegal to collect rainwater in oregon", 14),
+    ],
+)
+def test_paraphrases_answered(hand: Matcher, question: str, fact_check_id: int) -> None:
+    matches = hand.match(question)
+    assert matches[0].fact_check_id == fact_check_id
+    assert hand.decide(matches) == "answer", matches[0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "did an NYPD officer arrest a subway fare evader",
+        "did ICE arrest a NYC councilman",
+        "did the pope endorse biden",
+        "does garlic cure cancer",
+        "is it illegal to collect rainwater in colorado",
+        "is drinking bleach safe",
+        "did the FBI raid the home of the mayor of new york",
+        "is the flu vaccine safe for kids",
+    ],
+)
+def test_near_misses_not_answered(hand: Matcher, question: str) -> None:
+    assert hand.decide(hand.match(question)) != "answer"
+
+
+@pytest.mark.parametrize("question", ["what time is the football game tonight", "best pizza in town?"])
+def test_unrelated_queued(hand: Matcher, question: str) -> None:
+    assert hand.decide(hand.match(question)) == "queued"
+
+
+def test_decide_rules() -> None:
+    matcher = Matcher(Thresholds(answer=0.9, suggest=0.5))
+    sure = {"doc_q_cov": 1.0, "q_missing": 0.0}
+    assert matcher.decide([Match(1, 0.95, "x", sure)]) == "answer"
+    assert matcher.decide([Match(1, 0.95, "x", sure), Match(2, 0.93, "y", sure)]) == "suggest"  # ambiguous
+    assert matcher.decide([Match(1, 0.95, "x", {"doc_q_cov": 0.5, "q_missing": 0.9})]) == "suggest"
+    assert matcher.decide([Match(1, 0.6, "x", sure)]) == "suggest"
+    assert matcher.decide([Match(1, 0.2, "x", sure)]) == "queued"
+    assert 0.0 < DEFAULT_THRESHOLDS.suggest < DEFAULT_THRESHOLDS.answer <= 1.0
+
+
+# --- question clustering --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("did nypd arrest an ice agent", "is it true a new york cop arrested an immigration agent"),
+        ("Is 5G spreading covid?", "i heard 5g spreads the coronavirus"),
+        ("did the pope endorse trump??", "Pope endorsed Trump, is that true"),
+    ],
+)
+def test_question_similarity_same_claim(a: str, b: str) -> None:
+    assert question_similarity(a, b) >= 0.72
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("did nypd arrest an ice agent", "does garlic cure cancer"),
+        ("is 5G spreading covid?", "did the pope endorse trump"),
+        ("was the moon landing faked", "is the eiffel tower being demolished"),
+    ],
+)
+def test_question_similarity_unrelated(a: str, b: str) -> None:
+    assert question_similarity(a, b) < 0.5
+
+
+def test_question_similarity_bounds() -> None:
+    assert question_similarity("same words here", "same words here") == pytest.approx(1.0)
+    assert question_similarity("", "anything") == 0.0
+
+
+# --- regression floor on CheckThat dev ------------------------------------------------------------
+
+
+def _benchmark_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "claimbot_matching_benchmark", ROOT / "benchmarks" / "matching.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_checkthat_dev_floor() -> None:
+    bench = _benchmark_module()
+    if not (bench.DATA / "vclaims.jsonl").exists():
+        pytest.skip(f"CheckThat data not found at {bench.DATA}")
+    corpus = bench.load_corpus()
+    matcher, _, _ = bench.build(corpus)
+    split = bench.load_split("dev", corpus)
+    results, _ = bench.run_queries(matcher, split)
+    golds = [split.gold[q] for q, _ in split.queries]
+    figures = bench.ranking_figures([[m.fact_check_id for m in r] for r in results], golds)
+    assert figures["MAP@5"] >= 0.89, figures
+    assert figures["P@1"] >= 0.87, figures
+    answers = bench.answer_figures(matcher, results, golds)
+    assert answers["precision"] >= 0.95, answers
