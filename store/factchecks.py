@@ -102,9 +102,7 @@ def upsert_records(
     latest: dict[str, FactCheckRecord] = {}
     for record in records:
         latest[record.url] = record  # a URL repeated within one batch: the last one wins
-    existing = {
-        f.url: f for f in session.exec(select(FactCheck).where(col(FactCheck.url).in_(list(latest))))
-    }
+    existing = {f.url: f for f in session.exec(select(FactCheck).where(col(FactCheck.url).in_(list(latest))))}
     old_sources: dict[int, list[tuple]] = {}
     if existing:
         ids = [f.id for f in existing.values()]
@@ -120,7 +118,9 @@ def upsert_records(
         values = _values(record)
         current = existing.get(url)
         if current is None:
-            created.append({"url": url, "status": status, "revision": 1, "created_at": now, "updated_at": now} | values)
+            created.append(
+                {"url": url, "status": status, "revision": 1, "created_at": now, "updated_at": now} | values
+            )
             continue
         new_sources = [_source_tuple(s) for s in record.sources]
         changed = (
@@ -142,12 +142,16 @@ def upsert_records(
     new_ids: dict[str, int] = {}
     if created:
         table = FactCheck.__table__  # type: ignore[attr-defined]
-        rows = session.execute(insert(table).returning(table.c.id, table.c.url, sort_by_parameter_order=True), created)
+        rows = session.execute(
+            insert(table).returning(table.c.id, table.c.url, sort_by_parameter_order=True), created
+        )
         new_ids = {url: fact_check_id for fact_check_id, url in rows}
         for url, fact_check_id in new_ids.items():
             results[url] = UpsertResult(fact_check_id, created=True, changed=True)
     sources = [
-        {"fact_check_id": fact_check.id, **_source_values(s)} for fact_check, record in replaced for s in record.sources
+        {"fact_check_id": fact_check.id, **_source_values(s)}
+        for fact_check, record in replaced
+        for s in record.sources
     ] + [{"fact_check_id": new_ids[url], **_source_values(s)} for url in new_ids for s in latest[url].sources]
     if sources:
         session.execute(insert(Source.__table__), sources)  # type: ignore[attr-defined]
