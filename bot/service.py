@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -128,11 +129,25 @@ def clean_text(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+class ExternalLookup(Protocol):
+    """An outside source of fact-checks asked when nothing stored answers (bot/external.py)."""
+
+    def search(self, text: str) -> list[FactCheckRecord]:
+        """Fact-checks for a question; an empty list when the source is slow, down or has none."""
+
+
 class ClaimService:
-    def __init__(self, engine: Engine, settings: Settings, matcher: Matcher | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        matcher: Matcher | None = None,
+        external: ExternalLookup | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.matcher = matcher or Matcher(self._thresholds())
+        self.external = external
         self._index_lock = threading.Lock()
         self._indexed_until: datetime | None = None
 
@@ -144,7 +159,12 @@ class ClaimService:
         engine = make_engine(settings.database_url)
         fresh = is_empty(engine) if settings.database_url.startswith("sqlite") else False
         migrate(engine)
-        service = cls(engine, settings)
+        external = None
+        if settings.factcheck_api_key is not None:
+            from bot.external import FactCheckToolsClient
+
+            external = FactCheckToolsClient(settings)
+        service = cls(engine, settings, external=external)
         if fresh or service._count_fact_checks() == 0:
             service.load_starter()
         if load_index:
@@ -256,6 +276,10 @@ class ClaimService:
 
         matches = self._match(text)
         kind = OutcomeKind(self.matcher.decide(matches))
+        if kind is not OutcomeKind.ANSWER and self._consult_external(text):
+            # Outside results are stored like any fact-check and face the same thresholds.
+            matches = self._match(text)
+            kind = OutcomeKind(self.matcher.decide(matches))
         with session_scope(self.engine) as session:
             cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
             candidates = tuple(_candidate(m, cards) for m in matches if m.fact_check_id in cards)
@@ -275,6 +299,20 @@ class ClaimService:
 
     def _match(self, text: str) -> list[Match]:
         return self.matcher.match(text, top_k=5)
+
+    def _consult_external(self, text: str) -> bool:
+        """Ask the outside source and store what it returns; True when anything new was stored."""
+        if self.external is None:
+            return False
+        try:
+            records = self.external.search(text)
+        except Exception:  # noqa: BLE001 - an outside failure must never cost the asker their answer
+            log.warning("external fact-check lookup failed", exc_info=True)
+            return False
+        if not records:
+            return False
+        report = self.import_records(records)
+        return report.added + report.updated > 0
 
     def evaluate(self, text: str, top_k: int = 5) -> tuple[str, list[Candidate]]:
         """The decision and ranked candidates for a text, storing nothing (batch evaluation)."""
