@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +23,8 @@ from bot.service import ClaimService, ReviewSummary, ServiceError
 from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
+# Commands that never match questions skip building the in-memory index.
+NO_INDEX_COMMANDS = ("export", "forget", "purge", "block", "moderators", "healthcheck")
 
 
 class CliError(Exception):
@@ -234,6 +237,46 @@ def cmd_export(service: ClaimService, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(service: ClaimService, args: argparse.Namespace) -> int:
+    deleted = service.forget(Asker(args.platform, args.user))
+    print(f"Deleted {deleted} stored question(s) and subscription(s) of {args.platform} user {args.user}.")
+    return 0
+
+
+def cmd_purge(service: ClaimService, args: argparse.Namespace) -> int:
+    days = args.older_than if args.older_than is not None else service.settings.retention_days
+    deleted = service.purge_requests(timedelta(days=days))
+    print(f"Deleted {deleted} question(s) older than {days} day(s).")
+    return 0
+
+
+def cmd_block(service: ClaimService, args: argparse.Namespace) -> int:
+    service.block(cli_actor(service.settings), Asker(args.platform, args.user))
+    print(f"Blocked {args.platform} user {args.user}: their questions are dropped from now on.")
+    return 0
+
+
+def cmd_moderators(service: ClaimService, args: argparse.Namespace) -> int:
+    actor = cli_actor(service.settings)
+    if args.moderator_action == "add":
+        service.add_moderator(actor, args.platform, args.user, args.role)
+        print(f"{args.platform} user {args.user} is now a {args.role} of {service.settings.community}.")
+    elif args.moderator_action == "remove":
+        removed = service.remove_moderator(actor, args.platform, args.user)
+        print("Removed." if removed else "No such moderator.")
+    else:
+        for moderator in service.moderators(actor):
+            since = f"{moderator.added_at:%Y-%m-%d}"
+            print(f"{moderator.platform}:{moderator.user_id} {moderator.role} (since {since})")
+    return 0
+
+
+def cmd_healthcheck(service: ClaimService, args: argparse.Namespace) -> int:
+    service.healthy()
+    print("ok")
+    return 0
+
+
 def cmd_serve(service: ClaimService, args: argparse.Namespace) -> int:
     if args.platform == "telegram":
         if service.settings.telegram_bot_token is None:
@@ -317,6 +360,38 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--limit", type=int, default=100_000)
     export.set_defaults(handler=cmd_export)
 
+    forget = commands.add_parser(
+        "forget", parents=[common], help="delete a person's questions and subscriptions"
+    )
+    forget.add_argument("--platform", required=True, choices=["telegram", "discord", "terminal", "cli"])
+    forget.add_argument("--user", required=True, help="the person's user id on that platform")
+    forget.set_defaults(handler=cmd_forget)
+
+    purge = commands.add_parser("purge", parents=[common], help="delete questions older than the retention")
+    purge.add_argument(
+        "--older-than", type=int, default=None, metavar="DAYS", help="default: CLAIMBOT_RETENTION_DAYS (90)"
+    )
+    purge.set_defaults(handler=cmd_purge)
+
+    block = commands.add_parser("block", parents=[common], help="drop a person's questions from now on")
+    block.add_argument("--platform", required=True, choices=["telegram", "discord"])
+    block.add_argument("--user", required=True)
+    block.set_defaults(handler=cmd_block)
+
+    moderators = commands.add_parser("moderators", parents=[common], help="who may work the review queue")
+    moderator_actions = moderators.add_subparsers(dest="moderator_action", required=True, metavar="ACTION")
+    moderator_actions.add_parser("list", parents=[common])
+    for name in ("add", "remove"):
+        sub = moderator_actions.add_parser(name, parents=[common])
+        sub.add_argument("--platform", required=True, choices=["telegram", "discord"])
+        sub.add_argument("--user", required=True)
+        if name == "add":
+            sub.add_argument("--role", choices=["moderator", "admin"], default="moderator")
+    moderators.set_defaults(handler=cmd_moderators)
+
+    health = commands.add_parser("healthcheck", parents=[common], help="exit 0 when the database answers")
+    health.set_defaults(handler=cmd_healthcheck)
+
     serve = commands.add_parser("serve", parents=[common], help="run the bot on a chat platform")
     serve.add_argument("platform", choices=["telegram", "discord"])
     serve.add_argument("--webhook-url", default=None, help="Telegram: receive updates by webhook at this URL")
@@ -338,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[ClaimService, argparse.Namespace], int] = args.handler
     try:
         settings = load_settings(CLAIMBOT_DATABASE_URL=getattr(args, "db", None))
-        service = ClaimService.open(settings, load_index=args.command != "export")
+        service = ClaimService.open(settings, load_index=args.command not in NO_INDEX_COMMANDS)
         return handler(service, args)
     except (CliError, ServiceError, DatabaseUnavailable) as exc:
         print(f"claimbot: {exc}", file=sys.stderr)

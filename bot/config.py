@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, validation_alias="CLAIMBOT_MAX_QUESTION_CHARS")
     asker_salt: SecretStr = Field(SecretStr("claimbot-default-salt"), validation_alias="CLAIMBOT_ASKER_SALT")
     questions_per_minute: int = Field(6, validation_alias="CLAIMBOT_QUESTIONS_PER_MINUTE")
+    chat_questions_per_minute: int = Field(30, validation_alias="CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE")
+    retention_days: int = Field(90, validation_alias="CLAIMBOT_RETENTION_DAYS")
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")

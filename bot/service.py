@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, func, or_, select
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 # The terminal user owns the database: neither throttled nor refused moderation rights.
 LOCAL_PLATFORMS = ("cli", "terminal")
+THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
 MODERATOR_ACTIONS = (
     "queue",
     "show",
@@ -253,10 +254,9 @@ class ClaimService:
             if self._is_blocked(session, question.asker.platform, asker_hash):
                 return Outcome(OutcomeKind.REFUSED, reason="blocked")
             # The terminal user owns the database; throttling protects chat platforms from floods.
-            if question.asker.platform not in LOCAL_PLATFORMS and self._is_throttled(
-                session, question.asker.platform, asker_hash
-            ):
-                return Outcome(OutcomeKind.REFUSED, reason="throttled")
+            throttled = question.asker.platform not in LOCAL_PLATFORMS and self._is_throttled(
+                session, question, asker_hash
+            )
             request = Request(
                 platform=question.asker.platform,
                 event_key=question.event_key,
@@ -265,6 +265,7 @@ class ClaimService:
                 asker_hash=asker_hash,
                 reply_to=question.chat.chat_id,
                 text=text,
+                outcome=THROTTLED if throttled else None,
             )
             try:
                 with session.begin_nested():
@@ -273,6 +274,8 @@ class ClaimService:
                 # Another worker stored this very event first: it answers, we stay silent.
                 return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
             request_id = request.id
+            if throttled:
+                return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
 
         matches = self._match(text)
         kind = OutcomeKind(self.matcher.decide(matches))
@@ -339,7 +342,11 @@ class ClaimService:
 
     def _replay(self, session: Session, request: Request) -> Outcome:
         card = factchecks.get_card(session, request.fact_check_id) if request.fact_check_id else None
-        kind = OutcomeKind(request.outcome) if request.outcome else OutcomeKind.REFUSED
+        if request.outcome in (None, THROTTLED):
+            return Outcome(
+                OutcomeKind.REFUSED, request.id, duplicate=True, reason=request.outcome or "duplicate"
+            )
+        kind = OutcomeKind(request.outcome)
         return Outcome(kind, request.id, card, review_item_id=request.review_item_id, duplicate=True)
 
     def _is_blocked(self, session: Session, platform: str, asker_hash: str) -> bool:
@@ -352,18 +359,26 @@ class ClaimService:
             is not None
         )
 
-    def _is_throttled(self, session: Session, platform: str, asker_hash: str) -> bool:
+    def _is_throttled(self, session: Session, question: Question, asker_hash: str) -> bool:
+        """A few questions a minute per asker, and a ceiling per chat (a group can't flood either)."""
         window_start = utcnow() - timedelta(minutes=1)
-        recent = session.exec(
+        recent = (
             select(func.count())
             .select_from(Request)
             .where(
-                Request.platform == platform,
-                Request.asker_hash == asker_hash,
+                Request.platform == question.asker.platform,
                 col(Request.asked_at) >= window_start,
+                # Refused questions don't count, so a throttled asker is let back in after a minute.
+                or_(col(Request.outcome).is_(None), col(Request.outcome) != THROTTLED),
             )
-        ).one()
-        return recent >= self.settings.questions_per_minute
+        )
+        by_asker = session.exec(recent.where(Request.asker_hash == asker_hash)).one()
+        if by_asker >= self.settings.questions_per_minute:
+            return True
+        if question.chat.is_private:
+            return False
+        by_chat = session.exec(recent.where(Request.chat_id == question.chat.chat_id)).one()
+        return by_chat >= self.settings.chat_questions_per_minute
 
     def _queue(self, session: Session, request: Request, text: str) -> ReviewItem:
         """Fold the question onto an open review item asking the same thing, or open a new one."""
@@ -547,6 +562,23 @@ class ClaimService:
                 session.exec(delete(Request).where(col(Request.id).in_(request_ids)))
             return subscriptions + len(request_ids)
 
+    def purge_requests(self, older_than: timedelta) -> int:
+        """Delete questions older than the retention period (review items keep their counts)."""
+        cutoff = utcnow() - older_than
+        with session_scope(self.engine) as session:
+            old = select(Request.id).where(col(Request.asked_at) < cutoff)
+            for model in (SentReply, Subscription):
+                for row in session.exec(select(model).where(col(model.request_id).in_(old))):
+                    row.request_id = None
+                    session.add(row)
+            session.flush()
+            return session.exec(delete(Request).where(col(Request.asked_at) < cutoff)).rowcount
+
+    def healthy(self) -> bool:
+        """The database answers a trivial query."""
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(FactCheck)).one() >= 0
+
     def fact_check(self, fact_check_id: int) -> FactCheckCard | None:
         with Session(self.engine) as session:
             return factchecks.get_card(session, fact_check_id)
@@ -593,6 +625,25 @@ class ClaimService:
                     )
                 )
             self._audit(session, actor, "add_moderator", f"{platform}:{user_id}", True, role)
+
+    def remove_moderator(self, actor: Actor, platform: str, user_id: str) -> bool:
+        self.authorize(actor, "remove_moderator", f"{platform}:{user_id}")
+        with session_scope(self.engine) as session:
+            removed = session.exec(
+                delete(Moderator).where(
+                    col(Moderator.platform) == platform,
+                    col(Moderator.user_id) == user_id,
+                    col(Moderator.community) == self.settings.community,
+                )
+            ).rowcount
+            self._audit(session, actor, "remove_moderator", f"{platform}:{user_id}", True)
+            return bool(removed)
+
+    def moderators(self, actor: Actor) -> list[Moderator]:
+        self.authorize(actor, "moderators")
+        with Session(self.engine) as session:
+            query = select(Moderator).where(Moderator.community == self.settings.community)
+            return list(session.exec(query.order_by(col(Moderator.id))).all())
 
     def queue(self, actor: Actor, limit: int = 20, status: str | None = None) -> list[ReviewSummary]:
         """Open review items, most asked first, then most recent."""

@@ -90,7 +90,12 @@ class ReviewItem(SQLModel, table=True):
 
 
 class Request(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("platform", "event_key", name="uq_request_event"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "event_key", name="uq_request_event"),
+        # Throttling counts recent questions per asker and per chat on every question.
+        Index("ix_request_asker_recent", "platform", "asker_hash", "asked_at"),
+        Index("ix_request_chat_recent", "platform", "chat_id", "asked_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20)
     # The platform's id for the event (Telegram update_id, Discord interaction id): one request per event.

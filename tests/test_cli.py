@@ -202,3 +202,21 @@ def test_terminal_chat_conversation(db: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "February 2, 2026" in result.stdout
     assert "I'll tell you" in result.stdout
+
+
+def test_privacy_and_moderation_commands(db: str) -> None:
+    asked = claimbot("ask", "--json", "did the city of Springfield ban skateboards in 2026", db=db)
+    assert asked.returncode == 0
+    assert claimbot("moderators", "add", "--platform", "telegram", "--user", "5", db=db).returncode == 0
+    assert "telegram:5 moderator" in claimbot("moderators", "list", db=db).stdout
+    user = os.environ.get("USER") or __import__("getpass").getuser()
+    forgot = claimbot("forget", "--platform", "cli", "--user", user, db=db)
+    assert forgot.returncode == 0 and "Deleted 1" in forgot.stdout
+    assert "Deleted 0" in claimbot("purge", "--older-than", "30", db=db).stdout
+    assert claimbot("block", "--platform", "discord", "--user", "9", db=db).returncode == 0
+    assert claimbot("healthcheck", db=db).stdout.strip() == "ok"
+    audit = [
+        json.loads(line)["action"]
+        for line in claimbot("export", "--format", "audit", db=db).stdout.splitlines()
+    ]
+    assert "add_moderator" in audit and "block" in audit

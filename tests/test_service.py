@@ -266,3 +266,44 @@ def test_only_the_asker_may_press_their_buttons(service: ClaimService) -> None:
         service.not_what_i_asked(outcome.request_id, Asker("telegram", "stranger"))
     queued = service.not_what_i_asked(outcome.request_id, Asker("telegram", "owner"))
     assert queued.kind is OutcomeKind.QUEUED and queued.review_item_id is not None
+
+
+def test_a_group_chat_has_a_ceiling_of_its_own(database_url: str) -> None:
+    service = ClaimService.open(
+        make_settings(database_url, CLAIMBOT_QUESTIONS_PER_MINUTE=5, CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE=3)
+    )
+    group = ChatRef("telegram", "-100", is_private=False)
+    kinds = [
+        service.ask(Question(f"{NYC_ICE} {n}", Asker("telegram", f"member{n}"), group)).kind for n in range(4)
+    ]
+    assert kinds[3] is OutcomeKind.REFUSED
+    # A private chat is limited only per asker.
+    assert ask(service, NYC_ICE, user="member0").kind is OutcomeKind.ANSWER
+
+
+def test_throttled_questions_are_stored_and_not_counted_against_the_asker(service: ClaimService) -> None:
+    for n in range(service.settings.questions_per_minute):
+        ask(service, f"{NYC_ICE} {n}", user="eager")
+    refused = ask(service, NYC_ICE, user="eager", event="evt-throttled")
+    assert refused.reason == "throttled" and refused.request_id is not None
+    again = ask(service, NYC_ICE, user="eager", event="evt-throttled")
+    assert again.duplicate and again.reason == "throttled"
+    with Session(service.engine) as session:
+        assert session.get(Request, refused.request_id).outcome == "throttled"
+
+
+def test_purge_deletes_old_questions_only(service: ClaimService) -> None:
+    from datetime import timedelta
+
+    old = ask(service, NYC_ICE, user="old")
+    service.record_sent("telegram", "c", "9", old.fact_check, old.request_id)
+    with Session(service.engine) as session:
+        request = session.get(Request, old.request_id)
+        request.asked_at = request.asked_at - timedelta(days=100)
+        session.add(request)
+        session.commit()
+    fresh = ask(service, NYC_ICE, user="new")
+    assert service.purge_requests(timedelta(days=90)) == 1
+    with Session(service.engine) as session:
+        assert [r.id for r in session.exec(select(Request)).all()] == [fresh.request_id]
+        assert session.exec(select(SentReply)).one().request_id is None  # the edit trail survives

@@ -96,3 +96,15 @@ def test_import_reports_errors_and_keeps_the_rest(service: ClaimService) -> None
         "https://example.org/a",
         "https://example.org/b",
     }
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    engine.dispose()

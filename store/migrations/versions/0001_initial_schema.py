@@ -216,6 +216,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_request_asked_at"), ["asked_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_request_asker_hash"), ["asker_hash"], unique=False)
         batch_op.create_index(batch_op.f("ix_request_review_item_id"), ["review_item_id"], unique=False)
+        batch_op.create_index("ix_request_asker_recent", ["platform", "asker_hash", "asked_at"], unique=False)
+        batch_op.create_index("ix_request_chat_recent", ["platform", "chat_id", "asked_at"], unique=False)
 
     op.create_table(
         "sentreply",
@@ -290,6 +292,8 @@ def downgrade() -> None:
 
     op.drop_table("sentreply")
     with op.batch_alter_table("request", schema=None) as batch_op:
+        batch_op.drop_index("ix_request_chat_recent")
+        batch_op.drop_index("ix_request_asker_recent")
         batch_op.drop_index(batch_op.f("ix_request_review_item_id"))
         batch_op.drop_index(batch_op.f("ix_request_asker_hash"))
         batch_op.drop_index(batch_op.f("ix_request_asked_at"))
