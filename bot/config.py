@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     asker_salt: SecretStr = Field(SecretStr("claimbot-default-salt"), validation_alias="CLAIMBOT_ASKER_SALT")
     questions_per_minute: int = Field(6, validation_alias="CLAIMBOT_QUESTIONS_PER_MINUTE")
     chat_questions_per_minute: int = Field(30, validation_alias="CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE")
+    # A worker that dies mid-delivery frees its notifications after this long.
+    outbox_lease_seconds: float = Field(60, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
     retention_days: int = Field(90, validation_alias="CLAIMBOT_RETENTION_DAYS")
 
     # Telegram

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
 from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
 from bot.matching import Match, MatchDocument, Matcher, Thresholds, question_similarity
+from bot.metrics import Metrics
 from bot.ratings import Verdict, parse_verdict
 from store import factchecks, outbox
 from store.db import is_empty, make_engine, migrate, session_scope
@@ -149,6 +151,7 @@ class ClaimService:
         self.settings = settings
         self.matcher = matcher or Matcher(self._thresholds())
         self.external = external
+        self.metrics = Metrics()
         self._index_lock = threading.Lock()
         self._indexed_until: datetime | None = None
 
@@ -239,6 +242,14 @@ class ClaimService:
 
     def ask(self, question: Question) -> Outcome:
         """Persist the question, match it, and answer, suggest or queue it."""
+        started = time.perf_counter()
+        outcome = self._ask(question)
+        if not outcome.duplicate:
+            kind = outcome.reason if outcome.kind is OutcomeKind.REFUSED else outcome.kind.value
+            self.metrics.observe(question.asker.platform, kind or "refused", time.perf_counter() - started)
+        return outcome
+
+    def _ask(self, question: Question) -> Outcome:
         text = clean_text(question.text)
         if not text:
             return Outcome(OutcomeKind.REFUSED, reason="empty")
@@ -573,6 +584,22 @@ class ClaimService:
                     session.add(row)
             session.flush()
             return session.exec(delete(Request).where(col(Request.asked_at) < cutoff)).rowcount
+
+    def metrics_text(self) -> str:
+        """Prometheus exposition of this worker's counters and the shared queue gauges."""
+        return self.metrics.render(
+            {
+                "claimbot_review_queue_length": ("Open review items.", self.open_review_count),
+                "claimbot_notification_backlog": ("Notifications waiting for delivery.", self.outbox_backlog),
+                "claimbot_fact_checks_indexed": ("Fact-checks in this worker's index.", self.matcher.__len__),
+            }
+        )
+
+    def open_review_count(self) -> int:
+        with Session(self.engine) as session:
+            query = select(func.count()).select_from(ReviewItem)
+            statuses = [ReviewStatus.OPEN, ReviewStatus.DRAFTED]
+            return session.exec(query.where(col(ReviewItem.status).in_(statuses))).one()
 
     def healthy(self) -> bool:
         """The database answers a trivial query."""
@@ -962,7 +989,8 @@ class ClaimService:
     def claim_deliveries(self, platform: str, limit: int = 20) -> list[Delivery]:
         """Lease due notifications for an adapter to deliver."""
         with session_scope(self.engine) as session:
-            rows = outbox.claim(session, platform, limit)
+            lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+            rows = outbox.claim(session, platform, limit, lease)
             deliveries = []
             for row in rows:
                 assert row.id is not None

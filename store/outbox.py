@@ -29,7 +29,7 @@ def enqueue(session: Session, notification: Notification) -> bool:
     return True
 
 
-def claim(session: Session, platform: str, limit: int = 20) -> list[Notification]:
+def claim(session: Session, platform: str, limit: int = 20, lease: timedelta = LEASE) -> list[Notification]:
     """Lease due notifications for one platform. PostgreSQL skips rows other workers hold."""
     now = utcnow()
     rows = session.exec(
@@ -45,7 +45,7 @@ def claim(session: Session, platform: str, limit: int = 20) -> list[Notification
     ).all()
     for row in rows:
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + lease
         session.add(row)
     return list(rows)
 
