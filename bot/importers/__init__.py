@@ -1,8 +1,8 @@
 """Read fact-checks from files: one module per format, each a streaming generator of records and errors.
 
-    for item in read_records(Path("checks.jsonl")):
-        if isinstance(item, RecordError): report it (file, line, message) and go on
-        else: store the FactCheckRecord (keyed by its url)
+for item in read_records(Path("checks.jsonl")):
+    if isinstance(item, RecordError): report it (file, line, message) and go on
+    else: store the FactCheckRecord (keyed by its url)
 """
 
 from __future__ import annotations
@@ -27,15 +27,26 @@ FORMATS: dict[str, Reader] = {
 }
 
 # Names people are likely to pass to --format for the same readers.
-ALIASES = {"json": "claimreview", "jsonld": "claimreview", "jsonl": "claimreview", "txt": "report",
-           "text": "report", "vclaims": "checkthat"}
+ALIASES = {
+    "json": "claimreview",
+    "jsonld": "claimreview",
+    "jsonl": "claimreview",
+    "txt": "report",
+    "text": "report",
+    "vclaims": "checkthat",
+}
 
 _JSON_SUFFIXES = {".json", ".jsonld", ".jsonl", ".ndjson"}
 _TEXT_SUFFIXES = {".txt", ".md", ".text"}
 _PEEK = 64 * 1024
 
 __all__ = [
-    "FORMATS", "FactCheckRecord", "RecordError", "SourceRecord", "detect_format", "read_records",
+    "FORMATS",
+    "FactCheckRecord",
+    "RecordError",
+    "SourceRecord",
+    "detect_format",
+    "read_records",
     "starter_path",
 ]
 

@@ -155,7 +155,7 @@ def find_url(text: str) -> tuple[str | None, str]:
     if not match:
         return None, text.strip()
     url = match.group(1).rstrip(".,;)")
-    rest = (text[: match.start()] + " " + text[match.end():]).strip()
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
     return url, rest.strip(" \t—–-:|,;()").strip()
 
 
@@ -177,8 +177,9 @@ def finish(record: FactCheckRecord) -> Item:
     record.publisher = clip(record.publisher, MAX_SHORT)
     record.rating_text = clip(record.rating_text, MAX_RATING_TEXT)
     record.sources = [
-        SourceRecord(s.position, clip(s.outlet, MAX_SHORT),
-                     s.url if s.url and len(s.url) <= MAX_URL else None, s.title)
+        SourceRecord(
+            s.position, clip(s.outlet, MAX_SHORT), s.url if s.url and len(s.url) <= MAX_URL else None, s.title
+        )
         for s in record.sources
     ]
     return record

@@ -143,8 +143,12 @@ def _sources(node: dict) -> list[SourceRecord]:
     item = _first(node.get("itemReviewed"))
     item = item if isinstance(item, dict) else {}
     entries: list[Any] = []
-    for container, key in ((node, "citation"), (node, "isBasedOn"), (item, "appearance"),
-                           (item, "firstAppearance")):
+    for container, key in (
+        (node, "citation"),
+        (node, "isBasedOn"),
+        (item, "appearance"),
+        (item, "firstAppearance"),
+    ):
         raw = container.get(key)
         entries.extend(raw if isinstance(raw, list) else [raw] if raw else [])
     sources: list[SourceRecord] = []
@@ -190,8 +194,9 @@ def review_to_record(node: dict, file: str, line: int) -> Item:
     claim = _text(node.get("claimReviewed"))
     missing = [name for name, value in (("url", url), ("claimReviewed", claim)) if not value]
     if missing:
-        return RecordError(file, line, f"ClaimReview lacks {' and '.join(missing)}"
-                                       + (f" (url {url})" if url else ""))
+        return RecordError(
+            file, line, f"ClaimReview lacks {' and '.join(missing)}" + (f" (url {url})" if url else "")
+        )
     published = _text(node.get("datePublished")) or _text(node.get("dateCreated"))
     checked_at = parse_date(published) if published else None
     if published and checked_at is None:

@@ -36,8 +36,9 @@ DEFAULT_PUBLISHER = "Factually"
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,})\s*$")
 _META = re.compile(r"^\s*(verdict|url|publisher|language|disclaimer)\s*:\s*(.*?)\s*$", re.IGNORECASE)
 _CHECKED = re.compile(r"^\s*checked on\s+(.+?)\s*$", re.IGNORECASE)
-_SUMMARY_HEADING = re.compile(r"^\s*(?:executive summary|summary|short answer|in short)(?:\s*:\s*(.*?))?\s*$",
-                              re.IGNORECASE)
+_SUMMARY_HEADING = re.compile(
+    r"^\s*(?:executive summary|summary|short answer|in short)(?:\s*:\s*(.*?))?\s*$", re.IGNORECASE
+)
 _SOURCES_HEADING = re.compile(r"^\s*(?:sources|references)\s*:?\s*$", re.IGNORECASE)
 _FOLLOW_UP_HEADING = re.compile(
     r"^\s*(?:want to dive deeper\??|follow-up questions\s*:?|related questions\s*:?)\s*$", re.IGNORECASE
@@ -62,12 +63,18 @@ DERIVATION_RULES: list[tuple[Verdict, str]] = [
     (Verdict.MIXED, r"\bpartly (?:true|false)\b|\bhalf[- ]true\b|\bmixed\b"),
     (Verdict.MISSING_CONTEXT, r"\bmissing context\b|\bout of context\b|\black(?:s|ing)? context\b"),
     (Verdict.MISLEADING, r"\bmisleading\b|\bdistort"),
-    (Verdict.FALSE, r"\bno credible\b|\bdebunk|\bfabricat|\bai[- ]generated\b|\bfalse\b|\bfake\b|\bhoax\b"
-                    r"|\bdoctored\b|\bnot true\b|\buntrue\b|\bincorrect\b|\binaccurate\b|\bbaseless\b"
-                    r"|\bnever happened\b"),
-    (Verdict.UNPROVEN, r"\bno evidence\b|\bunverified\b|\bunproven\b|\bunclear\b|\bunconfirmed\b"
-                       r"|\bnot (?:been )?confirmed\b|\bcannot be (?:confirmed|verified)\b"
-                       r"|\bcould not (?:be )?(?:confirm|verif)"),
+    (
+        Verdict.FALSE,
+        r"\bno credible\b|\bdebunk|\bfabricat|\bai[- ]generated\b|\bfalse\b|\bfake\b|\bhoax\b"
+        r"|\bdoctored\b|\bnot true\b|\buntrue\b|\bincorrect\b|\binaccurate\b|\bbaseless\b"
+        r"|\bnever happened\b",
+    ),
+    (
+        Verdict.UNPROVEN,
+        r"\bno evidence\b|\bunverified\b|\bunproven\b|\bunclear\b|\bunconfirmed\b"
+        r"|\bnot (?:been )?confirmed\b|\bcannot be (?:confirmed|verified)\b"
+        r"|\bcould not (?:be )?(?:confirm|verif)",
+    ),
     (Verdict.TRUE, r"\btrue\b|\bconfirmed\b|\baccurate\b|\bcorrect\b"),
 ]
 _DERIVATION = [(verdict, re.compile(pattern, re.IGNORECASE)) for verdict, pattern in DERIVATION_RULES]
@@ -93,12 +100,51 @@ def derive_verdict(summary: str) -> Verdict:
 # sentence (NYPD, ICE), not the source. Across several uses of [n] the best candidate wins.
 # No candidate gives the outlet "Source [n]". A URL is never invented: only a Sources block gives one.
 KNOWN_OUTLETS = (
-    "AFP", "Agence France-Presse", "AP", "Associated Press", "Reuters", "The City", "THE CITY", "Gothamist",
-    "The New York Times", "New York Times", "The Washington Post", "Washington Post", "The Guardian", "BBC",
-    "CNN", "NPR", "PBS", "ABC News", "NBC News", "CBS News", "Fox News", "Politico", "Axios", "ProPublica",
-    "Bloomberg", "The Wall Street Journal", "Wall Street Journal", "New York Post", "Daily News", "USA Today",
-    "Snopes", "PolitiFact", "FactCheck.org", "Full Fact", "Lead Stories", "Logically", "Check Your Fact",
-    "AP Fact Check", "Reuters Fact Check", "AFP Fact Check", "WHO", "CDC", "NASA", "FDA", "NIH",
+    "AFP",
+    "Agence France-Presse",
+    "AP",
+    "Associated Press",
+    "Reuters",
+    "The City",
+    "THE CITY",
+    "Gothamist",
+    "The New York Times",
+    "New York Times",
+    "The Washington Post",
+    "Washington Post",
+    "The Guardian",
+    "BBC",
+    "CNN",
+    "NPR",
+    "PBS",
+    "ABC News",
+    "NBC News",
+    "CBS News",
+    "Fox News",
+    "Politico",
+    "Axios",
+    "ProPublica",
+    "Bloomberg",
+    "The Wall Street Journal",
+    "Wall Street Journal",
+    "New York Post",
+    "Daily News",
+    "USA Today",
+    "Snopes",
+    "PolitiFact",
+    "FactCheck.org",
+    "Full Fact",
+    "Lead Stories",
+    "Logically",
+    "Check Your Fact",
+    "AP Fact Check",
+    "Reuters Fact Check",
+    "AFP Fact Check",
+    "WHO",
+    "CDC",
+    "NASA",
+    "FDA",
+    "NIH",
 )
 # Longest names first, so "AP Fact Check" wins over "AP".
 _KNOWN_ALTERNATIVES = "|".join(re.escape(n) for n in sorted(KNOWN_OUTLETS, key=len, reverse=True))
@@ -106,8 +152,10 @@ _KNOWN = re.compile(r"(?<![\w.])(?:" + _KNOWN_ALTERNATIVES + r")(?![\w])")
 _NAME = r"(?:[Tt]he\s+)?[A-Z][\w&'’.-]*(?:\s+(?:of|for|and|on|the)\s+[A-Z][\w&'’.-]*|\s+[A-Z][\w&'’.-]*)*"
 _ATTRIBUTION = [
     re.compile(r"(?:according to|published by|reported by|cited by|\bby)\s+(?:a\s+|an\s+)?(" + _NAME + ")"),
-    re.compile(r"(" + _NAME + r")\s+(?:reported|reports|found|finds|said|says|noted|notes|wrote|writes"
-               r"|documented|confirmed|review|report|investigation|analysis|audit|fact-check|fact check)\b"),
+    re.compile(
+        r"(" + _NAME + r")\s+(?:reported|reports|found|finds|said|says|noted|notes|wrote|writes"
+        r"|documented|confirmed|review|report|investigation|analysis|audit|fact-check|fact check)\b"
+    ),
 ]
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "no", "gov", "sen", "rep", "gen", "inc"}
 
@@ -122,7 +170,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Start and end offsets of sentences; a period after an initial or a title does not end one."""
     spans, start = [], 0
     for match in re.finditer(r"[.!?][\"”’)]?(?:\s*\[\d{1,3}\])*\s+(?=[\"“(\[]?[A-Z0-9])", text):
-        before = text[start: match.start()].split()
+        before = text[start : match.start()].split()
         last = before[-1].lower().rstrip(".") if before else ""
         if last in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", last):
             continue
@@ -166,7 +214,7 @@ def cited_outlets(paragraphs: list[str]) -> dict[int, str]:
             sentence = paragraph[start:end]
             window_start = 0
             for group in _MARKER_GROUP.finditer(sentence):
-                candidate = _candidate(sentence[window_start: group.start()])
+                candidate = _candidate(sentence[window_start : group.start()])
                 for number in (int(n) for n in _MARKER.findall(group.group(0))):
                     current = found.get(number)
                     if number not in found or (candidate and (current is None or candidate[0] > current[0])):
@@ -302,8 +350,11 @@ def build_record(report: ParsedReport, file: str) -> Item:
         return RecordError(file, report.first_line, "report has no question (first non-empty line)")
     if not report.summary_paragraph:
         where = report.summary_heading_line or report.question_line
-        return RecordError(file, where, "report has no executive summary (an 'Executive summary' heading "
-                                        "followed by a paragraph)")
+        return RecordError(
+            file,
+            where,
+            "report has no executive summary (an 'Executive summary' heading followed by a paragraph)",
+        )
     if report.checked_line and report.checked_at is None:
         return RecordError(file, report.checked_line, f"cannot read the date {report.checked_text!r}")
     if report.url_line and not re.match(r"^https?://\S+$", report.url):
