@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.domain import Actor, Asker, ChatRef, OutcomeKind, Question
+from bot.importers.records import FactCheckRecord
+from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService, NotAllowed, ServiceError
 from store.models import AuditLog, Notification, Request, ReviewItem, SentReply, Subscription
@@ -307,3 +310,29 @@ def test_purge_deletes_old_questions_only(service: ClaimService) -> None:
     with Session(service.engine) as session:
         assert [r.id for r in session.exec(select(Request)).all()] == [fresh.request_id]
         assert session.exec(select(SentReply)).one().request_id is None  # the edit trail survives
+
+
+def test_a_second_worker_follows_new_and_revised_fact_checks(settings: Settings) -> None:
+
+    writer = ClaimService.open(settings)
+    reader = ClaimService.open(settings)
+    question = "did the lighthouse in Port Elmsworth turn purple"
+    assert reader.search(question) == [] or reader.search(question)[0].score < 0.5
+    writer.import_records(
+        [
+            FactCheckRecord(
+                url="https://checks.example/lighthouse",
+                claim="The Port Elmsworth lighthouse turned purple",
+                verdict=Verdict.FALSE,
+                summary="It was a filter.",
+            )
+        ]
+    )
+    assert reader.refresh_index() >= 1
+    found = reader.search(question)
+    assert found and found[0].fact_check.url == "https://checks.example/lighthouse"
+    writer.revise(MODERATOR, found[0].fact_check.id, claim="The Port Elmsworth lighthouse was painted purple")
+    reader.refresh_index()
+    assert reader.search("was the Port Elmsworth lighthouse painted purple")[0].phrasing.endswith(
+        "painted purple"
+    )
