@@ -29,7 +29,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bot.config import Settings
-from bot.delivery import PermanentDeliveryError, run_outbox
+from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
 from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.ratings import Verdict
 from bot.replies import ActionKind, Reply, choice_label, compose
@@ -558,19 +558,10 @@ class ClaimBot(discord.Client):
         embed, view = render_embed(reply, can_pin=can_pin(interaction))
         queued = outcome.kind is OutcomeKind.QUEUED
         message_id = await self.respond(interaction, embed=embed, view=view, ephemeral=queued, update=update)
-        if (
-            outcome.kind is OutcomeKind.ANSWER
-            and outcome.fact_check
-            and message_id
-            and interaction.channel_id
-        ):
+        if message_id and interaction.channel_id:
+            # The reply went out: the core marks it, and remembers where an answer is for later edits.
             await asyncio.to_thread(
-                self.service.record_sent,
-                PLATFORM,
-                str(interaction.channel_id),
-                str(message_id),
-                outcome.fact_check,
-                outcome.request_id,
+                self.service.replied, outcome, PLATFORM, str(interaction.channel_id), str(message_id)
             )
 
     async def answer(self, interaction: discord.Interaction, text: str, *, message_id: str | None) -> None:
@@ -750,13 +741,13 @@ class DiscordMessenger:
             OrderedDict()
         )  # message id -> channel id, for edits of DM targets
 
-    def _remember(self, message: discord.Message) -> str:
+    def _remember(self, message: discord.Message) -> SentMessage:
         self._where[str(message.id)] = message.channel.id
         while len(self._where) > 10_000:
             self._where.popitem(last=False)
-        return str(message.id)
+        return SentMessage(str(message.channel.id), str(message.id))
 
-    async def send(self, target: str, reply: Reply) -> str | None:
+    async def send(self, target: str, reply: Reply) -> SentMessage | None:
         embed, view = render_embed(reply)
         kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
         if view is not None:

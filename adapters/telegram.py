@@ -61,7 +61,7 @@ from adapters.telegram_render import (
     render_review,
 )
 from bot.config import Settings
-from bot.delivery import PermanentDeliveryError, run_outbox
+from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
 from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.replies import REFUSALS, Action, ActionKind, Reply, compose, compose_answer
 from bot.service import ClaimService, ReviewSummary, ServiceError
@@ -174,7 +174,7 @@ class TelegramMessenger:
         self.bot = bot
         self.service = service
 
-    async def send(self, target: str, reply: Reply) -> str | None:
+    async def send(self, target: str, reply: Reply) -> SentMessage | None:
         text, markup = render_html(reply)
         try:
             message = await self._send(int(target), text, markup)
@@ -184,7 +184,7 @@ class TelegramMessenger:
             if "chat not found" in exc.message.lower():
                 raise PermanentDeliveryError(exc.message) from exc
             raise
-        return str(message.message_id)
+        return SentMessage(str(message.chat_id), str(message.message_id))
 
     async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Message:
         try:
@@ -294,14 +294,10 @@ async def _reply_outcome(
 
 
 async def _record(context: ContextTypes.DEFAULT_TYPE, sent: Message | bool, outcome: Outcome) -> None:
-    if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None and isinstance(sent, Message):
+    """Tell the core the reply went out (and where, so a revised answer can be edited in place)."""
+    if isinstance(sent, Message):
         await asyncio.to_thread(
-            _service(context).record_sent,
-            PLATFORM,
-            str(sent.chat_id),
-            str(sent.message_id),
-            outcome.fact_check,
-            outcome.request_id,
+            _service(context).replied, outcome, PLATFORM, str(sent.chat_id), str(sent.message_id)
         )
 
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     chat_questions_per_minute: int = Field(30, validation_alias="CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE")
     # A worker that dies mid-delivery frees its notifications after this long.
     outbox_lease_seconds: float = Field(60, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
+    # A redelivered event whose first attempt stored it but never replied is answered after this long.
+    resume_after_seconds: float = Field(30, validation_alias="CLAIMBOT_RESUME_AFTER_SECONDS")
     retention_days: int = Field(90, validation_alias="CLAIMBOT_RETENTION_DAYS")
 
     # Telegram
@@ -69,6 +71,20 @@ class Settings(BaseSettings):
     factcheck_api_url: str = Field(
         "https://factchecktools.googleapis.com/v1alpha1", validation_alias="CLAIMBOT_FACTCHECK_API_URL"
     )
+    # --- outside sources over HTTP (issue 9: bot/external.py, bot/importers/web.py, bot/sources.py) ---
+    # claims:search must answer within this many seconds (total), or the asker gets the local outcome.
+    factcheck_timeout: float = Field(2.0, gt=0, validation_alias="CLAIMBOT_FACTCHECK_TIMEOUT")
+    factcheck_language: str | None = Field(None, validation_alias="CLAIMBOT_FACTCHECK_LANGUAGE")
+    factcheck_max_age_days: int | None = Field(None, gt=0, validation_alias="CLAIMBOT_FACTCHECK_MAX_AGE_DAYS")
+    factcheck_page_size: int = Field(10, ge=1, le=50, validation_alias="CLAIMBOT_FACTCHECK_PAGE_SIZE")
+    # Saved feeds are synced this often by the serving process (`claimbot sources sync` runs once).
+    sources_sync_minutes: float = Field(60, gt=0, validation_alias="CLAIMBOT_SOURCES_SYNC_MINUTES")
+    # Empty: "ClaimBot/<version> (+https://github.com/claimbot)".
+    http_user_agent: str | None = Field(None, validation_alias="CLAIMBOT_HTTP_USER_AGENT")
+    http_timeout: float = Field(10, gt=0, validation_alias="CLAIMBOT_HTTP_TIMEOUT")  # per web request
+    crawl_page_limit: int = Field(200, ge=1, validation_alias="CLAIMBOT_CRAWL_PAGE_LIMIT")
+    crawl_concurrency: int = Field(4, ge=1, le=16, validation_alias="CLAIMBOT_CRAWL_CONCURRENCY")
+    # --- end outside sources ---
 
     @field_validator("telegram_moderators", "discord_guilds", mode="before")
     @classmethod

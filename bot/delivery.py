@@ -5,12 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.replies import Reply, compose_notification, compose_update
 from bot.service import ClaimService, Delivery, ReviewSummary
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """Where a platform put a message: the chat may differ from the target (a DM, a migrated group)."""
+
+    chat_id: str
+    message_id: str
 
 
 class PermanentDeliveryError(Exception):
@@ -22,8 +31,8 @@ class Messenger(Protocol):
 
     platform: str
 
-    async def send(self, target: str, reply: Reply) -> str | None:
-        """Send a reply to a chat or user; return the new message's id when there is one."""
+    async def send(self, target: str, reply: Reply) -> SentMessage | None:
+        """Send a reply to a chat or user; return where it landed when the platform says."""
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         """Replace a message the bot sent earlier."""
@@ -66,10 +75,10 @@ async def _deliver(service: ClaimService, messenger: Messenger, delivery: Delive
         )
         return
     reply = compose_notification(delivery.fact_check, disclaimer)
-    message_id = await messenger.send(delivery.target, reply)
-    if message_id is not None:
+    sent = await messenger.send(delivery.target, reply)
+    if sent is not None:
         await asyncio.to_thread(
-            service.record_sent, messenger.platform, delivery.target, message_id, delivery.fact_check
+            service.record_sent, messenger.platform, sent.chat_id, sent.message_id, delivery.fact_check
         )
 
 

@@ -260,8 +260,12 @@ class ClaimService:
         with session_scope(self.engine) as session:
             if question.event_key is not None:
                 previous = self._request_for_event(session, question)
-                if previous is not None:
+                if previous is not None and not self._needs_resume(previous):
                     return self._replay(session, previous)
+                if previous is not None:
+                    # Stored by an attempt that died before replying: finish it instead of dropping it.
+                    assert previous.id is not None
+                    return self._decide(previous.id, previous.text)
             if self._is_blocked(session, question.asker.platform, asker_hash):
                 return Outcome(OutcomeKind.REFUSED, reason="blocked")
             # The terminal user owns the database; throttling protects chat platforms from floods.
@@ -287,7 +291,11 @@ class ClaimService:
             request_id = request.id
             if throttled:
                 return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
+        assert request_id is not None
+        return self._decide(request_id, text)
 
+    def _decide(self, request_id: int, text: str) -> Outcome:
+        """Match a stored question and record the outcome: answer, suggest, or queue for review."""
         matches = self._match(text)
         kind = OutcomeKind(self.matcher.decide(matches))
         if kind is not OutcomeKind.ANSWER and self._consult_external(text):
@@ -308,6 +316,9 @@ class ClaimService:
             if kind is OutcomeKind.SUGGEST and candidates:
                 session.add(request)
                 return Outcome(kind, request_id, None, candidates[:3])
+            if request.review_item_id is not None:  # resumed after a crash: already counted
+                session.add(request)
+                return Outcome(kind, request_id, None, candidates[:3], review_item_id=request.review_item_id)
             item = self._queue(session, request, text)
             return Outcome(OutcomeKind.QUEUED, request_id, None, candidates[:3], review_item_id=item.id)
 
@@ -350,6 +361,24 @@ class ClaimService:
                 Request.platform == question.asker.platform, Request.event_key == question.event_key
             )
         ).first()
+
+    def _needs_resume(self, request: Request) -> bool:
+        """A stored question never answered, old enough that no live worker is still on it."""
+        if request.replied_at is not None or request.outcome == THROTTLED:
+            return False
+        return request.asked_at < utcnow() - timedelta(seconds=self.settings.resume_after_seconds)
+
+    def replied(self, outcome: Outcome, platform: str, chat_id: str, message_id: str) -> None:
+        """The platform accepted the reply to a question: mark it, and remember where an answer went."""
+        if outcome.request_id is None:
+            return
+        with session_scope(self.engine) as session:
+            request = session.get(Request, outcome.request_id)
+            if request is not None:
+                request.replied_at = utcnow()
+                session.add(request)
+        if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
+            self.record_sent(platform, chat_id, message_id, outcome.fact_check, outcome.request_id)
 
     def _replay(self, session: Session, request: Request) -> Outcome:
         card = factchecks.get_card(session, request.fact_check_id) if request.fact_check_id else None
@@ -524,7 +553,8 @@ class ClaimService:
             )
             sent.fact_check_id = fact_check.id
             sent.revision = fact_check.revision
-            sent.request_id = request_id
+            if request_id is not None:
+                sent.request_id = request_id
             session.add(sent)
 
     def sent_reply(self, platform: str, chat_id: str, message_id: str) -> SentReply | None:

@@ -110,6 +110,9 @@ class Request(SQLModel, table=True):
     fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id")
     score: float | None = None
     review_item_id: int | None = Field(default=None, foreign_key="reviewitem.id", index=True)
+    # Set once the platform accepted the reply: a redelivered event whose reply never went out is
+    # answered again instead of being dropped as a duplicate.
+    replied_at: datetime | None = None
 
 
 class Subscription(SQLModel, table=True):
@@ -200,3 +203,27 @@ class Embedding(SQLModel, table=True):
     model: str = Field(max_length=100)
     revision: int = 1
     vector: bytes
+
+
+# --- outside sources over HTTP (issue 9: bot/sources.py, bot/importers/web.py) ---
+class FeedSource(SQLModel, table=True):
+    """A URL fetched over HTTP: a saved feed (`claimbot sources add`) or a page seen by an import.
+
+    Rows with `saved` False only remember HTTP validators, so re-imports of the same URL are
+    conditional (ETag / Last-Modified); `sources list` and `sources sync` use the saved ones.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(index=True, unique=True, max_length=2048)
+    saved: bool = Field(default=False, index=True)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    added_at: datetime = Field(default_factory=utcnow)
+    last_synced_at: datetime | None = None
+    last_result: str | None = Field(default=None, max_length=300)
+    last_error: str | None = Field(default=None, max_length=1000)
+    failures: int = 0
+    next_attempt_at: datetime | None = None
+
+
+# --- end outside sources ---

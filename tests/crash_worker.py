@@ -7,7 +7,7 @@ import os
 import sys
 
 from bot.config import Settings
-from bot.delivery import deliver_once
+from bot.delivery import SentMessage, deliver_once
 from bot.domain import Asker, ChatRef, Question
 from bot.replies import Reply
 from bot.service import ClaimService, ReviewSummary
@@ -35,7 +35,7 @@ class RecordingMessenger:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    async def send(self, target: str, reply: Reply) -> str | None:
+    async def send(self, target: str, reply: Reply) -> SentMessage | None:
         with open(self.path, "a") as sent:
             sent.write(f"{target} {reply.fact_check_id}\n")
             sent.flush()

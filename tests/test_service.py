@@ -336,3 +336,39 @@ def test_a_second_worker_follows_new_and_revised_fact_checks(settings: Settings)
     assert reader.search("was the Port Elmsworth lighthouse painted purple")[0].phrasing.endswith(
         "painted purple"
     )
+
+
+def test_an_event_stored_but_never_replied_is_answered_on_redelivery(service: ClaimService) -> None:
+    from datetime import timedelta
+
+    first = ask(service, NYC_ICE, event="update-9")
+    # The worker died before replying; a fresh redelivery is left to it (it may still be sending).
+    assert ask(service, NYC_ICE, event="update-9").duplicate
+    with Session(service.engine) as session:
+        request = session.get(Request, first.request_id)
+        request.asked_at -= timedelta(minutes=5)
+        session.add(request)
+        session.commit()
+    resumed = ask(service, NYC_ICE, event="update-9")
+    assert not resumed.duplicate and resumed.request_id == first.request_id
+    assert resumed.kind is OutcomeKind.ANSWER
+    service.replied(resumed, "telegram", "chat-u1", "500")
+    assert ask(service, NYC_ICE, event="update-9").duplicate
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Request)).all()) == 1
+        assert session.exec(select(SentReply)).one().message_id == "500"
+
+
+def test_a_resumed_queued_question_is_counted_once(service: ClaimService) -> None:
+    from datetime import timedelta
+
+    first = ask(service, SPRINGFIELD, event="update-10")
+    with Session(service.engine) as session:
+        request = session.get(Request, first.request_id)
+        request.asked_at -= timedelta(minutes=5)
+        session.add(request)
+        session.commit()
+    resumed = ask(service, SPRINGFIELD, event="update-10")
+    assert resumed.kind is OutcomeKind.QUEUED and resumed.review_item_id == first.review_item_id
+    with Session(service.engine) as session:
+        assert session.get(ReviewItem, first.review_item_id).ask_count == 1
