@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, or_, select
 
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 # The terminal user owns the database: neither throttled nor refused moderation rights.
 LOCAL_PLATFORMS = ("cli", "terminal")
 THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
+FACT_CHECKS_CHANNEL = "claimbot_factchecks"  # PostgreSQL NOTIFY channel: fact-checks changed
 MODERATOR_ACTIONS = (
     "queue",
     "show",
@@ -227,6 +228,9 @@ class ClaimService:
             self._apply_to_index(row)
         for missing in wanted - seen:
             self.matcher.remove(missing)
+        if wanted and session.get_bind().dialect.name == "postgresql":
+            # Other workers LISTEN (bot/delivery.py); PostgreSQL delivers this when the transaction commits.
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": FACT_CHECKS_CHANNEL})
 
     def _apply_to_index(self, row: factchecks.IndexRow) -> None:
         if row.status == FactCheckStatus.PUBLISHED:
@@ -257,45 +261,55 @@ class ClaimService:
             return Outcome(OutcomeKind.REFUSED, reason="too_long")
         asker_hash = self.asker_hash(question.asker)
 
-        with session_scope(self.engine) as session:
+        resume_id: int | None = None
+        with Session(self.engine) as session:
             if question.event_key is not None:
                 previous = self._request_for_event(session, question)
                 if previous is not None and not self._needs_resume(previous):
                     return self._replay(session, previous)
-                if previous is not None:
-                    # Stored by an attempt that died before replying: finish it instead of dropping it.
-                    assert previous.id is not None
-                    return self._decide(previous.id, previous.text)
+                # Stored by an attempt that died before replying: finish it instead of dropping it.
+                resume_id = previous.id if previous is not None else None
             if self._is_blocked(session, question.asker.platform, asker_hash):
                 return Outcome(OutcomeKind.REFUSED, reason="blocked")
             # The terminal user owns the database; throttling protects chat platforms from floods.
             throttled = question.asker.platform not in LOCAL_PLATFORMS and self._is_throttled(
                 session, question, asker_hash
             )
-            request = Request(
-                platform=question.asker.platform,
-                event_key=question.event_key,
-                chat_id=question.chat.chat_id,
-                message_id=question.message_id,
-                asker_hash=asker_hash,
-                reply_to=question.chat.chat_id,
-                text=text,
-                outcome=THROTTLED if throttled else None,
-            )
-            try:
-                with session.begin_nested():
-                    session.add(request)
-            except IntegrityError:
-                # Another worker stored this very event first: it answers, we stay silent.
-                return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
-            request_id = request.id
-            if throttled:
+        if throttled and resume_id is None:
+            with session_scope(self.engine) as session:
+                request = self._new_request(question, asker_hash, text, THROTTLED)
+                if not self._store_new(session, request):
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
                 return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
-        assert request_id is not None
-        return self._decide(request_id, text)
+        return self._decide(question, asker_hash, text, resume_id)
 
-    def _decide(self, request_id: int, text: str) -> Outcome:
-        """Match a stored question and record the outcome: answer, suggest, or queue for review."""
+    def _new_request(self, question: Question, asker_hash: str, text: str, outcome: str | None) -> Request:
+        return Request(
+            platform=question.asker.platform,
+            event_key=question.event_key,
+            chat_id=question.chat.chat_id,
+            message_id=question.message_id,
+            asker_hash=asker_hash,
+            reply_to=question.chat.chat_id,
+            text=text,
+            outcome=outcome,
+        )
+
+    def _store_new(self, session: Session, request: Request) -> bool:
+        """Insert a request; False when another worker stored the same platform event first."""
+        try:
+            with session.begin_nested():
+                session.add(request)
+        except IntegrityError:
+            return False
+        return True
+
+    def _decide(self, question: Question, asker_hash: str, text: str, resume_id: int | None) -> Outcome:
+        """Match the question, then store it with its outcome (answer, suggest, or queued) in one unit.
+
+        Matching runs before the transaction so the database is held only for the writes; the
+        request is committed before the adapter sends any reply.
+        """
         matches = self._match(text)
         kind = OutcomeKind(self.matcher.decide(matches))
         if kind is not OutcomeKind.ANSWER and self._consult_external(text):
@@ -305,22 +319,27 @@ class ClaimService:
         with session_scope(self.engine) as session:
             cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
             candidates = tuple(_candidate(m, cards) for m in matches if m.fact_check_id in cards)
-            request = session.get(Request, request_id)
-            assert request is not None
+            if not candidates:
+                kind = OutcomeKind.QUEUED
+            request = session.get(Request, resume_id) if resume_id is not None else None
+            if request is None:
+                request = self._new_request(question, asker_hash, text, kind.value)
+                if not self._store_new(session, request):
+                    # Another worker stored this very event first: it answers, we stay silent.
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
             request.outcome = kind.value
             request.score = candidates[0].score if candidates else None
-            if kind is OutcomeKind.ANSWER and candidates:
-                request.fact_check_id = candidates[0].fact_check.id
-                session.add(request)
-                return Outcome(kind, request_id, candidates[0].fact_check, candidates[:3])
-            if kind is OutcomeKind.SUGGEST and candidates:
-                session.add(request)
-                return Outcome(kind, request_id, None, candidates[:3])
-            if request.review_item_id is not None:  # resumed after a crash: already counted
-                session.add(request)
-                return Outcome(kind, request_id, None, candidates[:3], review_item_id=request.review_item_id)
-            item = self._queue(session, request, text)
-            return Outcome(OutcomeKind.QUEUED, request_id, None, candidates[:3], review_item_id=item.id)
+            request.fact_check_id = candidates[0].fact_check.id if kind is OutcomeKind.ANSWER else None
+            session.add(request)
+            session.flush()
+            assert request.id is not None
+            if kind is OutcomeKind.ANSWER:
+                return Outcome(kind, request.id, candidates[0].fact_check, candidates[:3])
+            if kind is OutcomeKind.SUGGEST:
+                return Outcome(kind, request.id, None, candidates[:3])
+            if request.review_item_id is None:  # a resumed question was counted the first time
+                self._queue(session, request, text)
+            return Outcome(kind, request.id, None, candidates[:3], review_item_id=request.review_item_id)
 
     def _match(self, text: str) -> list[Match]:
         return self.matcher.match(text, top_k=5)
@@ -334,6 +353,12 @@ class ClaimService:
         except Exception:  # noqa: BLE001 - an outside failure must never cost the asker their answer
             log.warning("external fact-check lookup failed", exc_info=True)
             return False
+        with Session(self.engine) as session:
+            urls = [record.url for record in records]
+            query = select(FactCheck.url).where(col(FactCheck.url).in_(urls), FactCheck.origin != "external")
+            held_locally = set(session.exec(query).all())
+        # Never overwrite a richer local copy (a publisher's page we imported) with the API's thin one.
+        records = [record for record in records if record.url not in held_locally]
         if not records:
             return False
         report = self.import_records(records)
@@ -664,6 +689,11 @@ class ClaimService:
         with session_scope(self.engine) as session:
             self._audit(session, actor, action, target, False, "not a moderator of this community")
         raise NotAllowed("Sorry, only this community's moderators can do that.")
+
+    def audit_refusal(self, actor: Actor, action: str, target: str = "", detail: str | None = None) -> None:
+        """Record a refused attempt the adapter caught itself (forged button data, no pin rights)."""
+        with session_scope(self.engine) as session:
+            self._audit(session, actor, action, target[:200], False, (detail or "")[:500] or None)
 
     def add_moderator(self, actor: Actor, platform: str, user_id: str, role: str = "moderator") -> None:
         self.authorize(actor, "add_moderator", f"{platform}:{user_id}")
