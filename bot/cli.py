@@ -24,7 +24,7 @@ from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
-NO_INDEX_COMMANDS = ("export", "forget", "purge", "block", "moderators", "healthcheck")
+NO_INDEX_COMMANDS = ("export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
 
 
 class CliError(Exception):
@@ -35,8 +35,19 @@ def cli_asker() -> Asker:
     return Asker("cli", getpass.getuser())
 
 
-def cli_actor(settings: Settings) -> Actor:
+def cli_actor(settings: Settings, args: argparse.Namespace | None = None) -> Actor:
     # Whoever can run claimbot against the database already holds every right over it.
+    # --- acting as a platform identity (issue 8): `--as PLATFORM:USER_ID` is checked like that person ---
+    identity = getattr(args, "act_as", None)
+    if identity:
+        platform, _, user_id = identity.partition(":")
+        if platform not in ("telegram", "discord") or not user_id.strip():
+            raise CliError(f"--as wants PLATFORM:USER_ID with platform telegram or discord, not {identity!r}")
+        user_id = user_id.strip()
+        listed = settings.telegram_moderators
+        trusted = platform == "telegram" and user_id.isdigit() and int(user_id) in listed
+        return Actor(platform, user_id, community=settings.community, platform_admin=trusted)
+    # --- end acting as ---
     return Actor("cli", getpass.getuser(), community=settings.community)
 
 
@@ -108,6 +119,15 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
 
     failed = False
     for name in args.paths:
+        # --- outside sources over HTTP (issue 9): pages, feeds and sitemaps ---
+        if name.startswith(("http://", "https://")):
+            from bot.sources import import_url, print_url_import
+
+            outcome = import_url(service, name, refresh=getattr(args, "refresh", False))
+            print_url_import(outcome)
+            failed = failed or outcome.failed
+            continue
+        # --- end outside sources ---
         path = Path(name)
         if not path.is_file():
             raise CliError(f"no such file: {name}")
@@ -120,6 +140,13 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
         )
         failed = failed or report.failed
     return 1 if failed else 0
+
+
+def cmd_sources(service: ClaimService, args: argparse.Namespace) -> int:
+    """Saved feeds of outside fact-checks (issue 9; bot/sources.py)."""
+    from bot.sources import command
+
+    return command(service, args)
 
 
 def cmd_match(service: ClaimService, args: argparse.Namespace) -> int:
@@ -152,7 +179,7 @@ def cmd_match(service: ClaimService, args: argparse.Namespace) -> int:
 
 
 def cmd_review(service: ClaimService, args: argparse.Namespace) -> int:
-    actor = cli_actor(service.settings)
+    actor = cli_actor(service.settings, args)
     action = args.review_action
     if action == "list":
         items = service.queue(actor, limit=args.limit)
@@ -227,11 +254,13 @@ def describe_review(item: ReviewSummary) -> str:
 def cmd_export(service: ClaimService, args: argparse.Namespace) -> int:
     from bot.exporters import audit_jsonl, claimreview_jsonld
 
+    if getattr(args, "act_as", None):  # issue 8: acting as someone, even the public export is checked
+        service.authorize(cli_actor(service.settings, args), "export", args.format)
     if args.format == "claimreview":
         json.dump(claimreview_jsonld(service.published()), sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        service.authorize(cli_actor(service.settings), "export", "audit")
+        service.authorize(cli_actor(service.settings, args), "export", "audit")
         for line in audit_jsonl(service.audit_log(limit=args.limit)):
             print(line)
     return 0
@@ -251,7 +280,7 @@ def cmd_purge(service: ClaimService, args: argparse.Namespace) -> int:
 
 
 def cmd_block(service: ClaimService, args: argparse.Namespace) -> int:
-    service.block(cli_actor(service.settings), Asker(args.platform, args.user))
+    service.block(cli_actor(service.settings, args), Asker(args.platform, args.user))
     print(f"Blocked {args.platform} user {args.user}: their questions are dropped from now on.")
     return 0
 
@@ -306,6 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="database URL (default: CLAIMBOT_DATABASE_URL or a SQLite file in your data directory)",
     )
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument(  # issue 8: review, block and export checked as a platform identity
+        "--as",
+        dest="act_as",
+        metavar="PLATFORM:USER_ID",
+        default=argparse.SUPPRESS,
+        help="review/block/export: act as (and be checked as) this telegram or discord user",
+    )
 
     parser = argparse.ArgumentParser(prog="claimbot", description=__doc__.splitlines()[0], parents=[common])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -318,10 +354,28 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")
     chat.set_defaults(handler=cmd_chat)
 
-    importer = commands.add_parser("import", parents=[common], help="import fact-checks from files")
+    importer = commands.add_parser(
+        "import", parents=[common], help="import fact-checks from files or http(s) URLs"
+    )
     importer.add_argument("paths", nargs="+", metavar="PATH")
     importer.add_argument("--format", choices=["report", "claimreview", "csv", "checkthat"], default=None)
+    # --- outside sources over HTTP (issue 9) ---
+    importer.add_argument(
+        "--refresh", action="store_true", help="URLs: fetch again even when unchanged (no ETag/Last-Modified)"
+    )
     importer.set_defaults(handler=cmd_import)
+
+    sources = commands.add_parser("sources", parents=[common], help="saved feeds of outside fact-checks")
+    source_actions = sources.add_subparsers(dest="sources_action", required=True, metavar="ACTION")
+    source_add = source_actions.add_parser("add", parents=[common], help="save a page, feed or sitemap URL")
+    source_add.add_argument("url")
+    source_actions.add_parser("list", parents=[common], help="saved sources and how their last sync went")
+    source_remove = source_actions.add_parser("remove", parents=[common], help="forget a source (URL or #id)")
+    source_remove.add_argument("source")
+    source_sync = source_actions.add_parser("sync", parents=[common], help="sync every due source once")
+    source_sync.add_argument("--force", action="store_true", help="also sources that are backing off")
+    sources.set_defaults(handler=cmd_sources)
+    # --- end outside sources ---
 
     match = commands.add_parser("match", parents=[common], help="match JSON lines {id, text} from stdin")
     match.add_argument("--top", type=int, default=5)

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(60, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
     # A redelivered event whose first attempt stored it but never replied is answered after this long.
     resume_after_seconds: float = Field(30, validation_alias="CLAIMBOT_RESUME_AFTER_SECONDS")
+    # --- several workers (issue 7) ---
+    # How often a worker delivers due notifications and polls for fact-checks changed elsewhere
+    # (on PostgreSQL, LISTEN/NOTIFY brings changes in at once; polling is the fallback).
+    outbox_interval_seconds: float = Field(1.0, gt=0, validation_alias="CLAIMBOT_OUTBOX_INTERVAL_SECONDS")
+    # Serve GET /healthz and GET /metrics (Prometheus) on this port; the Telegram webhook server
+    # serves them on its own port as well.
+    metrics_port: int | None = Field(None, ge=0, le=65535, validation_alias="CLAIMBOT_METRICS_PORT")
+    metrics_listen: str = Field("0.0.0.0", validation_alias="CLAIMBOT_METRICS_LISTEN")
+    # --- end several workers ---
     retention_days: int = Field(90, validation_alias="CLAIMBOT_RETENTION_DAYS")
 
     # Telegram

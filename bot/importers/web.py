@@ -1,0 +1,518 @@
+"""ClaimReview over HTTP: publishers' pages (JSON-LD), JSON / JSON Lines feeds, and sitemaps of pages.
+
+    async with Crawler(settings) as crawler:
+        result = await crawler.crawl("https://publisher.example/sitemap.xml", known=validators_for)
+    result.records()  -> FactCheckRecord and RecordError items (file = the page's URL), for import
+
+What one URL may be, found from the Content-Type and a look at the body:
+
+* an HTML page: every `<script type="application/ld+json">` block is read (objects, lists, `@graph`,
+  reviews nested in `mainEntity`/`review`/`hasPart`), with the ClaimReview mapping of
+  `bot.importers.claimreview`; a review without its own URL gets the page's URL;
+* a JSON document or JSON Lines feed of ClaimReview (or a Fact Check Tools response);
+* a sitemap (`<urlset>`, gzipped or not) or a sitemap index: its pages are fetched in turn.
+
+The crawl is bounded and polite: the start URL's host only, at most CLAIMBOT_CRAWL_PAGE_LIMIT pages
+(200), CLAIMBOT_CRAWL_CONCURRENCY requests at a time (4) and robots.txt `Crawl-delay` between them,
+a timeout per request, a clear User-Agent, robots.txt honoured (RFC 9309: a missing robots.txt
+allows everything, an unreachable one allows nothing), and bodies over 10 MiB refused.
+
+Re-fetches are conditional: `known(urls)` gives the ETag / Last-Modified seen last time, and a
+304 leaves that document out (`PageResult.not_modified`). Storing validators is the caller's job
+(`bot.sources`); this module touches no database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.robotparser import RobotFileParser
+from xml.etree import ElementTree
+
+import httpx
+
+from bot.config import Settings
+from bot.external import user_agent
+from bot.importers._common import MAX_URL, Item, top_level_items
+from bot.importers.claimreview import _find, review_to_record, reviews_in
+from bot.importers.records import RecordError
+
+log = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_SITEMAPS = 20  # documents of one sitemap index
+MAX_CRAWL_DELAY = 10.0  # seconds; a robots.txt asking for more gets this much
+JSON_LD = "application/ld+json"
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+KnownValidators = Callable[[list[str]], Awaitable[dict[str, Validators]]]
+
+
+@dataclass
+class PageResult:
+    """One fetched document: its records, or why there are none."""
+
+    url: str
+    kind: str = ""  # html, json, sitemap ("" when it could not be fetched)
+    items: list[Item] = field(default_factory=list)
+    not_modified: bool = False
+    error: str | None = None  # the fetch failed (HTTP status, timeout, robots.txt, too large)
+    validators: Validators = field(default_factory=Validators)
+
+    @property
+    def fetched(self) -> bool:
+        return self.error is None and not self.not_modified
+
+
+@dataclass
+class CrawlResult:
+    start: PageResult
+    pages: list[PageResult] = field(default_factory=list)  # pages listed by a sitemap
+    left_out: list[str] = field(default_factory=list)  # why listed URLs were not fetched
+
+    def documents(self) -> list[PageResult]:
+        return [self.start, *self.pages]
+
+    def items(self) -> Iterator[Item]:
+        for page in self.documents():
+            if page.error is not None and page is not self.start:
+                yield RecordError(page.url, 0, page.error)
+            yield from page.items
+
+
+class CrawlError(Exception):
+    """The start URL itself could not be read (the whole source failed)."""
+
+
+# ---------------------------------------------------------------------------------------- parsing
+
+
+class _JsonLdBlocks(HTMLParser):
+    """Collect the text of every <script type="application/ld+json"> with the line it starts on."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[int, str]] = []
+        self._current: list[str] | None = None
+        self._line = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "script":
+            return
+        kind = (dict(attrs).get("type") or "").split(";", 1)[0].strip().lower()
+        if kind == JSON_LD:
+            self._current, self._line = [], self.getpos()[0]
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._current is not None:
+            self.blocks.append((self._line, "".join(self._current)))
+            self._current = None
+
+
+def json_ld_blocks(html: str) -> list[tuple[int, str]]:
+    parser = _JsonLdBlocks()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def _unwrap(block: str) -> str:
+    """Drop the comment and CDATA wrappers some CMSs put around JSON-LD."""
+    text = block.strip()
+    for start, end in (("<!--", "-->"), ("//<![CDATA[", "//]]>"), ("<![CDATA[", "]]>")):
+        if text.startswith(start) and text.endswith(end):
+            text = text[len(start) : -len(end)].strip()
+    return text
+
+
+def records_from_html(html: str, page_url: str, *, complain: bool = True) -> list[Item]:
+    """Records for every ClaimReview in a page's JSON-LD; an error per unreadable block.
+
+    A review without an absolute URL of its own is keyed by the page URL (with `#claimreview-N`
+    when the page holds several such reviews), so re-imports of the page update the same rows.
+    """
+    items: list[Item] = []
+    nodes: list[tuple[int, dict]] = []
+    for line, block in json_ld_blocks(html):
+        text = _unwrap(block)
+        if not text:
+            continue
+        try:
+            value = json.loads(text, strict=False)  # literal newlines inside strings are common
+        except json.JSONDecodeError as exc:
+            items.append(
+                RecordError(
+                    page_url, line + exc.lineno - 1, f"invalid JSON-LD (column {exc.colno}): {exc.msg}"
+                )
+            )
+            continue
+        found: list[dict] = []
+        _find(value, found)
+        nodes.extend((line, node) for node in found)
+    keyless = [node for _, node in nodes if not _absolute_url(node, page_url)]
+    for line, node in nodes:
+        url = _absolute_url(node, page_url)
+        if url is None:
+            position = next(i for i, n in enumerate(keyless) if n is node)
+            url = page_url if len(keyless) == 1 else f"{page_url}#claimreview-{position + 1}"
+        items.append(review_to_record(node | {"url": url}, page_url, line))
+    if not nodes and not items and complain:
+        items.append(RecordError(page_url, 0, "no ClaimReview JSON-LD on this page"))
+    return items
+
+
+def _absolute_url(node: dict, page_url: str) -> str | None:
+    """The review's own URL (url, else @id), made absolute against the page; None when it has none."""
+    for key in ("url", "@id"):
+        value = node.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            value = value.get("@id") or value.get("url")
+        if not isinstance(value, str) or not value.strip() or value.strip().startswith("_:"):
+            continue
+        absolute = urljoin(page_url, value.strip())
+        if absolute.startswith(("http://", "https://")):
+            # A bare fragment ("#review") names a part of this page, which is a fine key.
+            return absolute
+    return None
+
+
+def records_from_json(text: str, url: str) -> list[Item]:
+    """A JSON document (object or list) or JSON Lines feed of ClaimReview."""
+    try:
+        values = top_level_items(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            return [
+                RecordError(
+                    url, exc.lineno, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+                )
+            ]
+        values = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                values.append((number, json.loads(line)))
+            except json.JSONDecodeError as line_exc:
+                values.append((number, RecordError(url, number, f"invalid JSON at column {line_exc.colno}")))
+    if not values:
+        return [RecordError(url, 1, "no ClaimReview found")]
+    items: list[Item] = []
+    for line, value in values:
+        if isinstance(value, RecordError):
+            items.append(value)
+        else:
+            items.extend(reviews_in(value, url, line, complain=True))
+    return items
+
+
+def sitemap_locations(body: bytes) -> tuple[str, list[str]]:
+    """("urlset" or "sitemapindex", the <loc> URLs in order); ValueError when it is not a sitemap."""
+    if body[:2] == b"\x1f\x8b":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        body = inflater.decompress(body, MAX_BODY_BYTES)
+        if inflater.unconsumed_tail:
+            raise ValueError("gzipped sitemap larger than 10 MiB")
+    if b"<!DOCTYPE" in body[:2048] or b"<!ENTITY" in body[:2048]:
+        raise ValueError("sitemaps have no DOCTYPE; refused")  # no entity expansion, ever
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"invalid XML: {exc}") from None
+    kind = root.tag.rsplit("}", 1)[-1]
+    if kind not in ("urlset", "sitemapindex"):
+        raise ValueError(f"not a sitemap (root element <{kind}>)")
+    locations = [
+        (element.text or "").strip()
+        for element in root.iter()
+        if element.tag.rsplit("}", 1)[-1] == "loc" and (element.text or "").strip()
+    ]
+    return kind, locations
+
+
+def detect_kind(content_type: str, body: bytes) -> str:
+    """html, json or sitemap, from the Content-Type and the first bytes."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if body[:2] == b"\x1f\x8b":
+        return "sitemap"
+    if "html" in media:
+        return "html"
+    if "json" in media:
+        return "json"
+    if "xml" in media:
+        return "sitemap"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if b"<urlset" in body[:4096] or b"<sitemapindex" in body[:4096]:
+        return "sitemap"
+    return "html"
+
+
+# ---------------------------------------------------------------------------------------- fetching
+
+
+def same_site(url: str, start: str) -> bool:
+    a, b = urlsplit(url), urlsplit(start)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port) or (
+        a.hostname == b.hostname and a.port == b.port and {a.scheme, b.scheme} == {"http", "https"}
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+@dataclass
+class _Fetched:
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    encoding: str = "utf-8"
+    validators: Validators = field(default_factory=Validators)
+    final_url: str = ""
+
+
+class Crawler:
+    """An HTTP client for publishers' sites: polite, bounded, conditional."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        page_limit: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.user_agent = user_agent(settings)
+        self.page_limit = page_limit or settings.crawl_page_limit
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(settings.crawl_concurrency)
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._next_request: dict[str, float] = {}
+        self._pace_lock = asyncio.Lock()
+        self._locations: dict[str, list[str]] = {}  # sitemap URL -> its <loc> URLs, until crawled
+        self._index_children: set[str] = set()  # URLs a sitemap index names: sitemaps, not pages
+
+    async def __aenter__(self) -> Crawler:
+        self._client = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(self.settings.http_timeout),
+            headers={"User-Agent": self.user_agent},
+            follow_redirects=True,
+            max_redirects=5,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    # ------------------------------------------------------------------ the crawl
+
+    async def crawl(
+        self, url: str, *, known: KnownValidators | None = None, refresh: bool = False
+    ) -> CrawlResult:
+        """Fetch a URL and, when it is a sitemap, the pages it lists; CrawlError when the URL fails."""
+        if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
+            raise CrawlError(f"not an http(s) URL: {url[:100]}")
+        validators = {} if refresh or known is None else await known([url])
+        start = await self._fetch_document(url, validators.get(url), as_start=True)
+        if start.error is not None:
+            raise CrawlError(start.error)
+        result = CrawlResult(start)
+        if start.kind != "sitemap" or start.not_modified:
+            return result
+        pages = await self._sitemap_pages(url, start, result)
+        validators = {} if refresh or known is None else await known(pages)
+        fetched = await asyncio.gather(*(self._fetch_document(p, validators.get(p)) for p in pages))
+        result.pages.extend(fetched)
+        return result
+
+    async def _sitemap_pages(self, url: str, start: PageResult, result: CrawlResult) -> list[str]:
+        """Page URLs of a sitemap (following an index one level down), same host, within the limit."""
+        pending = self._locations.pop(url, [])
+        pages: list[str] = []
+        seen = {url}
+        sitemaps = 0
+        while pending:
+            loc = pending.pop(0)
+            if loc in seen:
+                continue
+            seen.add(loc)
+            if not same_site(loc, url):
+                result.left_out.append(f"{loc}: another host")
+                continue
+            if self._is_sitemap_url(loc):
+                sitemaps += 1
+                if sitemaps > MAX_SITEMAPS:
+                    result.left_out.append(f"{loc}: more than {MAX_SITEMAPS} sitemaps")
+                    continue
+                child = await self._fetch_document(loc, None)
+                if child.error is not None or child.kind != "sitemap":
+                    result.pages.append(child if child.error else PageResult(loc, error="not a sitemap"))
+                    continue
+                pending.extend(self._locations.pop(loc, []))
+                continue
+            if len(pages) >= self.page_limit:
+                result.left_out.append(f"{loc}: over the page limit of {self.page_limit}")
+                continue
+            pages.append(loc)
+        return pages
+
+    def _is_sitemap_url(self, url: str) -> bool:
+        return url in self._index_children
+
+    # ------------------------------------------------------------------ one document
+
+    async def _fetch_document(
+        self, url: str, validators: Validators | None, *, as_start: bool = False
+    ) -> PageResult:
+        page = PageResult(url)
+        if not await self._allowed(url):
+            page.error = "disallowed by robots.txt"
+            return page
+        try:
+            fetched = await self._get(url, validators)
+        except httpx.TimeoutException:
+            page.error = f"no answer within {self.settings.http_timeout:g} s"
+            return page
+        except httpx.HTTPError as exc:
+            page.error = f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}"
+            return page
+        except _TooLarge:
+            page.error = "larger than 10 MiB; not read"
+            return page
+        if fetched.status == 304 and validators:
+            page.not_modified = True
+            page.validators = validators
+            return page
+        if fetched.status != 200:
+            page.error = f"HTTP {fetched.status}"
+            return page
+        if not as_start and not same_site(fetched.final_url, url):
+            page.error = f"redirected to another host ({urlsplit(fetched.final_url).hostname})"
+            return page
+        page.validators = fetched.validators
+        page.kind = detect_kind(fetched.content_type, fetched.body)
+        if page.kind == "sitemap":
+            try:
+                kind, locations = sitemap_locations(fetched.body)
+            except ValueError as exc:
+                page.error = str(exc)
+                return page
+            self._locations[url] = locations
+            if kind == "sitemapindex":
+                self._index_children.update(locations)
+            return page
+        text = fetched.body.decode(fetched.encoding or "utf-8", errors="replace").removeprefix("\ufeff")
+        if page.kind == "json":
+            page.items = records_from_json(text, url)
+        else:
+            page.items = records_from_html(text, url, complain=as_start)
+        return page
+
+    async def _get(self, url: str, validators: Validators | None) -> _Fetched:
+        assert self._client is not None, "use `async with Crawler(...)`"
+        headers = validators.headers() if validators else {}
+        async with self._slots:
+            await self._pace(url)
+            async with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code != 200:
+                    return _Fetched(response.status_code, final_url=str(response.url))
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                    raise _TooLarge
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        raise _TooLarge
+                    chunks.append(chunk)
+                return _Fetched(
+                    200,
+                    b"".join(chunks),
+                    response.headers.get("Content-Type", ""),
+                    response.charset_encoding or "utf-8",
+                    Validators(response.headers.get("ETag"), response.headers.get("Last-Modified")),
+                    str(response.url),
+                )
+
+    async def _pace(self, url: str) -> None:
+        """Keep robots.txt's Crawl-delay between requests to one host."""
+        origin = _origin(url)
+        robots = self._robots.get(origin)
+        delay = robots.crawl_delay(self.user_agent) if robots is not None else None
+        if not delay:
+            return
+        async with self._pace_lock:
+            now = time.monotonic()
+            start = max(now, self._next_request.get(origin, now))
+            self._next_request[origin] = start + min(float(delay), MAX_CRAWL_DELAY)
+        await asyncio.sleep(start - now)
+
+    async def _allowed(self, url: str) -> bool:
+        origin = _origin(url)
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            if origin not in self._robots:
+                self._robots[origin] = await self._read_robots(origin)
+        robots = self._robots[origin]
+        return robots is not None and robots.can_fetch(self.user_agent, url)
+
+    async def _read_robots(self, origin: str) -> RobotFileParser | None:
+        """robots.txt per RFC 9309: 4xx allows everything; 5xx or no answer allows nothing (None)."""
+        assert self._client is not None
+        parser = RobotFileParser(origin + "/robots.txt")
+        try:
+            async with self._slots:
+                response = await self._client.get(origin + "/robots.txt")
+        except httpx.HTTPError as exc:
+            log.warning("robots.txt of %s unreachable (%s): not crawling it", origin, type(exc).__name__)
+            return None
+        if response.status_code >= 500:
+            log.warning("robots.txt of %s answered %s: not crawling it", origin, response.status_code)
+            return None
+        if response.status_code >= 400:
+            parser.parse([])  # no robots.txt: everything is allowed
+        else:
+            parser.parse(response.content[:500_000].decode("utf-8", errors="replace").splitlines())
+        return parser
+
+
+class _TooLarge(Exception):
+    pass
