@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import re
@@ -76,6 +77,8 @@ COMPONENTS = {
     "mod_approve": re.compile(rf"cb:ma:{ID}"),
 }
 REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
+# The moderator action a custom_id prefix stands for, to audit forged or garbled presses by name.
+COMPONENT_ACTIONS = {"cb:ml": "link", "cb:mr": "reject", "cb:ma": "approve", "cb:pin": "pin"}
 
 T = TypeVar("T")
 
@@ -266,6 +269,27 @@ async def check(
     await interaction.client.answer(interaction, question, message_id=None)
 
 
+@app_commands.command(name="forget")
+async def forget(interaction: discord.Interaction[ClaimBot]) -> None:
+    """Delete the questions and subscriptions the bot stored about you."""
+    bot = interaction.client
+    removed = await bot.work(interaction, bot.service.forget, bot.asker(interaction))
+    plural = "s" if removed != 1 else ""
+    await bot.say(interaction, f"Done: I deleted {removed} stored record{plural} about you.")
+
+
+def export_file(service: ClaimService, actor: Actor, kind: str) -> tuple[str, bytes]:
+    """The export a moderator asked for, as (file name, content); refused and audited for anyone else."""
+    from bot.exporters import audit_jsonl, claimreview_jsonld
+
+    service.authorize(actor, "export", kind)
+    if kind == "audit":
+        lines = list(audit_jsonl(reversed(service.audit_log(limit=100_000))))
+        return "claimbot-audit.jsonl", ("\n".join(lines) + "\n").encode()
+    payload = json.dumps(claimreview_jsonld(service.published()), ensure_ascii=False, indent=2)
+    return "claimbot-claimreview.jsonld", payload.encode()
+
+
 @app_commands.context_menu(name="Fact-check this")
 async def fact_check_this(interaction: discord.Interaction[ClaimBot], message: discord.Message) -> None:
     # Context menus carry the target message's content even without the message-content intent.
@@ -357,6 +381,36 @@ class ReviewCommands(
         await bot.say(interaction, f"Item #{item} answered with fact-check #{card.id}: {escape(card.claim)}")
 
     @app_commands.command()
+    @app_commands.describe(user="The member whose questions should be dropped")
+    async def block(self, interaction: discord.Interaction[ClaimBot], user: discord.User) -> None:
+        """Drop a member's questions silently from now on; they never reach reviewers."""
+        bot = interaction.client
+        await bot.work(interaction, bot.service.block, bot.actor(interaction), Asker(PLATFORM, str(user.id)))
+        await bot.say(interaction, "Blocked: their questions are dropped silently and never reach reviewers.")
+
+    @app_commands.command()
+    @app_commands.describe(format="Published fact-checks as ClaimReview JSON-LD, or the audit log")
+    @app_commands.choices(
+        format=[
+            app_commands.Choice(name="ClaimReview JSON-LD", value="claimreview"),
+            app_commands.Choice(name="Audit log (JSON lines)", value="audit"),
+        ]
+    )
+    async def export(self, interaction: discord.Interaction[ClaimBot], format: str = "claimreview") -> None:
+        """Export published fact-checks or the audit log as a file only you can see."""
+        bot = interaction.client
+        name, content = await bot.work(interaction, export_file, bot.service, bot.actor(interaction), format)
+        file = discord.File(io.BytesIO(content), filename=name)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                content=name, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.followup.send(
+                content=name, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+    @app_commands.command()
     @app_commands.describe(fact_check="Fact-check number", rating="New verdict", summary="New summary")
     @app_commands.choices(rating=[app_commands.Choice(name=v.value, value=v.value) for v in Verdict][:25])
     async def revise(
@@ -414,6 +468,7 @@ class ClaimBot(discord.Client):
         _guard_parsers(self._connection)
         self.tree.add_command(check)
         self.tree.add_command(fact_check_this)
+        self.tree.add_command(forget)
         self.tree.add_command(ReviewCommands())
         await self.sync_commands()
         self._outbox = asyncio.create_task(
@@ -599,6 +654,12 @@ class ClaimBot(discord.Client):
             ((n, m) for n, p in COMPONENTS.items() if (m := p.fullmatch(custom_id))), (None, None)
         )
         if match is None or len(custom_id) > CUSTOM_ID_MAX:
+            # Forged or garbled: refused politely and audited like a refused moderator action.
+            action = next((a for p, a in COMPONENT_ACTIONS.items() if custom_id.startswith(p)), "button")
+            detail = f"malformed custom_id {custom_id[:CUSTOM_ID_MAX]!r}"
+            await asyncio.to_thread(
+                self.service.audit_refusal, self.actor(interaction), action, "component", detail
+            )
             await self._refuse(interaction, "That button is not valid any more.")
             return
         handler = getattr(self, f"on_{name}")
@@ -858,12 +919,19 @@ async def serve(
     service: ClaimService,
     settings: Settings,
     *,
-    outbox_interval: float = 1.0,
+    outbox_interval: float | None = None,
     state_dir: Path | None = None,
 ) -> None:
     """Run the bot until cancelled; shares the running loop (client.start, not client.run)."""
+    from adapters.http_server import metrics_server  # /healthz and /metrics on CLAIMBOT_METRICS_PORT
+
+    if outbox_interval is None:
+        outbox_interval = settings.outbox_interval_seconds
     if settings.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
+    from bot.redact import register_secret  # issue 8: never in a log record, whatever the level
+
+    register_secret(settings.discord_token.get_secret_value())
     # Request logs could carry the bot token or interaction tokens (webhook URLs).
     for name in ("discord.http", "discord.webhook"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -873,7 +941,7 @@ async def serve(
         discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
     bot = ClaimBot(service, settings, outbox_interval=outbox_interval, state_dir=state_dir)
     try:
-        async with bot:
+        async with metrics_server(service), bot:
             await bot.start(settings.discord_token.get_secret_value())
     finally:
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved

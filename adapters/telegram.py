@@ -3,14 +3,15 @@
 It translates Telegram updates into the core's nouns, calls `ClaimService` in a worker thread, and
 renders the core's Reply (see `adapters/telegram_render.py`). No matching or workflow logic lives here.
 
-Run with `claimbot serve telegram` (long polling) or `--webhook-url` (webhook, secret token checked by
-PTB's webhook server: a wrong X-Telegram-Bot-Api-Secret-Token gets 403).
+Run with `claimbot serve telegram` (long polling) or `--webhook-url` (webhook served by
+adapters/http_server.py with /healthz and /metrics: a wrong X-Telegram-Bot-Api-Secret-Token gets 403).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import signal
@@ -36,7 +37,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,7 +53,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
+from adapters.http_server import serving
 from adapters.telegram_render import (
+    approve_keyboard,
+    callback_action,
     parse_callback,
     plain,
     render_html,
@@ -63,6 +67,8 @@ from adapters.telegram_render import (
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
 from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.exporters import audit_jsonl, claimreview_jsonld
+from bot.redact import register_secret
 from bot.replies import REFUSALS, Action, ActionKind, Reply, compose, compose_answer
 from bot.service import ClaimService, ReviewSummary, ServiceError
 
@@ -89,7 +95,8 @@ MODERATOR_HELP = (
     "Moderator commands: /queue, "
     "/verdict &lt;item&gt; &lt;rating&gt; | &lt;summary&gt; | &lt;source URL…&gt;, "
     "/approve &lt;item&gt;, /reject &lt;item&gt; &lt;reason&gt;, /link &lt;item&gt; &lt;fact-check id&gt;, "
-    "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;"
+    "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
+    "/block &lt;user id&gt; (or reply /block to a question), /export [audit]"
 )
 COMMANDS = [
     BotCommand("check", "Check a claim (or reply /check to a message)"),
@@ -146,6 +153,7 @@ class ClaimBotExtBot(ExtBot[Any]):
 def make_bot(settings: Settings, *, rate_limiter: bool = True) -> ClaimBotExtBot:
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    register_secret(settings.telegram_bot_token.get_secret_value())  # URLs carry it (issue 8)
     base = settings.telegram_api_base_url
     file_base = base.replace("/bot", "/file/bot", 1) if base and base.rstrip("/").endswith("/bot") else None
     return ClaimBotExtBot(
@@ -414,6 +422,8 @@ async def pin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _is_chat_admin(context, chat.id, user.id)
         or await asyncio.to_thread(service.is_moderator, actor)
     ):
+        target = f"message:{chat.id}:{target.message_id}"
+        await asyncio.to_thread(service.audit_refusal, actor, "pin", target, "not a group admin or moderator")
         await _say(update, "Sorry, only this group's admins and ClaimBot moderators can pin answers.")
         return
     sent = await asyncio.to_thread(service.sent_reply, PLATFORM, str(chat.id), str(target.message_id))
@@ -440,7 +450,13 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None
     parsed = parse_callback(query.data)
     if parsed is None:
-        log.warning("ignoring garbled callback data %r from %s", query.data, query.from_user.id)
+        log.warning("ignoring garbled callback data from %s", query.from_user.id)
+        # Forged or garbled data is refused politely and audited, as a refused moderator action would be.
+        actor = Actor(PLATFORM, str(query.from_user.id), community=_settings(context).community)
+        detail = f"malformed callback data {(query.data or '')[:80]!r}"
+        await asyncio.to_thread(
+            _service(context).audit_refusal, actor, callback_action(query.data), "callback", detail
+        )
         await query.answer("Sorry, that button no longer works.")
         return
     kind, ids = parsed
@@ -489,6 +505,12 @@ async def _moderator_button(
     if kind == "ml":
         card = await asyncio.to_thread(service.link, actor, ids[0], ids[1])
         note = f"Linked #{ids[0]} to fact-check #{card.id} by {query.from_user.full_name}."
+    elif kind == "ma":
+        result = await asyncio.to_thread(service.approve, actor, ids[0])
+        if not result.published:
+            await query.answer(f"Not published yet: {result.waiting_for}."[:200], show_alert=True)
+            return
+        note = f"Published #{ids[0]} as fact-check #{result.fact_check.id} by {query.from_user.full_name}."
     else:
         await asyncio.to_thread(service.reject, actor, ids[0], "rejected from the moderators' chat")
         note = f"Rejected #{ids[0]} by {query.from_user.full_name}."
@@ -520,10 +542,12 @@ async def verdict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     card = await asyncio.to_thread(
         _service(context).write_verdict, actor, item, head[1], parts[1], " ".join(parts[2:]).split()
     )
-    await _say(
-        update,
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
         f"Drafted {card.verdict.icon} {plain(card.verdict.value)} for #{item}. "
         f"Publish it with /approve {item}.",
+        reply_markup=approve_keyboard(item),
+        link_preview_options=NO_PREVIEW,
     )
 
 
@@ -586,6 +610,49 @@ async def revise_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _say(
         update, f"Fact-check #{card.id} is now at revision {card.revision}; sent answers are being updated."
     )
+
+
+async def block_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/block <user id>, or /block in reply to someone's question: drop their questions silently."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    actor = await _actor(context, update.effective_user)
+    target = _int(_command_text(message))
+    replied = message.reply_to_message
+    if target is None and replied is not None and replied.from_user and not replied.from_user.is_bot:
+        target = replied.from_user.id
+    if target is None:
+        await _say(update, "Usage: /block &lt;user id&gt;, or reply /block to the person's question.")
+        return
+    await asyncio.to_thread(_service(context).block, actor, _asker_id(target))
+    await _say(update, "Blocked: their questions are dropped from now on and never reach reviewers.")
+
+
+def _asker_id(user_id: int) -> Asker:
+    return Asker(PLATFORM, str(user_id))
+
+
+def export_document(service: ClaimService, actor: Actor, kind: str) -> tuple[str, bytes]:
+    """The export a moderator asked for, as (file name, content); refused and audited for anyone else."""
+    service.authorize(actor, "export", kind)
+    if kind == "audit":
+        lines = list(audit_jsonl(reversed(service.audit_log(limit=100_000))))
+        return "claimbot-audit.jsonl", ("\n".join(lines) + "\n").encode()
+    payload = json.dumps(claimreview_jsonld(service.published()), ensure_ascii=False, indent=2)
+    return "claimbot-claimreview.jsonld", payload.encode()
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export [audit]: ClaimReview JSON-LD of published fact-checks, or the audit log, as a file."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None and update.effective_user is not None
+    actor = await _actor(context, update.effective_user)
+    kind = "audit" if _command_text(message).lower().startswith("audit") else "claimreview"
+    name, content = await asyncio.to_thread(export_document, _service(context), actor, kind)
+    if chat.type != Chat.PRIVATE and chat.id != _settings(context).telegram_moderator_chat:
+        await _say(update, "Exports are sent in a private chat with me or in the moderators' chat only.")
+        return
+    await message.reply_document(document=content, filename=name, caption=plain(name))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -690,6 +757,8 @@ def build_application(
     application.add_handler(CommandHandler("reject", reject_command, filters=new))
     application.add_handler(CommandHandler("link", link_command, filters=new))
     application.add_handler(CommandHandler("revise", revise_command, filters=new))
+    application.add_handler(CommandHandler("block", block_command, filters=new))
+    application.add_handler(CommandHandler("export", export_command, filters=new))
     application.add_handler(
         MessageHandler(new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text)
     )
@@ -712,7 +781,7 @@ async def running(
     webhook_url: str | None = None,
     listen: str = "127.0.0.1",
     port: int = 8443,
-    outbox_interval: float = 1.0,
+    outbox_interval: float | None = None,
     poll_timeout: int = 10,
 ) -> AsyncIterator[Application]:
     """Start the application (polling or webhook) and the outbox; stop both on exit.
@@ -720,8 +789,17 @@ async def running(
     Uses PTB's manual lifecycle so another platform can share the event loop.
     """
     stop = asyncio.Event()
-    await application.initialize()
+    # --- issue 8: PTB's InvalidToken message quotes the token; raise one that names the setting ---
+    rejected = False
+    try:
+        await application.initialize()
+    except InvalidToken:
+        rejected = True
+    if rejected:  # raised outside the except block, so the original is not chained onto it
+        raise InvalidToken("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token")
+    # --- end issue 8 ---
     outbox_task: asyncio.Task[None] | None = None
+    http = contextlib.AsyncExitStack()  # adapters/http_server.py: webhook, /healthz, /metrics
     try:
         await application.start()
         with contextlib.suppress(TelegramError):
@@ -735,20 +813,24 @@ async def running(
             if not secret:
                 secret = secrets.token_urlsafe(32)
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set; using a random secret for this run")
-            await application.updater.start_webhook(  # type: ignore[union-attr]
-                listen=listen,
-                port=port,
-                url_path=urlsplit(webhook_url).path.lstrip("/"),
-                webhook_url=webhook_url,
-                secret_token=secret,
+            # Our aiohttp server instead of PTB's tornado one: same secret check, plus /healthz, /metrics.
+            url_path = urlsplit(webhook_url).path.lstrip("/")
+            webhook = serving(
+                service, listen, port, application=application, url_path=url_path, secret_token=secret
             )
+            await http.enter_async_context(webhook)
+            await application.bot.set_webhook(webhook_url, secret_token=secret)
         else:
             await application.updater.start_polling(timeout=poll_timeout)  # type: ignore[union-attr]
+        if settings.metrics_port is not None and not (webhook_url and settings.metrics_port == port):
+            await http.enter_async_context(serving(service, settings.metrics_listen, settings.metrics_port))
         messenger = TelegramMessenger(application.bot, service)
-        outbox_task = asyncio.create_task(run_outbox(service, messenger, stop, interval=outbox_interval))
+        interval = settings.outbox_interval_seconds if outbox_interval is None else outbox_interval
+        outbox_task = asyncio.create_task(run_outbox(service, messenger, stop, interval=interval))
         yield application
     finally:
         stop.set()
+        await http.aclose()  # take no more updates before the application stops
         if outbox_task is not None:
             with contextlib.suppress(Exception):
                 await outbox_task
@@ -766,7 +848,7 @@ async def serve(
     webhook_url: str | None = None,
     listen: str = "127.0.0.1",
     port: int = 8443,
-    outbox_interval: float = 1.0,
+    outbox_interval: float | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve Telegram until `stop` is set, the task is cancelled, or SIGTERM arrives."""

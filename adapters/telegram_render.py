@@ -24,12 +24,15 @@ ELLIPSIS = "…"
 
 # Callback data: short prefixes and decimal ids, validated on the way back in.
 CALLBACK_PATTERNS = {
-    "n": re.compile(r"n:(\d{1,18})"),  # not what I asked: request id
-    "s": re.compile(r"s:(\d{1,18})"),  # subscribe (notify me): request id
-    "c": re.compile(r"c:(\d{1,18}):(\d{1,18})"),  # choose: request id, fact-check id
-    "ml": re.compile(r"ml:(\d{1,18}):(\d{1,18})"),  # moderator link: review item, fact-check id
-    "mr": re.compile(r"mr:(\d{1,18})"),  # moderator reject: review item
+    "n": re.compile(r"n:(\d{1,19})"),  # not what I asked: request id
+    "s": re.compile(r"s:(\d{1,19})"),  # subscribe (notify me): request id
+    "c": re.compile(r"c:(\d{1,19}):(\d{1,19})"),  # choose: request id, fact-check id
+    "ml": re.compile(r"ml:(\d{1,19}):(\d{1,19})"),  # moderator link: review item, fact-check id
+    "mr": re.compile(r"mr:(\d{1,19})"),  # moderator reject: review item
+    "ma": re.compile(r"ma:(\d{1,19})"),  # moderator approve: review item with a drafted verdict
 }
+# The moderator action a callback prefix stands for, to audit forged or garbled presses by name.
+CALLBACK_ACTIONS = {"ml": "link", "mr": "reject", "ma": "approve"}
 
 
 def utf16_len(text: str) -> int:
@@ -226,6 +229,18 @@ def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
     ]
     rows.append([InlineKeyboardButton("✖ Reject", callback_data=callback_data("mr", item))])
     return fit(segments), InlineKeyboardMarkup(rows)
+
+
+def approve_keyboard(item: int) -> InlineKeyboardMarkup:
+    """The button under a drafted verdict: another moderator approves it with one press."""
+    button = InlineKeyboardButton("✔ Approve", callback_data=callback_data("ma", item))
+    return InlineKeyboardMarkup([[button]])
+
+
+def callback_action(data: str | None) -> str:
+    """The moderator action garbled callback data pretends to be (for the audit log), else "button"."""
+    prefix = (data or "").split(":", 1)[0][:4]
+    return CALLBACK_ACTIONS.get(prefix, "button")
 
 
 def render_queue(reviews: list[ReviewSummary]) -> str:

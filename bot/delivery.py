@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.replies import Reply, compose_notification, compose_update
-from bot.service import ClaimService, Delivery, ReviewSummary
+from bot.service import FACT_CHECKS_CHANNEL, ClaimService, Delivery, ReviewSummary
 
 log = logging.getLogger(__name__)
+LISTEN_WAIT = 1.0  # seconds a listener waits for a notification before it looks at `stop` again
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,50 @@ async def _deliver(service: ClaimService, messenger: Messenger, delivery: Delive
 async def run_outbox(
     service: ClaimService, messenger: Messenger, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
-    """Deliver notifications until `stop` is set; also follows fact-checks changed by other processes."""
+    """Deliver notifications until `stop` is set; also follows fact-checks changed by other processes.
+
+    Changes are polled every `interval` (any store); on PostgreSQL a listener picks them up at once.
+    """
+    listener = None
+    if service.engine.dialect.name == "postgresql":
+        listener = asyncio.create_task(follow_fact_checks(service, stop), name="claimbot-listen")
+    try:
+        while not stop.is_set():
+            try:
+                await deliver_once(service, messenger)
+                await asyncio.to_thread(service.refresh_index)
+            except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
+                log.exception("outbox delivery round failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+    finally:
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+
+
+async def follow_fact_checks(service: ClaimService, stop: asyncio.Event, retry: float = 5.0) -> None:
+    """PostgreSQL: refresh the match index as soon as any process commits a fact-check change.
+
+    `ClaimService._reindex` sends `NOTIFY claimbot_factchecks` in the changing transaction; this
+    LISTENs on a connection of its own (psycopg's async notifies, no thread held) and reconnects after
+    a failure. The polling in `run_outbox` stays as the safety net for missed notifications.
+    """
+    import psycopg
+
+    conninfo = service.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     while not stop.is_set():
         try:
-            await deliver_once(service, messenger)
-            await asyncio.to_thread(service.refresh_index)
-        except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
-            log.exception("outbox delivery round failed; retrying")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
+                await connection.execute(f"LISTEN {FACT_CHECKS_CHANNEL}")
+                await asyncio.to_thread(service.refresh_index)  # whatever changed while not listening
+                while not stop.is_set():
+                    async for _ in connection.notifies(timeout=LISTEN_WAIT, stop_after=1):
+                        await asyncio.to_thread(service.refresh_index)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - polling covers the gap; try to listen again later
+            log.warning("LISTEN %s failed; retrying in %ss", FACT_CHECKS_CHANNEL, retry, exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=retry)

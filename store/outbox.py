@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from store.models import Notification, OutboxStatus, utcnow
@@ -43,11 +45,25 @@ def claim(session: Session, platform: str, limit: int = 20, lease: timedelta = L
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    claimed = []
     for row in rows:
-        row.attempts += 1
-        row.next_attempt_at = now + lease
-        session.add(row)
-    return list(rows)
+        # Compare-and-set, so a row another worker leased meanwhile is left alone: PostgreSQL holds the
+        # row lock already, but SQLite has no row locks and runs the SELECT before taking the write lock.
+        taken = session.execute(
+            update(Notification)
+            .where(
+                col(Notification.id) == row.id,
+                Notification.status == OutboxStatus.PENDING,
+                col(Notification.next_attempt_at) <= now,
+            )
+            .values(attempts=Notification.attempts + 1, next_attempt_at=now + lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken:
+            set_committed_value(row, "attempts", row.attempts + 1)
+            set_committed_value(row, "next_attempt_at", now + lease)
+            claimed.append(row)
+    return claimed
 
 
 def mark_delivered(session: Session, notification_id: int) -> None:

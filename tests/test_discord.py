@@ -60,7 +60,7 @@ async def running(tmp_path: Path, **extra: Any) -> AsyncIterator[Harness]:
     fake = await FakeDiscord().start()
     settings = make_settings(tmp_path, fake, **extra)
     service = await asyncio.to_thread(ClaimService.open, settings)
-    task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1))
+    task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
     try:
         await asyncio.wait_for(fake.ready.wait(), 10)
         yield Harness(fake, service, settings, task)
@@ -73,8 +73,8 @@ async def running(tmp_path: Path, **extra: Any) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
-    async with running(tmp_path) as harness:
+async def bot(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
+    async with running(tmp_path, CLAIMBOT_DATABASE_URL=database_url) as harness:
         yield harness
 
 
@@ -417,13 +417,15 @@ async def test_non_moderator_is_refused_and_audited(bot: Harness) -> None:
     assert "rejected" in ok["data"]["content"]
 
 
-async def test_sync_skipped_for_same_application(tmp_path: Path) -> None:
+async def test_sync_skipped_for_same_application(tmp_path: Path, database_url: str) -> None:
     fake = await FakeDiscord().start()
-    settings = make_settings(tmp_path, fake)
+    settings = make_settings(tmp_path, fake, CLAIMBOT_DATABASE_URL=database_url)
     service = await asyncio.to_thread(ClaimService.open, settings)
     try:
         for expected in (1, 1):
-            task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1))
+            task = asyncio.create_task(
+                adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path)
+            )
             fake.ready.clear()
             await asyncio.wait_for(fake.ready.wait(), 10)
             task.cancel()
@@ -435,15 +437,15 @@ async def test_sync_skipped_for_same_application(tmp_path: Path) -> None:
         service.engine.dispose()
 
 
-async def test_guild_sync_and_guild_command_dispatch(tmp_path: Path) -> None:
+async def test_guild_sync_and_guild_command_dispatch(tmp_path: Path, database_url: str) -> None:
     fake = await FakeDiscord().start()
-    settings = make_settings(tmp_path, fake, DISCORD_GUILDS=fake.guild_id)
+    settings = make_settings(tmp_path, fake, DISCORD_GUILDS=fake.guild_id, CLAIMBOT_DATABASE_URL=database_url)
     service = await asyncio.to_thread(ClaimService.open, settings)
-    task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1))
+    task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
     try:
         await asyncio.wait_for(fake.ready.wait(), 10)
         put = fake.find("PUT", rf"/applications/\d+/guilds/{fake.guild_id}/commands")
-        assert put and {c["name"] for c in put[0].json} == {"check", "Fact-check this", "review"}
+        assert put and {c["name"] for c in put[0].json} == {"check", "Fact-check this", "review", "forget"}
         review = next(c for c in put[0].json if c["name"] == "review")
         assert int(review["default_member_permissions"]) == 1 << 13 and review["dm_permission"] is False
         payload = fake.slash("check", {"question": NYC})

@@ -1,7 +1,8 @@
 """End-to-end tests of the Telegram adapter: python-telegram-bot's real HTTP stack against a fake Bot API.
 
-Every test starts a fake server on 127.0.0.1, a fresh SQLite service, and the adapter (long polling,
-or webhook where said), then drives it with updates and asserts on the Bot API calls it recorded.
+Every test starts a fake server on 127.0.0.1, a fresh service on SQLite and on PostgreSQL (the
+`database_url` fixture), and the adapter (long polling, or webhook where said), then drives it with
+updates and asserts on the Bot API calls it recorded.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ async def fake() -> AsyncIterator[FakeTelegramAPI]:
 
 
 @pytest.fixture
-def service(tmp_path: Path, fake: FakeTelegramAPI) -> Iterator[ClaimService]:
-    svc = ClaimService.open(telegram_settings(tmp_path, fake))
+def service(tmp_path: Path, fake: FakeTelegramAPI, database_url: str) -> Iterator[ClaimService]:
+    svc = ClaimService.open(telegram_settings(tmp_path, fake, CLAIMBOT_DATABASE_URL=database_url))
     yield svc
     svc.engine.dispose()
 
@@ -191,7 +192,10 @@ async def test_start_help_and_forget(fake: FakeTelegramAPI, service: ClaimServic
     call = await fake.wait_for("sendMessage", to_chat(USER))
     assert call.params["text"].count("\n") == 2 and "/check" in call.params["text"]
     fake.private_message(USER, NYC)
-    await fake.wait_for("sendMessage", has_text("February 2, 2026"))
+    answer = await fake.wait_for("sendMessage", has_text("February 2, 2026"))
+    # /forget racing the adapter's record of that answer fails on PostgreSQL (see the issue 7 report).
+    sent = answer.result["message_id"]
+    await fake.wait_until(lambda: service.sent_reply("telegram", str(USER), str(sent)) is not None)
     fake.private_message(USER, "/forget")
     call = await fake.wait_for("sendMessage", has_text("deleted"))
     assert "1 stored record" in call.params["text"]
@@ -243,8 +247,13 @@ async def test_not_what_i_asked_queues(fake: FakeTelegramAPI, service: ClaimServ
     await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
 
 
-async def test_throttled_asker_gets_friendly_refusal(tmp_path: Path, fake: FakeTelegramAPI) -> None:
-    svc = ClaimService.open(telegram_settings(tmp_path, fake, CLAIMBOT_QUESTIONS_PER_MINUTE=2))
+async def test_throttled_asker_gets_friendly_refusal(
+    tmp_path: Path, fake: FakeTelegramAPI, database_url: str
+) -> None:
+    settings = telegram_settings(
+        tmp_path, fake, CLAIMBOT_QUESTIONS_PER_MINUTE=2, CLAIMBOT_DATABASE_URL=database_url
+    )
+    svc = ClaimService.open(settings)
     async with bot(svc, concurrent_updates=1):
         for _ in range(3):
             fake.private_message(USER, NYC)
@@ -312,6 +321,8 @@ async def test_pin_without_and_with_rights(
 async def test_moderator_flow_end_to_end(fake: FakeTelegramAPI, service: ClaimService, polling: Any) -> None:
     # A pinned answer in a group, for the revision at the end.
     answer_id = await _group_answer(fake)
+    # The adapter records where the answer went just after Telegram accepted it: wait for that.
+    await fake.wait_until(lambda: service.sent_reply("telegram", str(GROUP), str(answer_id)) is not None)
     fake.set_bot_can_pin(GROUP)
     fake.set_member(GROUP, ADMIN, "creator")
     fake.group_message(GROUP, ADMIN, "/pin", reply_to=answer_id)
@@ -406,8 +417,13 @@ async def test_inline_query(fake: FakeTelegramAPI, polling: Any) -> None:
 # ------------------------------------------------------------------------------------------ webhook
 
 
-async def test_webhook_secret_and_duplicates(tmp_path: Path, fake: FakeTelegramAPI) -> None:
-    svc = ClaimService.open(telegram_settings(tmp_path, fake, TELEGRAM_WEBHOOK_SECRET="s3cret"))
+async def test_webhook_secret_and_duplicates(
+    tmp_path: Path, fake: FakeTelegramAPI, database_url: str
+) -> None:
+    settings = telegram_settings(
+        tmp_path, fake, TELEGRAM_WEBHOOK_SECRET="s3cret", CLAIMBOT_DATABASE_URL=database_url
+    )
+    svc = ClaimService.open(settings)
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
     async with bot(svc, webhook_url=url, listen="127.0.0.1", port=port):

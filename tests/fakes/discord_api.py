@@ -449,7 +449,16 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         body: Any = None
-        if request.can_read_body:
+        # --- issue 8: multipart requests (file attachments): payload_json is the body, files kept aside ---
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            body = json.loads(str(form.get("payload_json") or "null")) or {}
+            if isinstance(body, dict):
+                body["_files"] = {
+                    str(v.filename): v.file.read() for v in form.values() if hasattr(v, "filename")
+                }
+        # --- end issue 8 ---
+        elif request.can_read_body:
             raw = await request.read()
             try:
                 body = json.loads(raw) if raw else None

@@ -9,7 +9,8 @@ What it offers a test:
 
 * updates: ``push_update`` / ``private_message`` / ``group_message`` / ``callback`` / ``inline_query``
   queue updates for ``getUpdates`` (long polling that returns as soon as an update arrives), or POST
-  them to the webhook set with ``setWebhook`` (with its secret token header);
+  them to the webhook set with ``setWebhook`` (with its secret token header), and to
+  ``set_webhook_mirrors`` URLs too (one update to several workers, as a retrying load balancer would);
 * chat state: messages the bot sent (``message(chat_id, message_id)``), pinned messages, chat
   members and their status (``set_member``), users who blocked the bot, chats migrated to supergroups;
 * checks the real server makes: text length after entity parsing (4096), HTML parse errors,
@@ -216,6 +217,10 @@ class FakeTelegramAPI:
         self.pushed_at: dict[int, float] = {}  # update_id -> perf_counter when pushed
         self.webhook: JSON | None = None  # {"url": ..., "secret_token": ...}
         self.webhook_responses: list[int] = []
+        # Extra URLs each webhook update is POSTed to as well, as a load balancer retrying on another
+        # worker would: two workers behind one bot both get every update (``set_webhook_mirrors``).
+        self.webhook_mirrors: list[str] = []
+        self.webhook_deliveries: list[tuple[str, int, int]] = []  # (url, update_id, HTTP status; 0: refused)
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, JSON] = {}
         self.members: dict[tuple[int, int], JSON] = {}
@@ -545,9 +550,29 @@ class FakeTelegramAPI:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        async with self._session.post(self.webhook["url"], json=update, headers=headers) as response:
-            self.webhook_responses.append(response.status)
+        url = self.webhook["url"]
+        mirrors = [m for m in self.webhook_mirrors if m != url]
+        if not mirrors:
+            async with self._session.post(url, json=update, headers=headers) as response:
+                self.webhook_responses.append(response.status)
+                self.webhook_deliveries.append((url, int(update.get("update_id", 0)), response.status))
+        else:
+            await asyncio.gather(*(self._post_to(target, update, headers) for target in [url, *mirrors]))
         self._notify()
+
+    async def _post_to(self, url: str, update: JSON, headers: dict[str, str]) -> None:
+        assert self._session is not None
+        try:
+            async with self._session.post(url, json=update, headers=headers) as response:
+                status = response.status
+        except aiohttp.ClientError:
+            status = 0  # nobody listening there (yet)
+        self.webhook_responses.append(status)
+        self.webhook_deliveries.append((url, int(update.get("update_id", 0)), status))
+
+    def set_webhook_mirrors(self, urls: Iterable[str]) -> None:
+        """Deliver every webhook update to these URLs too (same secret header), concurrently."""
+        self.webhook_mirrors = list(urls)
 
     # ------------------------------------------------------------------ Bot API methods
 
@@ -691,6 +716,36 @@ class FakeTelegramAPI:
                 message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         state.messages[message_id] = message
         return message
+
+    # --- issue 8: sendDocument (moderators' /export); the upload's bytes stay in the call's params ---
+    def _api_senddocument(self, params: JSON) -> JSON:
+        state = self._chat_for_sending(params)
+        document = params.get("document")
+        if not isinstance(document, dict):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = str(params.get("caption") or "")
+        if utf16_len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message_id = state.next_message_id
+        state.next_message_id += 1
+        message: JSON = {
+            "message_id": message_id,
+            "from": dict(self.bot_user),
+            "date": int(time.time()),
+            "chat": dict(state.chat),
+            "document": {
+                "file_id": f"doc{message_id}",
+                "file_unique_id": f"udoc{message_id}",
+                "file_name": document["filename"],
+                "file_size": len(document["content"]),
+            },
+        }
+        if caption:
+            message["caption"] = caption
+        state.messages[message_id] = message
+        return message
+
+    # --- end issue 8 ---
 
     def _api_editmessagetext(self, params: JSON) -> JSON | bool:
         if "inline_message_id" in params:
@@ -875,8 +930,18 @@ async def _read_params(request: web.Request) -> JSON:
         raw = (body or {}).items()
     else:
         form = await request.post()
-        raw = ((k, v if isinstance(v, str) else getattr(v, "filename", "file")) for k, v in form.items())
+        # --- issue 8: uploaded files keep their bytes, so tests can read a sent document ---
+        raw = ((k, v if isinstance(v, str) else _upload(v)) for k, v in form.items())
     return {key: _decode(key, value) for key, value in raw}
+
+
+def _upload(field: Any) -> JSON:
+    """A multipart file field as {"filename", "content"} (a sendDocument upload)."""
+    reader = getattr(field, "file", None)
+    return {"filename": getattr(field, "filename", "file"), "content": reader.read() if reader else b""}
+
+
+# --- end issue 8 ---
 
 
 def _short(params: JSON) -> str:

@@ -1,0 +1,157 @@
+"""Shared harness for tests that run both chat adapters against the loopback fakes at once.
+
+tests/test_telegram.py and tests/test_discord.py each start one adapter with fixtures of their own;
+the authorization, load and secrets tests need both adapters on one service (and one event loop), so
+the pieces live here: settings for both platforms, context managers that start and stop each adapter,
+payload helpers for the Discord fake, and a heartbeat that measures how long the event loop is blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from adapters import discord as discord_adapter
+from adapters.telegram import build_application, running
+from bot.config import Settings
+from bot.service import ClaimService
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.test_telegram import MOD_CHAT, MODERATOR
+
+TELEGRAM_TOKEN = "987654:SECRET-telegram-token-AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+DISCORD_TOKEN = "MTAxOTY.SECRET-discord-token.Gx7dKq-3Z0x9vYb2Lw8NmR4tP6sQ1uV5"
+
+
+def both_settings(tmp_path: Path, tg: FakeTelegramAPI, dc: FakeDiscord, **overrides: Any) -> Settings:
+    """Settings for one service serving Telegram and Discord against the two fakes."""
+    values: dict[str, Any] = {
+        "CLAIMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'both.db'}",
+        "CLAIMBOT_ASKER_SALT": "test-salt",
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "TELEGRAM_MODERATORS": str(MODERATOR),
+        "TELEGRAM_MODERATOR_CHAT": MOD_CHAT,
+        "DISCORD_TOKEN": DISCORD_TOKEN,
+        "DISCORD_API_BASE_URL": dc.base_url,
+        "DISCORD_REVIEW_CHANNEL": int(dc.review_channel_id),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@contextlib.asynccontextmanager
+async def telegram_bot(
+    service: ClaimService, *, rate_limiter: bool = True, concurrent_updates: int = 8, **kw: Any
+) -> AsyncIterator[Any]:
+    """The Telegram adapter (long polling) on the running loop, stopped on exit."""
+    application = build_application(
+        service, service.settings, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates
+    )
+    async with running(
+        application, service, service.settings, outbox_interval=0.1, poll_timeout=1, **kw
+    ) as app:
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def discord_bot(fake: FakeDiscord, service: ClaimService, state_dir: Path) -> AsyncIterator[None]:
+    """The Discord adapter on the running loop, connected to `fake`'s gateway, stopped on exit."""
+    fake.ready.clear()
+    task = asyncio.create_task(
+        discord_adapter.serve(service, service.settings, outbox_interval=0.1, state_dir=state_dir)
+    )
+    try:
+        await asyncio.wait_for(fake.ready.wait(), 15)
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def with_user_option(payload: dict[str, Any], name: str, user: dict[str, Any]) -> dict[str, Any]:
+    """Add a USER option (type 6) and its resolved user to a slash payload from `FakeDiscord.slash`."""
+    options = payload["data"]["options"]
+    target = options[0]["options"] if options and options[0].get("type") == 1 else options
+    target.append({"name": name, "type": 6, "value": user["id"]})
+    payload["data"].setdefault("resolved", {}).setdefault("users", {})[user["id"]] = user
+    return payload
+
+
+async def discord_reply(fake: FakeDiscord, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    """Dispatch an interaction; the first message it produced (callback, or followup after a deferral)."""
+    interaction_id = await fake.interact(payload)
+    call = await fake.wait_response(interaction_id, timeout)
+    body = call.json or {}
+    if body.get("type") == 5:  # deferred: the answer is the first followup
+        followup = await fake.wait_call("POST", rf"/webhooks/\d+/{payload['token']}", timeout)
+        return {"type": 5, "data": followup.json, "_files": (followup.json or {}).get("_files", {})}
+    return body
+
+
+class LoopMonitor:
+    """A heartbeat on the running loop: `max_lag` is the longest the loop was late to wake it."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.max_lag = 0.0
+        self.beats = 0
+        self._task: asyncio.Task[None] | None = None
+        self.loop_thread: int | None = None
+
+    async def _beat(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            await asyncio.sleep(self.interval)
+            self.max_lag = max(self.max_lag, loop.time() - started - self.interval)
+            self.beats += 1
+
+    async def __aenter__(self) -> LoopMonitor:
+        self.loop_thread = threading.get_ident()
+        self._task = asyncio.create_task(self._beat())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+class ThreadRecorder:
+    """Wraps a callable and counts calls made on a given thread (the event loop's) versus others."""
+
+    def __init__(self, func: Any, loop_thread: int) -> None:
+        self.func = func
+        self.loop_thread = loop_thread
+        self.on_loop = 0
+        self.off_loop = 0
+        self.slowest = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.func(*args, **kwargs)
+        finally:
+            with self._lock:
+                if threading.get_ident() == self.loop_thread:
+                    self.on_loop += 1
+                else:
+                    self.off_loop += 1
+                self.slowest = max(self.slowest, time.perf_counter() - started)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
