@@ -1,15 +1,19 @@
-"""Claim-matching benchmark on CLEF CheckThat! 2022 task 2A (English).
+"""Claim-matching benchmark on CLEF CheckThat! 2022 task 2A (English) and on chat-style questions.
 
-    python benchmarks/matching.py                 # dev split
-    python benchmarks/matching.py --split test    # report only: never tune on test
-    python benchmarks/matching.py --all-splits
+    python benchmarks/matching.py                     # dev split, lexical matcher
+    python benchmarks/matching.py --all-splits        # dev, dev-test, test (report test, never tune on it)
+    python benchmarks/matching.py --semantic ...      # + all-MiniLM-L6-v2 (extra claimbot[semantic])
+    python benchmarks/matching.py --chat dev -v       # benchmarks/data/chat_dev.jsonl, list misses
+    python benchmarks/matching.py --fit [--semantic]  # refit bot/matching/weights.json on train
+    python benchmarks/matching.py --scale 300000      # build time, memory, latency at N fact-checks
+    add --one-core to pin the process to one CPU (the latency target is per core)
 
 Prints ranking quality (MAP@1, MAP@5, P@1, Recall@5 with the official scorer's semantics: average
 precision cut at k, divided by the number of gold claims of the query), answer precision / coverage
 at the configured thresholds, the "gold removed" answer rate (each query against the corpus without
 its gold claims: anything answered there is a wrong answer), latency, build time and memory, and a
 plain-BM25 baseline line.  Writes benchmarks/out/precision_coverage_<split>.png when matplotlib is
-installed.
+installed.  Figures and what was tried: benchmarks/STAGE2.md.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.matching import DEFAULT_THRESHOLDS, Match, MatchDocument, Matcher, Thresholds  # noqa: E402
+from bot.matching import Match, MatchDocument, Matcher, Thresholds  # noqa: E402
 from bot.matching.bm25 import BM25Index  # noqa: E402
 from bot.matching.normalise import tokens  # noqa: E402
 from bot.matching.rerank import FEATURES  # noqa: E402
@@ -154,7 +158,7 @@ def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:
 
 
 def build(
-    corpus: Corpus, thresholds: Thresholds = DEFAULT_THRESHOLDS, encoder: Encoder | None = None
+    corpus: Corpus, thresholds: Thresholds | None = None, encoder: Encoder | None = None
 ) -> tuple[Matcher, float, int]:
     """Index the corpus (with its precomputed vectors when an encoder is given)."""
     before = rss_kib()
@@ -223,17 +227,24 @@ def plot_precision_coverage(
     except ImportError:
         print("  plot: matplotlib not installed, skipped")
         return
-    points = []
-    for answer in np.linspace(0.3, 0.99, 70):
-        probe = Matcher.__new__(Matcher)
+    with_rules, score_only = [], []
+    for answer in np.linspace(0.3, 0.995, 80):
+        probe = Matcher.__new__(Matcher)  # decide() only reads the thresholds
         probe.thresholds = Thresholds(
             answer=float(answer), suggest=min(matcher.thresholds.suggest, float(answer))
         )
         figures = answer_figures(probe, results, golds)
-        points.append((figures["coverage"], figures["precision"], answer))
+        with_rules.append((figures["coverage"], figures["precision"]))
+        top = [
+            (r[0].score >= answer, r[0].fact_check_id in g) for r, g in zip(results, golds, strict=True) if r
+        ]
+        answered = sum(a for a, _ in top)
+        right = sum(a and ok for a, ok in top)
+        score_only.append((answered / len(results), right / answered if answered else 1.0))
     OUT.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot([p[0] for p in points], [p[1] for p in points], marker=".")
+    ax.plot(*zip(*score_only, strict=True), marker=".", label="score threshold only")
+    ax.plot(*zip(*with_rules, strict=True), marker=".", label="score + evidence rules (decide)")
     current = answer_figures(matcher, results, golds)
     ax.scatter([current["coverage"]], [current["precision"]], color="red", zorder=3, label="configured")
     ax.set_xlabel("coverage (answered / questions)")
@@ -317,6 +328,35 @@ def fit_weights(
     }
 
 
+def scale_report(corpus: Corpus, size: int) -> None:
+    """Build time, memory and latency with the corpus repeated up to `size` fact-checks (each copy's
+    claims get a distinct made-up word so they are not identical)."""
+    docs = []
+    copy = 0
+    while len(docs) < size:
+        for doc in corpus.docs:
+            if len(docs) >= size:
+                break
+            tag = f" zq{copy}x" if copy else ""
+            docs.append(MatchDocument(len(docs), doc.claim + tag, doc.title, doc.summary))
+        copy += 1
+    before = rss_kib()
+    start = time.perf_counter()
+    matcher = Matcher()
+    matcher.upsert_many(docs)
+    seconds = time.perf_counter() - start
+    print(
+        f"[scale] {len(matcher)} fact-checks built in {seconds:.1f} s, "
+        f"RSS +{(rss_kib() - before) / 1024:.0f} MiB"
+    )
+    start = time.perf_counter()
+    matcher.upsert(MatchDocument(size + 1, "A freshly published fact-check about a brand new claim"))
+    matcher.remove(size + 1)
+    print(f"  one upsert + remove: {(time.perf_counter() - start) * 1000:.2f} ms")
+    _, latency = run_queries(matcher, load_split("dev", corpus))
+    print(f"  dev latency ms: p50 {np.percentile(latency, 50):.2f}  p99 {np.percentile(latency, 99):.2f}")
+
+
 # --- chat-style questions --------------------------------------------------------------------------
 
 CHAT_SETS = {
@@ -361,8 +401,11 @@ def chat_report(matcher: Matcher, key_to_id: dict[str, int], name: str, verbose:
         rows = [json.loads(line) for line in fh if line.strip()]
     tally: dict[str, dict[str, int]] = {}
     answered = wrong = 0
+    latencies = []
     for row in rows:
+        start = time.perf_counter()
         matches = matcher.match(row["text"])
+        latencies.append((time.perf_counter() - start) * 1000.0)
         outcome = matcher.decide(matches)
         gold = key_to_id.get(row["fact_check"] or "", -1)
         kind = row["kind"]
@@ -393,7 +436,10 @@ def chat_report(matcher: Matcher, key_to_id: dict[str, int], name: str, verbose:
                 f"    {outcome:8s} [{kind}] {row['text']!r} -> "
                 f"{best.phrasing[:60] if best else None!r} {best.score if best else 0:.2f} {why}"
             )
-    print(f"[chat {name}] {len(rows)} questions, answered {answered}, wrong answers {wrong}")
+    print(
+        f"[chat {name}] {len(rows)} questions, answered {answered}, wrong answers {wrong}; "
+        f"latency ms p50 {np.percentile(latencies, 50):.2f} p99 {np.percentile(latencies, 99):.2f}"
+    )
     for kind, t in tally.items():
         print(
             f"  {kind:10s} n={t['n']:3d}  top1 {t['top1'] / t['n']:.2f}  answered {t['answer'] / t['n']:.2f} "
@@ -427,12 +473,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="fit the score model on train into weights.json")
     parser.add_argument("--chat", choices=sorted(CHAT_SETS), help="run a chat-style question set instead")
     parser.add_argument("-v", "--verbose", action="store_true", help="with --chat: list misses")
+    parser.add_argument(
+        "--scale", type=int, metavar="N", help="build/latency/memory at N fact-checks (lexical)"
+    )
+    parser.add_argument("--one-core", action="store_true", help="pin the process to one CPU (latency target)")
     args = parser.parse_args(argv)
 
     if not (DATA / "vclaims.jsonl").exists():
         print(f"no data at {DATA}", file=sys.stderr)
         return 2
+    if args.one_core:
+        cpu = max(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        print(f"pinned to CPU {cpu}")
     corpus = load_corpus()
+    if args.scale:
+        scale_report(corpus, args.scale)
+        return 0
     encoder = None
     if args.semantic:
         if not semantic_available():

@@ -7,12 +7,16 @@ import importlib.util
 import json
 import sys
 import threading
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.matching import (
     DEFAULT_THRESHOLDS,
+    SEMANTIC_THRESHOLDS,
+    Encoder,
     Match,
     MatchDocument,
     Matcher,
@@ -20,6 +24,7 @@ from bot.matching import (
     is_chitchat,
     normalise,
     question_similarity,
+    semantic_available,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -64,11 +69,13 @@ def test_normalise(raw: str, expected: str) -> None:
 
 
 def test_normalise_strips_tweet_noise() -> None:
+    # Links, the handle and date of the signature go; the author's name and handle words stay
+    # (claims are often about what that person said: +2 MAP@5 points on CheckThat dev).
     tweet = (
-        "Illinois GOP bill attacks single moms https://t.co/wDGczl94dF pic.twitter.com/abc @someone "
+        "Illinois GOP bill attacks single moms https://t.co/wDGczl94dF pic.twitter.com/abc @JaneDoe "
         "— Morgan Fairchild (@morgfair) February 25, 2016"
     )
-    assert normalise(tweet) == "illinois republican bill attacks single moms"
+    assert normalise(tweet) == "illinois republican bill attacks single moms jane doe morgan fairchild"
 
 
 def test_normalise_who_only_in_capitals() -> None:
@@ -169,6 +176,53 @@ def test_concurrent_upsert_and_match() -> None:
     assert len(matcher) == len(docs) + 200
 
 
+class BagOfWordsEncoder:
+    """A stand-in for the sentence encoder: hashed bag of words, so the vector plumbing is tested
+    without torch.  Its vocabulary-free "semantics": synonyms listed here land on one dimension."""
+
+    name = "bag-of-words"
+    dimensions = 64
+    synonyms = {"bulldozed": "demolished", "landmark": "tower", "paris": "eiffel"}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in normalise(text).split():
+                word = self.synonyms.get(word, word)
+                out[row, zlib.crc32(word.encode()) % self.dimensions] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+    def encode_documents(self, docs: list[MatchDocument]) -> np.ndarray:
+        return self.encode([f"{d.claim} {d.title}" for d in docs])
+
+
+def test_vectors_rank_candidates_without_shared_words() -> None:
+    encoder = BagOfWordsEncoder()
+    matcher = Matcher(encoder=encoder)  # type: ignore[arg-type]
+    docs = load_hand_corpus()
+    matcher.upsert_many(docs, list(encoder.encode_documents(docs)))  # precomputed, as the store keeps them
+    assert matcher.thresholds == SEMANTIC_THRESHOLDS
+    best = matcher.match("paris landmark bulldozed")[0]
+    assert best.fact_check_id == 6 and best.signals["cos"] > 0.3
+    matcher.upsert(MatchDocument(99, "Sharks were seen on a highway"))  # no vector: the encoder makes one
+    assert matcher.match("sharks on the highway")[0].fact_check_id in (12, 99)
+    matcher.remove(6)
+    assert all(m.fact_check_id != 6 for m in matcher.match("paris landmark bulldozed"))
+    with pytest.raises(ValueError):
+        matcher.upsert_many(docs[:2], [None])
+
+
+@pytest.mark.skipif(not semantic_available(), reason="claimbot[semantic] extra not installed")
+def test_real_encoder_shapes() -> None:
+    vectors = Encoder().encode(
+        ["did a nyc cop arrest an ice agent", "a new york police officer arrested an ice agent"]
+    )
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert float(vectors[0] @ vectors[1]) > 0.6
+
+
 # --- decisions on the hand corpus -----------------------------------------------------------------
 
 
@@ -216,10 +270,17 @@ def test_unrelated_queued(hand: Matcher, question: str) -> None:
 
 def test_decide_rules() -> None:
     matcher = Matcher(Thresholds(answer=0.9, suggest=0.5))
-    sure = {"doc_q_cov": 1.0, "q_missing": 0.0}
+    sure = {"claim_q_cov": 1.0, "q_missing": 0.0, "p_cov": 1.0, "name_missing": 0.0, "num_missing": 0.0}
     assert matcher.decide([Match(1, 0.95, "x", sure)]) == "answer"
     assert matcher.decide([Match(1, 0.95, "x", sure), Match(2, 0.93, "y", sure)]) == "suggest"  # ambiguous
-    assert matcher.decide([Match(1, 0.95, "x", {"doc_q_cov": 0.5, "q_missing": 0.9})]) == "suggest"
+    for weak in (
+        {"claim_q_cov": 0.5},  # the question says more than the claim
+        {"q_missing": 0.9},  # a specific question word the claim lacks
+        {"p_cov": 0.1},  # the question barely touches the claim
+        {"name_missing": 1.0},  # a name the claim never mentions
+        {"num_missing": 1.0},  # a number the fact-check never mentions
+    ):
+        assert matcher.decide([Match(1, 0.95, "x", {**sure, **weak})]) == "suggest", weak
     assert matcher.decide([Match(1, 0.6, "x", sure)]) == "suggest"
     assert matcher.decide([Match(1, 0.2, "x", sure)]) == "queued"
     assert 0.0 < DEFAULT_THRESHOLDS.suggest < DEFAULT_THRESHOLDS.answer <= 1.0
@@ -281,7 +342,23 @@ def test_checkthat_dev_floor() -> None:
     results, _ = bench.run_queries(matcher, split)
     golds = [split.gold[q] for q, _ in split.queries]
     figures = bench.ranking_figures([[m.fact_check_id for m in r] for r in results], golds)
-    assert figures["MAP@5"] >= 0.89, figures
-    assert figures["P@1"] >= 0.87, figures
+    # measured 0.919 / 0.899 (lexical)
+    assert figures["MAP@5"] >= 0.90, figures
+    assert figures["P@1"] >= 0.88, figures
     answers = bench.answer_figures(matcher, results, golds)
     assert answers["precision"] >= 0.95, answers
+
+
+def test_chat_dev_no_wrong_answers() -> None:
+    """Chat-style questions (benchmarks/data/chat_dev.jsonl) against the starter fact-checks and
+    2k CheckThat claims: no wrong answer, and most paraphrases answered (measured 44 of 68)."""
+    bench = _benchmark_module()
+    if not (bench.DATA / "vclaims.jsonl").exists() or not bench.STARTER.exists():
+        pytest.skip("CheckThat data or starter fact-checks not found")
+    docs, key_to_id = bench.chat_corpus(bench.load_corpus())
+    matcher = Matcher()
+    matcher.upsert_many(docs)
+    figures = bench.chat_report(matcher, key_to_id, "dev", verbose=False)
+    assert figures["wrong_rate"] == 0.0, figures
+    assert figures["negatives_answered"] <= 0.02, figures
+    assert figures["paraphrase_answered_right"] >= 0.55, figures

@@ -31,6 +31,7 @@ class BM25Index:
         self._total_length = 0.0
         self._count = 0
         self._lengths_np: np.ndarray | None = None
+        self._idf_cache: dict[str, float] = {}  # cleared by every add/remove: N and df change
 
     def __len__(self) -> int:
         return self._count
@@ -61,6 +62,7 @@ class BM25Index:
         self._total_length += len(terms)
         self._count += 1
         self._lengths_np = None
+        self._idf_cache.clear()
         return slot
 
     def remove(self, slot: int) -> None:
@@ -84,6 +86,7 @@ class BM25Index:
         self._free.append(slot)
         self._count -= 1
         self._lengths_np = None
+        self._idf_cache.clear()
 
     def df(self, term: str) -> int:
         posting = self._postings.get(term)
@@ -91,9 +94,12 @@ class BM25Index:
 
     def idf(self, term: str) -> float:
         """BM25 idf (Lucene's non-negative form); unseen terms weigh as a df=0 term would."""
-        n = max(self._count, 1)
-        df = self.df(term)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        value = self._idf_cache.get(term)
+        if value is None:
+            n = max(self._count, 1)
+            df = self.df(term)
+            value = self._idf_cache[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return value
 
     def vocabulary(self) -> list[str]:
         return list(self._postings)

@@ -12,14 +12,20 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .bm25 import BM25Index
+from .entities import EntityLexicon, capitalised_terms
 from .model import Match, MatchDocument, Thresholds
 from .normalise import content_tokens, is_chitchat, normalise, strip_noise
-from .rerank import Phrasing, ScoreModel, make_phrasing, phrasing_features, weighted_overlap
+from .rerank import Phrasing, Query, ScoreModel, candidate_signals, make_phrasing
 from .thresholds import (
     ANSWER_MARGIN,
     ANSWER_MAX_MISSING_IDF,
+    ANSWER_MIN_CLAIM_COVERAGE,
     ANSWER_MIN_QUERY_COVERAGE,
     DEFAULT_THRESHOLDS,
+    LONG_TEXT_ANSWER,
+    LONG_TEXT_MIN_CLAIM_COVERAGE,
+    LONG_TEXT_TERMS,
+    SEMANTIC_THRESHOLDS,
 )
 from .vectors import VectorStore
 
@@ -32,12 +38,12 @@ SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word o
 MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     doc: MatchDocument
-    slots: list[int]
-    phrasings: list[Phrasing]
-    terms: frozenset[str]
+    slots: tuple[int, ...]
+    phrasings: tuple[Phrasing, ...]
+    capitalised: tuple[str, ...]  # terms written as names here (see entities.py)
 
 
 class Matcher:
@@ -47,12 +53,16 @@ class Matcher:
     have a vector (given to upsert, or encoded on upsert when none is given) are ranked by cosine too.
     """
 
-    def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS, encoder: Encoder | None = None) -> None:
+    def __init__(self, thresholds: Thresholds | None = None, encoder: Encoder | None = None) -> None:
+        # The two score models are calibrated apart, so each has its own default thresholds.
+        if thresholds is None:
+            thresholds = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
         self.thresholds = thresholds
         self.encoder = encoder
         self._lock = threading.RLock()
         self._index = BM25Index()
         self._vectors = VectorStore()
+        self._names = EntityLexicon()
         self._entries: dict[int, _Entry] = {}
         self._slot_owner: list[int] = []  # slot -> fact_check_id (-1 when free)
         self._vocabulary: list[str] | None = None  # for spelling correction; rebuilt lazily
@@ -104,19 +114,21 @@ class Matcher:
         alias_terms: list[list[str]],
         phrasings: list[Phrasing],
     ) -> None:
-        slots = [self._index.add(terms) for terms in [main_terms, *alias_terms] if terms]
+        slots = tuple(self._index.add(terms) for terms in [main_terms, *alias_terms] if terms)
         for slot in slots:
             if slot >= len(self._slot_owner):
                 self._slot_owner.extend([-1] * (slot + 1 - len(self._slot_owner)))
             self._slot_owner[slot] = doc.fact_check_id
-        terms = frozenset().union(*(p.terms for p in phrasings)) if phrasings else frozenset()
-        self._entries[doc.fact_check_id] = _Entry(doc=doc, slots=slots, phrasings=phrasings, terms=terms)
+        capitalised = tuple(capitalised_terms([doc.claim, doc.summary, *doc.aliases]))
+        self._names.add(capitalised)
+        self._entries[doc.fact_check_id] = _Entry(doc, slots, tuple(phrasings), capitalised)
 
     def _remove_locked(self, fact_check_id: int) -> None:
         entry = self._entries.pop(fact_check_id, None)
         self._vectors.remove(fact_check_id)
         if entry is None:
             return
+        self._names.remove(entry.capitalised)
         for slot in entry.slots:
             self._index.remove(slot)
             self._slot_owner[slot] = -1
@@ -189,53 +201,30 @@ class Matcher:
             return []
         top_bm25 = max(bm25.values(), default=1.0)
         top_cos = max(cosines.values(), default=0.0)
-
-        idf = {t: self._index.idf(t) for t in set(query_terms)}
-        query_weights = dict(idf)
-        query_string = " ".join(sorted(idf))
-        max_idf = self._index.max_idf()
-        semantic = query_vector is not None
-        model = self._semantic_model if semantic else self._lexical_model
+        distinct = set(query_terms)
+        query = Query(
+            weights={t: self._index.idf(t) for t in distinct},
+            string=" ".join(sorted(distinct)),
+            numbers=frozenset(t for t in distinct if t.isdigit()),
+            names=frozenset(t for t in distinct if self._names.is_name(t, self._index.df(t))),
+            max_idf=self._index.max_idf(),
+        )
         results: list[Match] = []
         for fact_check_id in candidates:
             entry = self._entries[fact_check_id]
-            for phrasing in entry.phrasings:
-                for t in phrasing.terms:
-                    if t not in idf:
-                        idf[t] = self._index.idf(t)
-            best = (0.0, 0.0, 0.0)
-            best_phrasing = entry.phrasings[0] if entry.phrasings else None
-            best_key = -1.0
-            for phrasing in entry.phrasings:
-                features = phrasing_features(query_weights, query_string, phrasing, idf)
-                key = sum(features)
-                if key > best_key:
-                    best_key, best, best_phrasing = key, features, phrasing
-            doc_q_cov, _ = weighted_overlap(query_weights, entry.terms)
-            missing_q = max((w for t, w in query_weights.items() if t not in entry.terms), default=0.0)
-            missing_p = 0.0
-            if best_phrasing is not None:
-                missing_p = max((idf[t] for t in best_phrasing.terms if t not in query_weights), default=0.0)
+            signals, phrasing = candidate_signals(query, entry.phrasings, self._index.idf)
             score_bm25 = bm25.get(fact_check_id, 0.0)
-            signals = {
-                "bm25": round(score_bm25, 4),
-                "bm25_rel": score_bm25 / top_bm25 if top_bm25 > 0 else 0.0,
-                "q_cov": best[0],
-                "p_cov": best[1],
-                "fuzz": best[2],
-                "doc_q_cov": doc_q_cov,
-                # the most specific question word the fact-check never mentions (idf / max idf) ...
-                "q_missing": missing_q / max_idf,
-                # ... and the most specific word of the matched phrasing the question lacks
-                "p_missing": missing_p / max_idf,
-            }
-            if semantic:
-                cos = cosines.get(fact_check_id, 0.0)
-                signals["cos"] = cos
-                signals["cos_rel"] = cos - top_cos
-            score = model.score(signals)
-            text = best_phrasing.text if best_phrasing is not None else entry.doc.claim
-            results.append(Match(fact_check_id, score, text, signals))
+            signals["bm25"] = round(score_bm25, 4)
+            signals["bm25_rel"] = score_bm25 / top_bm25 if top_bm25 > 0 else 0.0
+            model = self._lexical_model
+            if fact_check_id in cosines:
+                # A fact-check stored without a vector keeps the lexical model's score rather than
+                # being ranked as if its cosine were 0.
+                model = self._semantic_model
+                signals["cos"] = cosines[fact_check_id]
+                signals["cos_rel"] = cosines[fact_check_id] - top_cos
+            text = phrasing.text if phrasing is not None else entry.doc.claim
+            results.append(Match(fact_check_id, model.score(signals), text, signals))
         results.sort(key=lambda m: (-m.score, -m.signals["bm25"], m.fact_check_id))
         return results[:top_k]
 
@@ -244,20 +233,36 @@ class Matcher:
         if not matches:
             return "queued"
         best = matches[0]
-        top = best.score
-        runner_up = matches[1].score if len(matches) > 1 else 0.0
-        if (
-            top >= self.thresholds.answer
-            # two fact-checks that fit about equally well: let the asker choose rather than guess
-            and top - runner_up >= ANSWER_MARGIN
-            # the fact-check must speak to everything specific the question asks about
-            and best.signals.get("doc_q_cov", 0.0) >= ANSWER_MIN_QUERY_COVERAGE
-            and best.signals.get("q_missing", 1.0) < ANSWER_MAX_MISSING_IDF
-        ):
+        if best.score >= self.thresholds.answer and _answerable(best, matches[1:]):
             return "answer"
-        if top >= self.thresholds.suggest:
+        if best.score >= self.thresholds.suggest:
             return "suggest"
         return "queued"
+
+
+def _answerable(best: Match, others: list[Match]) -> bool:
+    """The evidence rules an answer needs beyond its score (see thresholds.py for the figures)."""
+    signals = best.signals
+    runner_up = others[0].score if others else 0.0
+    if best.score - runner_up < ANSWER_MARGIN:
+        return False
+    consistent = not signals.get("name_missing", 0.0) and not signals.get("num_missing", 0.0)
+    # A question: the fact-check covers everything it asks, and it touches the claim's substance.
+    if (
+        consistent
+        and signals.get("claim_q_cov", 0.0) >= ANSWER_MIN_QUERY_COVERAGE
+        and signals.get("q_missing", 1.0) < ANSWER_MAX_MISSING_IDF
+        and signals.get("p_cov", 0.0) >= ANSWER_MIN_CLAIM_COVERAGE
+    ):
+        return True
+    # A long pasted text (a tweet, a forwarded message) says more than the claim, so the rule above
+    # cannot hold: it is answered when it contains most of the claim, or on a near-certain score
+    # (the score model was fitted on exactly such texts).
+    if signals.get("q_terms", 0.0) >= LONG_TEXT_TERMS:
+        return (consistent and signals.get("p_cov", 0.0) >= LONG_TEXT_MIN_CLAIM_COVERAGE) or (
+            best.score >= LONG_TEXT_ANSWER
+        )
+    return False
 
 
 def _prepare(doc: MatchDocument) -> tuple[list[str], list[list[str]], list[Phrasing]]:

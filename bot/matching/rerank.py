@@ -19,32 +19,44 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 from rapidfuzz import fuzz
 
-LEXICAL_FEATURES = ("q_cov", "p_cov", "fuzz", "bm25_rel", "doc_q_cov", "q_missing", "p_missing")
+LEXICAL_FEATURES = (
+    "q_cov",
+    "p_cov",
+    "fuzz",
+    "bm25_rel",
+    "doc_q_cov",
+    "q_missing",
+    "p_missing",
+    "num_missing",
+)
 SEMANTIC_FEATURES = (*LEXICAL_FEATURES, "cos", "cos_rel")
 FEATURES = {"lexical": LEXICAL_FEATURES, "semantic": SEMANTIC_FEATURES}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phrasing:
-    """One way the fact-check's claim is written, pre-processed once at upsert."""
+    """One way the fact-check's claim is written, pre-processed once at upsert.
+
+    Terms are a sorted tuple, not a set: at 300k fact-checks sets cost ~1 GB more, and only the
+    ~50-100 candidates of a query ever need set lookups.
+    """
 
     text: str
     kind: str  # "claim", "title", "summary", "alias"
-    terms: frozenset[str]
-    term_string: str  # sorted unique terms joined by spaces, for rapidfuzz
+    terms: tuple[str, ...]
 
 
 def make_phrasing(text: str, kind: str, terms: list[str]) -> Phrasing:
-    unique = frozenset(terms)
-    return Phrasing(text=text, kind=kind, terms=unique, term_string=" ".join(sorted(unique)))
+    return Phrasing(text=text, kind=kind, terms=tuple(sorted(set(terms))))
 
 
-def weighted_overlap(query: dict[str, float], terms: frozenset[str]) -> tuple[float, float]:
+def weighted_overlap(query: dict[str, float], terms: set[str] | frozenset[str]) -> tuple[float, float]:
     """(share of the query weight covered by terms, covered weight)."""
     total = sum(query.values())
     if total <= 0:
@@ -53,17 +65,64 @@ def weighted_overlap(query: dict[str, float], terms: frozenset[str]) -> tuple[fl
     return covered / total, covered
 
 
+@dataclass(frozen=True)
+class Query:
+    """What the rerank needs of a question, computed once per match()."""
+
+    weights: dict[str, float]  # idf of each distinct term
+    string: str  # sorted distinct terms, for rapidfuzz
+    numbers: frozenset[str]
+    names: frozenset[str]  # terms the stored fact-checks write as names (entities.py)
+    max_idf: float  # idf of an unseen term: scales "how specific is this word" into [0, 1]
+
+
 def phrasing_features(
-    query: dict[str, float], query_string: str, phrasing: Phrasing, idf: dict[str, float]
+    query: Query, phrasing: Phrasing, idf: Callable[[str], float]
 ) -> tuple[float, float, float]:
     """(q_cov, p_cov, fuzz) of one phrasing."""
     if not phrasing.terms:
         return 0.0, 0.0, 0.0
-    q_cov, covered = weighted_overlap(query, phrasing.terms)
-    p_total = sum(idf[t] for t in phrasing.terms)
+    q_cov, covered = weighted_overlap(query.weights, set(phrasing.terms))
+    p_total = sum(idf(t) for t in phrasing.terms)
     p_cov = covered / p_total if p_total > 0 else 0.0
-    similarity = fuzz.token_set_ratio(query_string, phrasing.term_string) / 100.0
+    similarity = fuzz.token_set_ratio(query.string, " ".join(phrasing.terms)) / 100.0
     return q_cov, min(p_cov, 1.0), similarity
+
+
+def candidate_signals(
+    query: Query, phrasings: Sequence[Phrasing], idf: Callable[[str], float]
+) -> tuple[dict[str, float], Phrasing | None]:
+    """The lexical signals of one fact-check and the phrasing that matched best."""
+    best, best_phrasing, best_key = (0.0, 0.0, 0.0), None, -1.0
+    for phrasing in phrasings:
+        features = phrasing_features(query, phrasing, idf)
+        if sum(features) > best_key:
+            best_key, best, best_phrasing = sum(features), features, phrasing
+    all_terms = set().union(*(p.terms for p in phrasings))
+    # The summary discusses context the claim is not about ("arrests of protesters"), so what the
+    # fact-check is *about* is read from the claim, title and aliases only.
+    claim_terms = set().union(*(p.terms for p in phrasings if p.kind != "summary"))
+    missing_q = max((w for t, w in query.weights.items() if t not in claim_terms), default=0.0)
+    missing_p = 0.0
+    if best_phrasing is not None:
+        missing_p = max((idf(t) for t in best_phrasing.terms if t not in query.weights), default=0.0)
+    signals = {
+        "q_terms": float(len(query.weights)),
+        "q_cov": best[0],
+        "p_cov": best[1],
+        "fuzz": best[2],
+        "doc_q_cov": weighted_overlap(query.weights, all_terms)[0],
+        "claim_q_cov": weighted_overlap(query.weights, claim_terms)[0],
+        # the most specific question word the claim never mentions (idf / max idf) ...
+        "q_missing": missing_q / query.max_idf,
+        # ... and the most specific word of the matched phrasing the question lacks
+        "p_missing": missing_p / query.max_idf,
+        # a number in the question that the fact-check never mentions ("180 people", "2019")
+        "num_missing": float(bool(query.numbers - all_terms)),
+        # a name in the question (Biden, Colorado) that the claim never mentions
+        "name_missing": float(bool(query.names - claim_terms)),
+    }
+    return signals, best_phrasing
 
 
 @dataclass(frozen=True)

