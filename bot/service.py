@@ -23,10 +23,20 @@ from sqlmodel import Session, col, delete, func, or_, select
 from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
 from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
-from bot.matching import Match, MatchDocument, Matcher, Thresholds, question_similarity
+from bot.matching import (
+    DEFAULT_THRESHOLDS,
+    SEMANTIC_THRESHOLDS,
+    Encoder,
+    Match,
+    MatchDocument,
+    Matcher,
+    Thresholds,
+    question_similarity,
+    semantic_available,
+)
 from bot.metrics import Metrics
 from bot.ratings import Verdict, parse_verdict
-from store import factchecks, outbox
+from store import embeddings, factchecks, outbox
 from store.db import is_empty, make_engine, migrate, session_scope
 from store.models import (
     AuditLog,
@@ -150,7 +160,7 @@ class ClaimService:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.matcher = matcher or Matcher(self._thresholds())
+        self.matcher = matcher or self._make_matcher(settings)
         self.external = external
         self.metrics = Metrics()
         self._index_lock = threading.Lock()
@@ -172,20 +182,30 @@ class ClaimService:
             from bot.external import FactCheckToolsClient
 
             external = FactCheckToolsClient(settings)
-        service = cls(engine, settings, external=external)
+        service = cls(engine, settings, matcher=cls._make_matcher(settings), external=external)
         if fresh or service._count_fact_checks() == 0:
             service.load_starter()
         if load_index:
             service.load_index()
         return service
 
-    def _thresholds(self) -> Thresholds:
-        from bot.matching import DEFAULT_THRESHOLDS
-
-        return Thresholds(
-            answer=self.settings.answer_threshold or DEFAULT_THRESHOLDS.answer,
-            suggest=self.settings.suggest_threshold or DEFAULT_THRESHOLDS.suggest,
+    @staticmethod
+    def _make_matcher(settings: Settings) -> Matcher:
+        """Lexical by default; with CLAIMBOT_SEMANTIC and the `claimbot[semantic]` extra, embeddings too."""
+        encoder = None
+        if settings.semantic:
+            if semantic_available():
+                encoder = Encoder()
+            else:
+                log.warning(
+                    "CLAIMBOT_SEMANTIC is set but claimbot[semantic] is not installed; matching lexically"
+                )
+        base = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
+        thresholds = Thresholds(
+            answer=settings.answer_threshold or base.answer,
+            suggest=settings.suggest_threshold or base.suggest,
         )
+        return Matcher(thresholds, encoder=encoder)
 
     def _count_fact_checks(self) -> int:
         with Session(self.engine) as session:
@@ -199,13 +219,12 @@ class ClaimService:
     def load_index(self) -> int:
         """Build the in-memory index from the store (published fact-checks and their aliases)."""
         started = utcnow()
-        with Session(self.engine) as session:
+        with session_scope(self.engine) as session:
             rows = list(factchecks.iter_index_rows(session))
-        docs = [_document(row) for row in rows if row.status == FactCheckStatus.PUBLISHED]
-        with self._index_lock:
-            self.matcher.upsert_many(docs)
-            self._indexed_until = started
-        return len(docs)
+            with self._index_lock:
+                count = self._index_rows(session, rows)
+                self._indexed_until = started
+        return count
 
     def refresh_index(self) -> int:
         """Pick up fact-checks other processes added or changed since the last look; returns how many."""
@@ -214,32 +233,51 @@ class ClaimService:
             return self.load_index()
         # Overlap a little so a transaction committed just before `since` is not missed.
         started = utcnow()
-        with Session(self.engine) as session:
+        with session_scope(self.engine) as session:
             rows = list(factchecks.iter_index_rows(session, since=since - timedelta(seconds=2)))
-        with self._index_lock:
-            for row in rows:
-                self._apply_to_index(row)
-            self._indexed_until = started
+            with self._index_lock:
+                self._index_rows(session, rows)
+                self._indexed_until = started
         return len(rows)
 
     def _reindex(self, session: Session, fact_check_ids: Iterable[int]) -> None:
         """Bring the index in line with the store for these fact-checks (after this process changed them)."""
         wanted = set(fact_check_ids)
-        seen = set()
-        for row in factchecks.iter_index_rows(session, ids=wanted):
-            seen.add(row.id)
-            self._apply_to_index(row)
-        for missing in wanted - seen:
+        rows = list(factchecks.iter_index_rows(session, ids=wanted))
+        self._index_rows(session, rows)
+        for missing in wanted - {row.id for row in rows}:
             self.matcher.remove(missing)
         if wanted and session.get_bind().dialect.name == "postgresql":
             # Other workers LISTEN (bot/delivery.py); PostgreSQL delivers this when the transaction commits.
             session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": FACT_CHECKS_CHANNEL})
 
-    def _apply_to_index(self, row: factchecks.IndexRow) -> None:
-        if row.status == FactCheckStatus.PUBLISHED:
-            self.matcher.upsert(_document(row))
-        else:
-            self.matcher.remove(row.id)
+    def _index_rows(self, session: Session, rows: list[factchecks.IndexRow]) -> int:
+        """Upsert published rows into the matcher (with stored embeddings), remove the others."""
+        published = [row for row in rows if row.status == FactCheckStatus.PUBLISHED]
+        for row in rows:
+            if row.status != FactCheckStatus.PUBLISHED:
+                self.matcher.remove(row.id)
+        docs = [_document(row) for row in published]
+        encoder = self.matcher.encoder
+        if encoder is None or not docs:
+            self.matcher.upsert_many(docs)
+            return len(docs)
+        stored = embeddings.load(session, encoder.name, {row.id: row.revision for row in published})
+        missing = [index for index, row in enumerate(published) if row.id not in stored]
+        if missing:
+            # Encoding is slow (minutes for 14k claims on two cores): done once, then kept in the store.
+            fresh = encoder.encode_documents([docs[i] for i in missing])
+            embeddings.save(
+                session,
+                encoder.name,
+                [
+                    (published[i].id, published[i].revision, vector)
+                    for i, vector in zip(missing, fresh, strict=True)
+                ],
+            )
+            stored.update({published[i].id: vector for i, vector in zip(missing, fresh, strict=True)})
+        self.matcher.upsert_many(docs, [stored[row.id] for row in published])
+        return len(docs)
 
     # ---------------------------------------------------------------- asking
 

@@ -196,6 +196,7 @@ class IndexRow:
     summary: str
     aliases: tuple[str, ...]
     status: str
+    revision: int = 1
 
 
 def iter_index_rows(
@@ -219,5 +220,7 @@ def iter_index_rows(
             aliases.setdefault(alias.fact_check_id, []).append(alias.text)
         for f in facts:
             assert f.id is not None
-            yield IndexRow(f.id, f.claim, f.title, f.summary, tuple(aliases.get(f.id, ())), f.status)
+            yield IndexRow(
+                f.id, f.claim, f.title, f.summary, tuple(aliases.get(f.id, ())), f.status, f.revision
+            )
         last_id = ids[-1]

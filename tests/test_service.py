@@ -372,3 +372,25 @@ def test_a_resumed_queued_question_is_counted_once(service: ClaimService) -> Non
     assert resumed.kind is OutcomeKind.QUEUED and resumed.review_item_id == first.review_item_id
     with Session(service.engine) as session:
         assert session.get(ReviewItem, first.review_item_id).ask_count == 1
+
+
+def test_semantic_matching_stores_embeddings_once(tmp_path) -> None:  # noqa: ANN001
+    from bot.matching import semantic_available
+
+    if not semantic_available():
+        pytest.skip("the claimbot[semantic] extra is not installed")
+    from store.models import Embedding
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'semantic.db'}", CLAIMBOT_SEMANTIC=True)
+    first = ClaimService.open(settings)
+    assert first.matcher.encoder is not None
+    assert ask(first, "is it true that cops in new york cuffed an immigration agent").fact_check is not None
+    with Session(first.engine) as session:
+        stored = session.exec(select(Embedding)).all()
+    assert len(stored) == len(first.published())
+    second = ClaimService.open(settings, load_index=False)
+    calls = []
+    original = second.matcher.encoder.encode_documents
+    second.matcher.encoder.encode_documents = lambda docs: calls.append(len(docs)) or original(docs)
+    second.load_index()
+    assert calls == []  # read back from the store, never recomputed at start-up
