@@ -32,6 +32,7 @@ from discord.gateway import DiscordWebSocket
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
 from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.exporters import export_file
 from bot.ratings import Verdict
 from bot.replies import ActionKind, Reply, choice_label, compose
 from bot.service import ClaimService, ReviewSummary, ServiceError
@@ -276,18 +277,6 @@ async def forget(interaction: discord.Interaction[ClaimBot]) -> None:
     removed = await bot.work(interaction, bot.service.forget, bot.asker(interaction))
     plural = "s" if removed != 1 else ""
     await bot.say(interaction, f"Done: I deleted {removed} stored record{plural} about you.")
-
-
-def export_file(service: ClaimService, actor: Actor, kind: str) -> tuple[str, bytes]:
-    """The export a moderator asked for, as (file name, content); refused and audited for anyone else."""
-    from bot.exporters import audit_jsonl, claimreview_jsonld
-
-    service.authorize(actor, "export", kind)
-    if kind == "audit":
-        lines = list(audit_jsonl(reversed(service.audit_log(limit=100_000))))
-        return "claimbot-audit.jsonl", ("\n".join(lines) + "\n").encode()
-    payload = json.dumps(claimreview_jsonld(service.published()), ensure_ascii=False, indent=2)
-    return "claimbot-claimreview.jsonld", payload.encode()
 
 
 @app_commands.context_menu(name="Fact-check this")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import signal
@@ -67,7 +66,7 @@ from adapters.telegram_render import (
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
 from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
-from bot.exporters import audit_jsonl, claimreview_jsonld
+from bot.exporters import export_file
 from bot.redact import register_secret
 from bot.replies import REFUSALS, Action, ActionKind, Reply, compose, compose_answer
 from bot.service import ClaimService, ReviewSummary, ServiceError
@@ -632,23 +631,13 @@ def _asker_id(user_id: int) -> Asker:
     return Asker(PLATFORM, str(user_id))
 
 
-def export_document(service: ClaimService, actor: Actor, kind: str) -> tuple[str, bytes]:
-    """The export a moderator asked for, as (file name, content); refused and audited for anyone else."""
-    service.authorize(actor, "export", kind)
-    if kind == "audit":
-        lines = list(audit_jsonl(reversed(service.audit_log(limit=100_000))))
-        return "claimbot-audit.jsonl", ("\n".join(lines) + "\n").encode()
-    payload = json.dumps(claimreview_jsonld(service.published()), ensure_ascii=False, indent=2)
-    return "claimbot-claimreview.jsonld", payload.encode()
-
-
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export [audit]: ClaimReview JSON-LD of published fact-checks, or the audit log, as a file."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None and update.effective_user is not None
     actor = await _actor(context, update.effective_user)
     kind = "audit" if _command_text(message).lower().startswith("audit") else "claimreview"
-    name, content = await asyncio.to_thread(export_document, _service(context), actor, kind)
+    name, content = await asyncio.to_thread(export_file, _service(context), actor, kind)
     if chat.type != Chat.PRIVATE and chat.id != _settings(context).telegram_moderator_chat:
         await _say(update, "Exports are sent in a private chat with me or in the moderators' chat only.")
         return

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from bot.domain import FactCheckCard
+from bot.domain import Actor, FactCheckCard
 from bot.ratings import Verdict
 from store.models import AuditLog
+
+if TYPE_CHECKING:
+    from bot.service import ClaimService
 
 # Position of each verdict on a 1 (false) .. 5 (true) ratingValue scale, for consumers that read numbers.
 _RATING_VALUE = {
@@ -44,6 +48,16 @@ def claimreview(card: FactCheckCard) -> dict[str, object]:
 
 def claimreview_jsonld(cards: Iterable[FactCheckCard]) -> dict[str, object]:
     return {"@context": "https://schema.org", "@graph": [claimreview(card) for card in cards]}
+
+
+def export_file(service: ClaimService, actor: Actor, kind: str) -> tuple[str, bytes]:
+    """A moderator's export from chat, as (file name, content); refused and audited for anyone else."""
+    service.authorize(actor, "export", kind)
+    if kind == "audit":
+        lines = list(audit_jsonl(reversed(service.audit_log(limit=100_000))))
+        return "claimbot-audit.jsonl", ("\n".join(lines) + "\n").encode()
+    payload = json.dumps(claimreview_jsonld(service.published()), ensure_ascii=False, indent=2)
+    return "claimbot-claimreview.jsonld", payload.encode()
 
 
 def audit_jsonl(entries: Iterable[AuditLog]) -> Iterator[str]:
