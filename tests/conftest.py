@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from bot.service import ClaimService
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CHECKTHAT = SHARED / "data" / "checkthat2022-2a-en"
 SEED = SHARED / "seeds" / "000_145bb1abe3826062.txt"
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("CLAIMBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -84,3 +87,26 @@ def sqlite_service(tmp_path: Path) -> Iterator[ClaimService]:
     svc = ClaimService.open(make_settings(f"sqlite:///{tmp_path / 'claimbot.db'}"))
     yield svc
     svc.engine.dispose()
+
+
+def claimbot(
+    *args: str, db: str, stdin: bytes | str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `claimbot` command on a database, with none of the caller's bot settings."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
+    }
+    environment.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--db", db, *args],
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        timeout=180,
+        env=environment,
+        cwd=ROOT,
+    )
+    out = subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+    )
+    assert "Traceback" not in out.stderr, out.stderr
+    return out

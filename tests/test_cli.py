@@ -10,31 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHECKTHAT, SEED
+from tests.conftest import CHECKTHAT, SEED, claimbot
 
 NYC_ICE = "did a NYC cop arrest an ICE agent"
-
-
-def claimbot(
-    *args: str, db: str, stdin: bytes | str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment.update(env or {})
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", db, *args],
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        timeout=180,
-        env=environment,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    out = subprocess.CompletedProcess(
-        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
-    )
-    assert "Traceback" not in out.stderr, out.stderr
-    return out
 
 
 @pytest.fixture

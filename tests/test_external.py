@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +20,7 @@ from bot.external import FactCheckToolsClient
 from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService
-from tests.conftest import make_settings
+from tests.conftest import claimbot, make_settings
 from tests.fakes.publisher_site import FakeFactCheckTools
 
 KEY = "AIzaTEST-secret-key-0123456789"
@@ -360,23 +357,6 @@ def test_a_failing_api_still_gives_the_local_outcome_in_time(
 
 
 # ------------------------------------------------------------------------------------ acceptance
-
-
-def claimbot(*args: str, db: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment.update(env)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", db, *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=environment,
-        cwd=ROOT,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 def test_acceptance_claimbot_ask_answers_from_the_api_then_without_it(tmp_path: Path) -> None:

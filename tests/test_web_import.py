@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -41,6 +39,7 @@ from bot.sources import (
     sync_sources,
 )
 from store.models import utcnow
+from tests.conftest import claimbot as run_claimbot
 from tests.conftest import make_settings
 from tests.fakes.publisher_site import PublisherSite, html_page, review, sitemap
 
@@ -57,6 +56,10 @@ def errors(items: list) -> list[RecordError]:
 
 
 # ------------------------------------------------------------------------------------ parsing
+
+
+def claimbot(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    return run_claimbot(*args, db=db, env={"CLAIMBOT_HTTP_TIMEOUT": "1"})  # the slow page times out
 
 
 def test_every_json_ld_block_graph_and_list_is_read() -> None:
@@ -415,23 +418,6 @@ async def test_background_sync_never_blocks_answering(site: PublisherSite, servi
 
 
 # ------------------------------------------------------------------------------------ the command
-
-
-def claimbot(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment["CLAIMBOT_HTTP_TIMEOUT"] = "1"  # the slow page times out
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", db, *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=environment,
-        cwd=ROOT,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 def test_acceptance_claimbot_import_url_and_sources(site: PublisherSite, tmp_path: Path) -> None:
