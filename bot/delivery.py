@@ -86,13 +86,16 @@ async def _deliver(service: ClaimService, messenger: Messenger, delivery: Delive
 async def run_outbox(
     service: ClaimService, messenger: Messenger, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
-    """Deliver notifications until `stop` is set; also follows fact-checks changed by other processes.
+    """Deliver notifications until `stop` is set; also follows fact-checks changed by other processes
+    and syncs the saved outside sources every CLAIMBOT_SOURCES_SYNC_MINUTES.
 
     Changes are polled every `interval` (any store); on PostgreSQL a listener picks them up at once.
     """
-    listener = None
+    from bot.sources import run_source_sync
+
+    companions = [asyncio.create_task(run_source_sync(service, stop), name="claimbot-sources")]
     if service.engine.dialect.name == "postgresql":
-        listener = asyncio.create_task(follow_fact_checks(service, stop), name="claimbot-listen")
+        companions.append(asyncio.create_task(follow_fact_checks(service, stop), name="claimbot-listen"))
     try:
         while not stop.is_set():
             try:
@@ -103,10 +106,10 @@ async def run_outbox(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
     finally:
-        if listener is not None:
-            listener.cancel()
+        for task in companions:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await listener
+                await task
 
 
 async def follow_fact_checks(service: ClaimService, stop: asyncio.Event, retry: float = 5.0) -> None:

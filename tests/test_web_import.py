@@ -459,3 +459,31 @@ async def test_robots_crawl_delay_spaces_requests(tmp_path: Path) -> None:
             result = await crawler.crawl(site.url("/d.xml"))
         assert len(result.pages) == 3 and all(p.error is None for p in result.pages)
         assert time.perf_counter() - started >= 2.9  # four requests after robots.txt, one a second
+
+
+async def test_a_serving_worker_syncs_saved_sources(site: PublisherSite, service: ClaimService) -> None:
+    from bot.delivery import run_outbox
+
+    class Silent:
+        platform = "terminal"
+
+        async def send(self, target, reply):  # noqa: ANN001, ANN202 - nothing to deliver here
+            return None
+
+        async def edit(self, chat_id, message_id, reply):  # noqa: ANN001, ANN202
+            return None
+
+        async def send_review(self, target, review):  # noqa: ANN001, ANN202
+            return None
+
+    add_source(service, site.url("/page.html"))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_outbox(service, Silent(), stop, interval=0.1))
+    for _ in range(100):
+        if all(s.last_synced_at for s in list_sources(service)):
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert site.hits["/page.html"] >= 1
+    assert list_sources(service)[0].last_result.startswith("added")
