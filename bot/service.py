@@ -18,7 +18,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, func, or_, select
+from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
@@ -37,7 +37,7 @@ from bot.matching import (
 from bot.metrics import Metrics
 from bot.ratings import Verdict, parse_verdict
 from store import embeddings, factchecks, outbox
-from store.db import is_empty, make_engine, migrate, session_scope
+from store.db import exclusive, make_engine, migrate, session_scope
 from store.models import (
     AuditLog,
     BlockedAsker,
@@ -175,16 +175,16 @@ class ClaimService:
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
         """Open (and on first use create and fill) the database, then build the match index."""
         engine = make_engine(settings.database_url)
-        fresh = is_empty(engine) if settings.database_url.startswith("sqlite") else False
-        migrate(engine)
+        with exclusive(engine):  # workers starting together migrate and fill the store once
+            migrate(engine)
+            if cls._count(engine, FactCheck) == 0:
+                cls(engine, settings, matcher=Matcher()).load_starter()
         external = None
         if settings.factcheck_api_key is not None:
             from bot.external import FactCheckToolsClient
 
             external = FactCheckToolsClient(settings)
         service = cls(engine, settings, matcher=cls._make_matcher(settings), external=external)
-        if fresh or service._count_fact_checks() == 0:
-            service.load_starter()
         if load_index:
             service.load_index()
         return service
@@ -207,9 +207,10 @@ class ClaimService:
         )
         return Matcher(thresholds, encoder=encoder)
 
-    def _count_fact_checks(self) -> int:
-        with Session(self.engine) as session:
-            return session.exec(select(func.count()).select_from(FactCheck)).one()
+    @staticmethod
+    def _count(engine: Engine, model: type[SQLModel]) -> int:
+        with Session(engine) as session:
+            return session.exec(select(func.count()).select_from(model)).one()
 
     def load_starter(self) -> ImportReport:
         from bot.importers import read_records, starter_path
@@ -441,7 +442,7 @@ class ClaimService:
         if outcome.request_id is None:
             return
         with session_scope(self.engine) as session:
-            request = session.get(Request, outcome.request_id)
+            request = session.get(Request, outcome.request_id, with_for_update=True)
             if request is not None:
                 request.replied_at = utcnow()
                 session.add(request)
@@ -621,7 +622,8 @@ class ClaimService:
             )
             sent.fact_check_id = fact_check.id
             sent.revision = fact_check.revision
-            if request_id is not None:
+            # Locked so a concurrent /forget waits for us; gone when /forget came first.
+            if request_id is not None and session.get(Request, request_id, with_for_update=True) is not None:
                 sent.request_id = request_id
             session.add(sent)
 

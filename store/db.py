@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -60,6 +61,39 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     except OperationalError as exc:
         raise DatabaseUnavailable(_describe(engine, exc)) from exc
     command.upgrade(alembic_config(engine), revision)
+
+
+# Any fixed number: the PostgreSQL advisory lock all ClaimBot processes take for start-up work.
+_STARTUP_LOCK = 0x0C1A_1B07
+
+
+@contextmanager
+def exclusive(engine: Engine) -> Iterator[None]:
+    """One process at a time: a PostgreSQL advisory lock, or a lock file beside a SQLite database."""
+    if engine.dialect.name != "postgresql":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise DatabaseUnavailable(_describe(engine, exc)) from exc
+    with connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_LOCK})
+            connection.commit()
 
 
 def downgrade(engine: Engine, revision: str) -> None:

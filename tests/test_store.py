@@ -108,3 +108,28 @@ def test_migrations_match_the_models(database_url: str) -> None:
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     engine.dispose()
+
+
+def test_processes_starting_together_on_a_new_database_set_it_up_once(database_url: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    starters = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "--db", database_url, "healthcheck"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [process.communicate(timeout=120) for process in starters]
+    assert [process.returncode for process in starters] == [0, 0, 0], [err for _, err in results]
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        urls = [fact_check.url for fact_check in session.exec(select(FactCheck)).all()]
+    engine.dispose()
+    assert urls and len(urls) == len(set(urls))
