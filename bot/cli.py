@@ -24,7 +24,7 @@ from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
-NO_INDEX_COMMANDS = ("export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
+NO_INDEX_COMMANDS = ("import", "export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
 
 
 class CliError(Exception):
@@ -131,7 +131,8 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
         path = Path(name)
         if not path.is_file():
             raise CliError(f"no such file: {name}")
-        report = service.import_records(read_records(path, args.format))
+        # Running workers pick imported fact-checks up themselves; this process needs no index.
+        report = service.import_records(read_records(path, args.format), index=False)
         for error in report.errors:
             print(str(error), file=sys.stderr)
         print(

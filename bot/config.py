@@ -24,7 +24,10 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Every setting the bot reads; tokens are secrets and never printed or logged."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable (TELEGRAM_MODERATOR_CHAT=) means unset, as in .env.example, not an invalid value.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = Field(default_factory=default_database_url, validation_alias="CLAIMBOT_DATABASE_URL")
     disclaimer: str = Field(DEFAULT_DISCLAIMER, validation_alias="CLAIMBOT_DISCLAIMER")

@@ -203,16 +203,26 @@ def iter_index_rows(
     session: Session, since: datetime | None = None, ids: Iterable[int] | None = None, batch: int = 5000
 ) -> Iterator[IndexRow]:
     """Fact-checks with their aliases in id order, batched: all, those changed since a time, or given ids."""
-    wanted = sorted(set(ids)) if ids is not None else None
+    wanted = set(ids) if ids is not None else None
+    if since is not None:
+        # Through the updated_at index: walking ids in order would scan the whole table on SQLite.
+        changed = set(session.exec(select(FactCheck.id).where(col(FactCheck.updated_at) >= since)))
+        wanted = changed if wanted is None else wanted & changed
+    remaining = sorted(i for i in wanted if i is not None) if wanted is not None else None
     last_id = 0
     while True:
-        query = select(FactCheck).where(col(FactCheck.id) > last_id).order_by(col(FactCheck.id)).limit(batch)
-        if since is not None:
-            query = query.where(col(FactCheck.updated_at) >= since)
-        if wanted is not None:
-            query = query.where(col(FactCheck.id).in_(wanted))
+        query = select(FactCheck).order_by(col(FactCheck.id)).limit(batch)
+        if remaining is not None:
+            if not remaining:
+                return
+            query = query.where(col(FactCheck.id).in_(remaining[:batch]))
+            remaining = remaining[batch:]
+        else:
+            query = query.where(col(FactCheck.id) > last_id)
         facts = session.exec(query).all()
         if not facts:
+            if remaining:
+                continue
             return
         ids = [f.id for f in facts]
         aliases: dict[int, list[str]] = {}
