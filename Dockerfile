@@ -1,0 +1,55 @@
+# syntax=docker/dockerfile:1
+# ClaimBot image: one `claimbot` worker per container.
+#
+#   docker build -t claimbot .
+#   docker run --rm -v claimbot-data:/data claimbot ask "did a NYC cop arrest an ICE agent"
+#   docker run -d -v claimbot-data:/data -e TELEGRAM_BOT_TOKEN=... claimbot            # serve telegram
+#   docker compose up -d                                  # PostgreSQL + Telegram + Discord workers
+#
+# Without CLAIMBOT_DATABASE_URL the bot keeps a SQLite database on the /data volume; for several
+# workers point it at PostgreSQL (see compose.yaml).
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# --- builder: resolve and install the package and its dependencies into a self-contained venv ---
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+# Same path in both stages: a venv's scripts carry its absolute path in their shebang lines.
+RUN python -m venv /opt/claimbot
+WORKDIR /src
+# pyproject.toml names README.md as the long description; the three packages are all it ships.
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY adapters ./adapters
+COPY store ./store
+# Optional extras, e.g. --build-arg CLAIMBOT_EXTRAS=[semantic] for sentence embeddings (CLAIMBOT_SEMANTIC).
+ARG CLAIMBOT_EXTRAS=
+RUN /opt/claimbot/bin/pip install ".${CLAIMBOT_EXTRAS}" \
+    && /opt/claimbot/bin/claimbot --help > /dev/null
+
+# --- final: the venv on a clean base image; no compilers, no pip cache, no sources ---------------
+FROM ${PYTHON_IMAGE}
+RUN groupadd --system --gid 10001 claimbot \
+    && useradd --system --uid 10001 --gid claimbot --home-dir /home/claimbot --create-home \
+        --shell /usr/sbin/nologin claimbot \
+    && mkdir -p /data \
+    && chown claimbot:claimbot /data
+COPY --from=builder /opt/claimbot /opt/claimbot
+ENV PATH=/opt/claimbot/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    XDG_DATA_HOME=/data \
+    CLAIMBOT_DATABASE_URL=sqlite:////data/claimbot.db
+WORKDIR /home/claimbot
+USER claimbot
+VOLUME ["/data"]
+# Telegram webhook (`serve telegram --webhook-url ... --listen 0.0.0.0 --port 8443`).
+EXPOSE 8443
+# Exits 0 when the database answers (it also applies pending migrations); a new Python process each
+# time, about a second of CPU, hence the 30 s interval.
+HEALTHCHECK --interval=30s --timeout=20s --start-period=30s --retries=3 \
+    CMD ["claimbot", "healthcheck"]
+ENTRYPOINT ["claimbot"]
+CMD ["serve", "telegram"]
