@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.domain import Candidate, Outcome, OutcomeKind, SourceLink
 from bot.replies import compose, compose_answer
 from bot.service import ClaimService
+from tests.factories import fact_check_card
 from tests.fakes.discord_api import ADMINISTRATOR, MEMBER, PIN_MESSAGES, FakeDiscord
 
 NYC = "did a NYC cop arrest an ICE agent"
@@ -121,29 +122,9 @@ def test_render_embed_respects_limits_and_escapes(bot_free_card: Any) -> None:
 
 @pytest.fixture
 def bot_free_card() -> Any:
-    from datetime import date
-
-    from bot.domain import FactCheckCard
-    from bot.ratings import Verdict
-
-    def make(**changes: Any) -> FactCheckCard:
-        values: dict[str, Any] = dict(
-            id=1,
-            url="https://example.org/report",
-            claim="c",
-            title="t",
-            summary="s",
-            verdict=Verdict.FALSE,
-            rating_text="False",
-            rating_confirmed=True,
-            publisher="AFP",
-            checked_at=date(2026, 2, 2),
-            sources=tuple(SourceLink(f"Outlet {i}", f"https://e.org/{i}", i) for i in range(1, 6)),
-            revision=1,
-            status="published",
-        )
-        values.update(changes)
-        return FactCheckCard(**values)
+    def make(**changes: Any) -> Any:
+        sources = tuple(SourceLink(f"Outlet {i}", f"https://e.org/{i}", i) for i in range(1, 6))
+        return fact_check_card(**({"claim": "c", "title": "t", "summary": "s", "sources": sources} | changes))
 
     return make
 

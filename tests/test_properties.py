@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +21,7 @@ from bot.importers.records import FactCheckRecord, RecordError
 from bot.ratings import Verdict, parse_verdict
 from bot.replies import compose, render_text
 from bot.service import clean_text
+from tests.factories import fact_check_card
 
 NASTY = st.sampled_from(
     [
@@ -62,20 +62,14 @@ PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_che
 
 
 def cards(draw_text: str, summary: str, outlet: str, url: str | None) -> FactCheckCard:
-    return FactCheckCard(
-        id=1,
-        url="https://checks.example/1",
+    return fact_check_card(
         claim=draw_text,
         title=draw_text,
         summary=summary,
-        verdict=Verdict.FALSE,
         rating_text=outlet,
         rating_confirmed=False,
         publisher=outlet,
-        checked_at=date(2026, 2, 2),
         sources=tuple(SourceLink(outlet, url, n) for n in range(5)),
-        revision=1,
-        status="published",
     )
 
 

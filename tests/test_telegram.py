@@ -25,9 +25,9 @@ from adapters.telegram import build_application, running
 from adapters.telegram_render import MAX_TEXT, parse_callback, render_html, render_review
 from bot.config import Settings
 from bot.domain import FactCheckCard, SourceLink
-from bot.ratings import Verdict
 from bot.replies import REFUSALS, compose_answer
 from bot.service import ClaimService
+from tests.factories import fact_check_card
 from tests.fakes.telegram_api import FakeTelegramAPI, parse_html, utf16_len
 
 NYC = "did a NYC cop arrest an ICE agent"
@@ -111,23 +111,18 @@ def free_port() -> int:
 
 
 def card(**changes: Any) -> FactCheckCard:
-    values: dict[str, Any] = dict(
-        id=7,
-        url="https://factcheck.example/nyc",
-        claim="A <b>cop</b> arrested an ICE agent & more",
-        title="t",
-        summary="Summary",
-        verdict=Verdict.FALSE,
-        rating_text="False",
-        rating_confirmed=True,
-        publisher="AFP",
-        checked_at=None,
-        sources=(SourceLink("AFP", "https://afp.example/a?x=1&y=2", 1),),
-        revision=1,
-        status="published",
+    return fact_check_card(
+        **{
+            "id": 7,
+            "url": "https://factcheck.example/nyc",
+            "claim": "A <b>cop</b> arrested an ICE agent & more",
+            "title": "t",
+            "summary": "Summary",
+            "checked_at": None,
+            "sources": (SourceLink("AFP", "https://afp.example/a?x=1&y=2", 1),),
+        }
+        | changes
     )
-    values.update(changes)
-    return FactCheckCard(**values)
 
 
 def test_render_escapes_and_links() -> None:
