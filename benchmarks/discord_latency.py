@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.adapter_harness import percentile  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord  # noqa: E402
 
 QUESTIONS = [
@@ -33,12 +34,6 @@ QUESTIONS = [
     "was the moon landing staged",
     "is the earth flat",
 ]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def summary(name: str, values: list[float], deferred: int) -> str:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.telegram import build_application, running  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.service import ClaimService  # noqa: E402
+from tests.adapter_harness import percentile  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 
 QUESTIONS = [
@@ -40,12 +41,6 @@ QUESTIONS = [
     "I heard the great wall of china is visible from space",
     "someone told me the mayor of a small town banned umbrellas on tuesdays",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 def free_port() -> int:
