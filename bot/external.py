@@ -34,6 +34,7 @@ import httpx
 from bot.config import Settings
 from bot.importers.claimreview import reviews_in
 from bot.importers.records import FactCheckRecord
+from bot.redact import register_secret
 
 log = logging.getLogger(__name__)
 # httpx logs "HTTP Request: GET https://...?key=..." at INFO: never let that reach a handler.
@@ -78,6 +79,7 @@ class FactCheckToolsClient:
         if settings.factcheck_api_key is None:
             raise ValueError("CLAIMBOT_FACTCHECK_API_KEY is not set")
         self._key = settings.factcheck_api_key.get_secret_value()
+        register_secret(self._key)  # and from every log record, whoever logs it
         self._url = settings.factcheck_api_url.rstrip("/") + "/claims:search"
         self._timeout = settings.factcheck_timeout
         self._language = settings.factcheck_language
