@@ -78,9 +78,12 @@ async def _deliver(service: ClaimService, messenger: Messenger, delivery: Delive
     reply = compose_notification(delivery.fact_check, disclaimer)
     sent = await messenger.send(delivery.target, reply)
     if sent is not None:
-        await asyncio.to_thread(
-            service.record_sent, messenger.platform, sent.chat_id, sent.message_id, delivery.fact_check
-        )
+        try:
+            await asyncio.to_thread(
+                service.record_sent, messenger.platform, sent.chat_id, sent.message_id, delivery.fact_check
+            )
+        except Exception:  # noqa: BLE001 - it was delivered: a retry would send it twice
+            log.exception("notification %s was sent but where it landed was not recorded", delivery.id)
 
 
 async def run_outbox(

@@ -45,6 +45,7 @@ from store.models import (
     FactCheckStatus,
     Moderator,
     Notification,
+    OutboxStatus,
     Request,
     ReviewItem,
     ReviewStatus,
@@ -361,7 +362,7 @@ class ClaimService:
             matches = self._match(text)
             kind = OutcomeKind(self.matcher.decide(matches))
         with session_scope(self.engine) as session:
-            cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
+            cards = _published(factchecks.get_cards(session, [m.fact_check_id for m in matches]))
             candidates = tuple(_candidate(m, cards) for m in matches if m.fact_check_id in cards)
             if not candidates:
                 kind = OutcomeKind.QUEUED
@@ -421,7 +422,7 @@ class ClaimService:
             return []
         matches = self.matcher.match(text, top_k=top_k)
         with Session(self.engine) as session:
-            cards = factchecks.get_cards(session, [m.fact_check_id for m in matches])
+            cards = _published(factchecks.get_cards(session, [m.fact_check_id for m in matches]))
         return [_candidate(m, cards) for m in matches if m.fact_check_id in cards]
 
     def _request_for_event(self, session: Session, question: Question) -> Request | None:
@@ -579,12 +580,25 @@ class ClaimService:
             if request is None:
                 raise NotFound("That question is no longer stored.")
             asker_hash = self.asker_hash(asker)
+            review_item_id, fact_check_id = request.review_item_id, request.fact_check_id
+            item = session.get(ReviewItem, review_item_id) if review_item_id is not None else None
+            answered = item is not None and item.status == ReviewStatus.ANSWERED and item.fact_check_id
+            if item is not None and not answered:
+                fact_check_id = None  # waiting for the verdict; it comes through the review item
+            else:
+                # Answered already (perhaps moments ago): follow the fact-check itself.
+                review_item_id = None
+                fact_check_id = item.fact_check_id if item is not None else fact_check_id
+            if review_item_id is None and fact_check_id is None:
+                raise ServiceError(
+                    "Pick one of the suggestions first, or send the question to our reviewers."
+                )
             subscription = Subscription(
                 platform=asker.platform,
                 asker_hash=asker_hash,
                 reply_to=reply_to,
-                review_item_id=request.review_item_id,
-                fact_check_id=None if request.review_item_id else request.fact_check_id,
+                review_item_id=review_item_id,
+                fact_check_id=fact_check_id,
                 request_id=request.id,
             )
             exists = session.exec(
@@ -598,6 +612,10 @@ class ClaimService:
             if exists is not None:
                 return False
             session.add(subscription)
+            if item is not None and answered and fact_check_id is not None:
+                card = factchecks.get_card(session, fact_check_id)
+                if card is not None:
+                    self._enqueue_answer(session, subscription, card)  # the verdict they missed
             return True
 
     def record_sent(
@@ -656,6 +674,23 @@ class ClaimService:
         """Delete everything stored about a person: their questions and subscriptions."""
         asker_hash = self.asker_hash(asker)
         with session_scope(self.engine) as session:
+            # Answers already queued for them are not sent after they asked to be forgotten.
+            targets = session.exec(
+                select(Subscription.reply_to).where(
+                    Subscription.platform == asker.platform, Subscription.asker_hash == asker_hash
+                )
+            ).all()
+            for notification in session.exec(
+                select(Notification).where(
+                    Notification.platform == asker.platform,
+                    Notification.kind == "answer",
+                    Notification.status == OutboxStatus.PENDING,
+                    col(Notification.target).in_(set(targets)),
+                )
+            ):
+                notification.status = OutboxStatus.DEAD
+                notification.last_error = "the person asked to be forgotten"
+                session.add(notification)
             subscriptions = session.exec(
                 delete(Subscription).where(
                     col(Subscription.platform) == asker.platform, col(Subscription.asker_hash) == asker_hash
@@ -1193,6 +1228,11 @@ class ClaimService:
 
 def _document(row: factchecks.IndexRow) -> MatchDocument:
     return MatchDocument(row.id, row.claim, row.title, row.summary, row.aliases)
+
+
+def _published(cards: dict[int, FactCheckCard]) -> dict[int, FactCheckCard]:
+    """Only published fact-checks reach askers, whatever a worker's index holds for a moment."""
+    return {i: card for i, card in cards.items() if card.status == FactCheckStatus.PUBLISHED}
 
 
 def _candidate(match: Match, cards: dict[int, FactCheckCard]) -> Candidate:

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.domain import Actor, Asker, ChatRef, OutcomeKind, Question
 from bot.importers.records import FactCheckRecord
+from bot.matching import MatchDocument
 from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService, NotAllowed, ServiceError
@@ -394,3 +395,45 @@ def test_semantic_matching_stores_embeddings_once(tmp_path) -> None:  # noqa: AN
     second.matcher.encoder.encode_documents = lambda docs: calls.append(len(docs)) or original(docs)
     second.load_index()
     assert calls == []  # read back from the store, never recomputed at start-up
+
+
+def test_notify_me_after_the_verdict_was_published_still_delivers_it(service: ClaimService) -> None:
+    nyc = ask(service, NYC_ICE).fact_check
+    queued = ask(service, "zorblax quintessence gargle moon", user="late")
+    service.link(MODERATOR, queued.review_item_id, nyc.id)
+    assert service.subscribe(Asker("telegram", "late"), "chat-late", queued.request_id)
+    assert [(d.kind, d.target) for d in service.claim_deliveries("telegram")] == [("answer", "chat-late")]
+    service.revise(MODERATOR, nyc.id, summary="Still no such arrest on record.")
+    assert ("answer", "chat-late") in [(d.kind, d.target) for d in service.claim_deliveries("telegram")]
+
+
+def test_notify_me_on_a_suggestion_asks_to_pick_one_first(service: ClaimService) -> None:
+    outcome = ask(service, SPRINGFIELD, user="picky")
+    with Session(service.engine) as session:  # a suggestion: neither a review item nor an answer
+        row = session.get(Request, outcome.request_id)
+        row.review_item_id, row.fact_check_id, row.outcome = None, None, "suggest"
+        session.add(row)
+        session.commit()
+    with pytest.raises(ServiceError, match="Pick one"):
+        service.subscribe(Asker("telegram", "picky"), "chat-picky", outcome.request_id)
+
+
+def test_forget_cancels_answers_still_waiting_in_the_outbox(service: ClaimService) -> None:
+    queued = ask(service, SPRINGFIELD, user="gone")
+    service.subscribe(Asker("telegram", "gone"), "chat-gone", queued.request_id)
+    service.write_verdict(MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/b"])
+    service.approve(MODERATOR, queued.review_item_id)
+    service.forget(Asker("telegram", "gone"))
+    assert service.claim_deliveries("telegram") == []
+
+
+def test_a_draft_in_the_index_is_never_served(service: ClaimService) -> None:
+    queued = ask(service, SPRINGFIELD, user="a")
+    draft = service.write_verdict(
+        MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/c"]
+    )
+    # As if a failed commit had left the draft in this worker's index.
+    service.matcher.upsert(MatchDocument(draft.id, draft.claim, draft.title))
+    outcome = ask(service, SPRINGFIELD, user="b")
+    assert outcome.fact_check is None or outcome.fact_check.id != draft.id
+    assert all(c.fact_check.id != draft.id for c in outcome.candidates)
