@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
+from bot.importers._common import outlet_from_url
 from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
 from bot.matching import (
     DEFAULT_THRESHOLDS,
@@ -60,18 +61,6 @@ log = logging.getLogger(__name__)
 LOCAL_PLATFORMS = ("cli", "terminal")
 THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
 FACT_CHECKS_CHANNEL = "claimbot_factchecks"  # PostgreSQL NOTIFY channel: fact-checks changed
-MODERATOR_ACTIONS = (
-    "queue",
-    "show",
-    "link",
-    "verdict",
-    "approve",
-    "reject",
-    "revise",
-    "pin",
-    "block",
-    "export",
-)
 
 
 class ServiceError(Exception):
@@ -945,7 +934,7 @@ class ClaimService:
                 summary=summary,
                 publisher=publisher or self.settings.publisher_name,
                 checked_at=utcnow().date(),
-                sources=[SourceRecord(i + 1, _outlet(u), u) for i, u in enumerate(urls)],
+                sources=[SourceRecord(i + 1, outlet_from_url(u), u) for i, u in enumerate(urls)],
                 origin="review",
             )
             result = factchecks.upsert_record(session, record, status=FactCheckStatus.DRAFT)
@@ -1237,8 +1226,3 @@ def _published(cards: dict[int, FactCheckCard]) -> dict[int, FactCheckCard]:
 
 def _candidate(match: Match, cards: dict[int, FactCheckCard]) -> Candidate:
     return Candidate(cards[match.fact_check_id], match.score, match.phrasing, dict(match.signals))
-
-
-def _outlet(url: str) -> str:
-    host = url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
-    return host.removeprefix("www.")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -98,10 +98,6 @@ def exclusive(engine: Engine) -> Iterator[None]:
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
-
-
-def is_empty(engine: Engine) -> bool:
-    return not inspect(engine).has_table("factcheck")
 
 
 @contextmanager

@@ -688,19 +688,24 @@ class FakeTelegramAPI:
                     raise ApiError(400, "Bad Request: inline keyboard button must have an action")
         return markup
 
-    def _api_sendmessage(self, params: JSON) -> JSON:
-        state = self._chat_for_sending(params)
-        text, entities = self._render_text(params)
-        markup = self._check_markup(params)
+    def _new_message(self, state: ChatState, **fields: Any) -> JSON:
+        """A message from the bot in this chat, with the chat's next id."""
         message_id = state.next_message_id
         state.next_message_id += 1
-        message: JSON = {
+        return {
             "message_id": message_id,
             "from": dict(self.bot_user),
             "date": int(time.time()),
             "chat": dict(state.chat),
-            "text": text,
+            **fields,
         }
+
+    def _api_sendmessage(self, params: JSON) -> JSON:
+        state = self._chat_for_sending(params)
+        text, entities = self._render_text(params)
+        markup = self._check_markup(params)
+        message = self._new_message(state, text=text)
+        message_id = message["message_id"]
         if entities:
             message["entities"] = entities
         if markup and markup.get("inline_keyboard"):
@@ -726,19 +731,13 @@ class FakeTelegramAPI:
         caption = str(params.get("caption") or "")
         if utf16_len(caption) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
-        message_id = state.next_message_id
-        state.next_message_id += 1
-        message: JSON = {
-            "message_id": message_id,
-            "from": dict(self.bot_user),
-            "date": int(time.time()),
-            "chat": dict(state.chat),
-            "document": {
-                "file_id": f"doc{message_id}",
-                "file_unique_id": f"udoc{message_id}",
-                "file_name": document["filename"],
-                "file_size": len(document["content"]),
-            },
+        message = self._new_message(state)
+        message_id = message["message_id"]
+        message["document"] = {
+            "file_id": f"doc{message_id}",
+            "file_unique_id": f"udoc{message_id}",
+            "file_name": document["filename"],
+            "file_size": len(document["content"]),
         }
         if caption:
             message["caption"] = caption
