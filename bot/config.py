@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     asker_salt: SecretStr = Field(SecretStr("claimbot-default-salt"), validation_alias="CLAIMBOT_ASKER_SALT")
     questions_per_minute: int = Field(6, validation_alias="CLAIMBOT_QUESTIONS_PER_MINUTE")
     chat_questions_per_minute: int = Field(30, validation_alias="CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE")
-    # A worker that dies mid-delivery frees its notifications after this long.
-    outbox_lease_seconds: float = Field(60, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
+    # A worker that dies mid-delivery frees its notification after this long; a live one renews the
+    # lease every third of it while a send lasts.
+    outbox_lease_seconds: float = Field(60, gt=0, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
     # A redelivered event whose first attempt stored it but never replied is answered after this long.
     resume_after_seconds: float = Field(30, validation_alias="CLAIMBOT_RESUME_AFTER_SECONDS")
     # --- several workers (issue 7) ---

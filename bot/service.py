@@ -109,7 +109,7 @@ class Delivery:
     target: str
     fact_check: FactCheckCard | None
     review: ReviewSummary | None
-    attempts: int
+    attempts: int  # this claim's number, too: what the worker holds the lease under (store/outbox.py)
 
 
 @dataclass
@@ -1121,8 +1121,7 @@ class ClaimService:
     def claim_deliveries(self, platform: str, limit: int = 20) -> list[Delivery]:
         """Lease due notifications for an adapter to deliver."""
         with session_scope(self.engine) as session:
-            lease = timedelta(seconds=self.settings.outbox_lease_seconds)
-            rows = outbox.claim(session, platform, limit, lease)
+            rows = outbox.claim(session, platform, limit, self.outbox_lease)
             deliveries = []
             for row in rows:
                 assert row.id is not None
@@ -1134,14 +1133,31 @@ class ClaimService:
                 deliveries.append(Delivery(row.id, row.kind, row.target, card, review, row.attempts))
             return deliveries
 
-    def delivered(self, notification_id: int) -> None:
-        with session_scope(self.engine) as session:
-            outbox.mark_delivered(session, notification_id)
+    @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.outbox_lease_seconds)
 
-    def delivery_failed(self, notification_id: int, error: str, *, permanent: bool = False) -> str:
+    def renew_lease(self, delivery: Delivery) -> bool:
+        """Keep a notification being sent leased; False when another worker has claimed it since."""
         with session_scope(self.engine) as session:
-            status = outbox.mark_failed(session, notification_id, error, permanent=permanent)
-        log.warning("notification %s failed (%s): %s", notification_id, status, error)
+            return outbox.renew(session, delivery.id, delivery.attempts, self.outbox_lease)
+
+    def delivered(self, delivery: Delivery) -> bool:
+        """Record a delivery; False when this claim no longer held the notification (recorded anyway)."""
+        with session_scope(self.engine) as session:
+            held = outbox.mark_delivered(session, delivery.id, delivery.attempts)
+        if not held:
+            log.warning(
+                "notification %s was delivered after this worker lost its claim (another worker "
+                "re-claimed it when the lease ran out, or it was cancelled); it may arrive twice",
+                delivery.id,
+            )
+        return held
+
+    def delivery_failed(self, delivery: Delivery, error: str, *, permanent: bool = False) -> str:
+        with session_scope(self.engine) as session:
+            status = outbox.mark_failed(session, delivery.id, delivery.attempts, error, permanent=permanent)
+        log.warning("notification %s failed (%s): %s", delivery.id, status, error)
         return status
 
     def outbox_backlog(self) -> int:

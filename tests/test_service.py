@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -12,7 +15,7 @@ from bot.matching import MatchDocument
 from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService, NotAllowed, ServiceError
-from store.models import AuditLog, Notification, Request, ReviewItem, SentReply, Subscription
+from store.models import AuditLog, Notification, Request, ReviewItem, SentReply, Subscription, utcnow
 from tests.conftest import make_settings
 
 NYC_ICE = "did a NYC cop arrest an ICE agent"
@@ -138,7 +141,7 @@ def test_revision_edits_every_sent_answer_and_tells_subscribers(service: ClaimSe
     # Leased: a second worker gets nothing until they fail or the lease ends.
     assert service.claim_deliveries("telegram") == []
     for delivery in deliveries:
-        service.delivered(delivery.id)
+        assert service.delivered(delivery)
     assert service.outbox_backlog() == 0
 
 
@@ -147,12 +150,75 @@ def test_failed_delivery_backs_off_then_dead_letters(service: ClaimService) -> N
     service.record_sent("telegram", "c", "1", outcome.fact_check, outcome.request_id)
     service.revise(MODERATOR, outcome.fact_check.id, rating="Mostly false")
     (delivery,) = service.claim_deliveries("telegram")
-    assert service.delivery_failed(delivery.id, "timeout") == "pending"
+    assert service.delivery_failed(delivery, "timeout") == "pending"
     assert service.claim_deliveries("telegram") == []  # backing off
-    assert service.delivery_failed(delivery.id, "bot was blocked", permanent=True) == "dead"
+    assert service.delivery_failed(delivery, "bot was blocked", permanent=True) == "dead"
     with Session(service.engine) as session:
         row = session.get(Notification, delivery.id)
     assert row.status == "dead" and "blocked" in row.last_error
+
+
+def one_edit_to_deliver(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    service.record_sent("telegram", "c", "1", outcome.fact_check, outcome.request_id)
+    service.revise(MODERATOR, outcome.fact_check.id, rating="Mostly false")
+
+
+def lease_runs_out(service: ClaimService) -> None:
+    """As if the worker holding the notification stalled past its lease."""
+    with Session(service.engine) as session:
+        session.execute(update(Notification).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session.commit()
+
+
+def notification(service: ClaimService, notification_id: int) -> Notification:
+    with Session(service.engine) as session:
+        row = session.get(Notification, notification_id)
+    assert row is not None
+    return row
+
+
+def test_a_stalled_workers_delivery_is_recorded_once_and_not_sent_again(service: ClaimService) -> None:
+    one_edit_to_deliver(service)
+    (stalled,) = service.claim_deliveries("telegram")
+    lease_runs_out(service)
+    (second,) = service.claim_deliveries("telegram")  # another worker re-claims it
+    assert not service.renew_lease(stalled)
+    assert not service.delivered(stalled)  # it did go out: recorded, though the lease had passed on
+    first_delivery = notification(service, stalled.id).delivered_at
+    assert first_delivery is not None
+    assert not service.renew_lease(second)  # the new holder learns it is settled
+    assert not service.delivered(second)
+    assert service.delivery_failed(second, "timeout") == "delivered"
+    row = notification(service, stalled.id)
+    assert (row.status, row.delivered_at, row.last_error) == ("delivered", first_delivery, None)
+    lease_runs_out(service)
+    assert service.claim_deliveries("telegram") == []
+
+
+def test_a_delivery_recorded_after_the_lease_ran_out_stops_the_next_worker_sending_it(
+    service: ClaimService,
+) -> None:
+    one_edit_to_deliver(service)
+    (stalled,) = service.claim_deliveries("telegram")
+    lease_runs_out(service)
+    assert service.delivered(stalled)  # nobody had re-claimed it: still this worker's
+    assert service.claim_deliveries("telegram") == []
+
+
+def test_a_stalled_workers_failure_leaves_the_new_holders_lease_alone(service: ClaimService) -> None:
+    one_edit_to_deliver(service)
+    (stalled,) = service.claim_deliveries("telegram")
+    lease_runs_out(service)
+    (holder,) = service.claim_deliveries("telegram")
+    leased_until = notification(service, holder.id).next_attempt_at
+    assert service.delivery_failed(stalled, "timeout") == "reclaimed"
+    assert service.delivery_failed(stalled, "bot was blocked", permanent=True) == "reclaimed"
+    row = notification(service, holder.id)
+    assert (row.status, row.next_attempt_at, row.last_error) == ("pending", leased_until, None)
+    assert service.renew_lease(holder)
+    assert service.delivered(holder)
+    assert notification(service, holder.id).status == "delivered"
 
 
 def test_repeated_event_is_handled_once(service: ClaimService) -> None:
