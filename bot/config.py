@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     publisher_name: str = Field("ClaimBot moderators", validation_alias="CLAIMBOT_PUBLISHER")
 
     # Matching thresholds: scores are calibrated to [0, 1]; see bot/matching/thresholds.py for the figures.
-    # Sentence embeddings (needs the claimbot[semantic] extra); vectors are stored with each fact-check.
+    # Sentence embeddings (ONNX all-MiniLM-L6-v2, installed by default), stored with each fact-check.
     semantic: bool = Field(False, validation_alias="CLAIMBOT_SEMANTIC")
     answer_threshold: float | None = Field(None, validation_alias="CLAIMBOT_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, validation_alias="CLAIMBOT_SUGGEST_THRESHOLD")

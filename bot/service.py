@@ -181,14 +181,14 @@ class ClaimService:
 
     @staticmethod
     def _make_matcher(settings: Settings) -> Matcher:
-        """Lexical by default; with CLAIMBOT_SEMANTIC and the `claimbot[semantic]` extra, embeddings too."""
+        """Lexical by default; with CLAIMBOT_SEMANTIC, sentence embeddings too."""
         encoder = None
         if settings.semantic:
             if semantic_available():
                 encoder = Encoder()
             else:
                 log.warning(
-                    "CLAIMBOT_SEMANTIC is set but claimbot[semantic] is not installed; matching lexically"
+                    "CLAIMBOT_SEMANTIC is set but onnxruntime or the model is missing; matching lexically"
                 )
         base = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
         thresholds = Thresholds(

@@ -442,10 +442,6 @@ def test_a_resumed_queued_question_is_counted_once(service: ClaimService) -> Non
 
 
 def test_semantic_matching_stores_embeddings_once(tmp_path) -> None:  # noqa: ANN001
-    from bot.matching import semantic_available
-
-    if not semantic_available():
-        pytest.skip("the claimbot[semantic] extra is not installed")
     from store.models import Embedding
 
     settings = make_settings(f"sqlite:///{tmp_path / 'semantic.db'}", CLAIMBOT_SEMANTIC=True)
