@@ -87,9 +87,18 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------- rendering (pure)
 
 
+# The start of angle-bracket syntax Discord renders, in embeds too: <#channel>, <@user>, <@&role>,
+# </command:id> (a clickable command), <t:unix:style> (a timestamp), <:emoji:id>, <a:emoji:id>,
+# <id:customize> (server navigation), <sound:…>. Not "<https://…>", which stays a plain link.
+# escape_mentions covers only @everyone, @here and <@…> ids of 17-20 digits; escape_markdown none of these.
+ANGLE_SYNTAX = re.compile(r"<(?=[#@/:]|[A-Za-z]+:(?!//))")
+
+
 def escape(text: str) -> str:
-    """Stored or user text made inert: no markdown formatting, no mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    """Stored or user text made inert: no markdown formatting, no mentions, no rendered <…> syntax."""
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    # A zero-width space after "<", as escape_mentions puts one after "@": shown as typed, never rendered.
+    return ANGLE_SYNTAX.sub("<\u200b", escaped)
 
 
 def clip(text: str, limit: int) -> str:

@@ -19,6 +19,7 @@ from bot.replies import compose, compose_answer
 from bot.service import ClaimService
 from tests.factories import fact_check_card
 from tests.fakes.discord_api import ADMINISTRATOR, MEMBER, PIN_MESSAGES, FakeDiscord
+from tests.test_render_properties import RENDERED
 
 NYC = "did a NYC cop arrest an ICE agent"
 UNKNOWN = "the town council secretly sold the river to a bottled water company"
@@ -118,6 +119,30 @@ def test_render_embed_respects_limits_and_escapes(bot_free_card: Any) -> None:
     assert view is not None
     assert all(len(i.custom_id) <= 100 for i in view.children if getattr(i, "custom_id", None))
     assert {"cb:n:7", "cb:s:7", "cb:pin"} <= {getattr(i, "custom_id", None) for i in view.children}
+
+
+def test_escape_leaves_no_channel_command_or_timestamp_syntax() -> None:
+    """Stored text never renders as a channel or slash-command link, a timestamp, an emoji or a mention."""
+    for syntax in (
+        "<#123456789012345678>",
+        "</check:123456789012345678>",
+        "</review approve:123456789012345678>",
+        "<t:1767225600:R>",
+        "<:blob:123456789012345678>",
+        "<a:blob:123456789012345678>",
+        "<id:customize>",
+        "<@123456789012345678>",
+        "<@!123456789012345678>",
+        "<@&123456789012345678>",
+        "<@1>",
+    ):
+        text = f"see {syntax} now"
+        escaped = adapter.escape(text)
+        assert not RENDERED.search(escaped), escaped
+        assert escaped.replace("\u200b", "") == text, "the text itself is all there"
+    escaped = adapter.escape("@everyone **bold** <https://e.org/a_b> and https://e.org/c_d")
+    assert "@everyone" not in escaped and "\\*\\*bold\\*\\*" in escaped
+    assert "https://e.org/c_d" in escaped and "<https://e.org/a_b>" in escaped, "links stay links"
 
 
 @pytest.fixture
