@@ -20,6 +20,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,9 +88,18 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------- rendering (pure)
 
 
+# The start of angle-bracket syntax Discord renders, in embeds too: <#channel>, <@user>, <@&role>,
+# </command:id> (a clickable command), <t:unix:style> (a timestamp), <:emoji:id>, <a:emoji:id>,
+# <id:customize> (server navigation), <sound:…>. Not "<https://…>", which stays a plain link.
+# escape_mentions covers only @everyone, @here and <@…> ids of 17-20 digits; escape_markdown none of these.
+ANGLE_SYNTAX = re.compile(r"<(?=[#@/:]|[A-Za-z]+:(?!//))")
+
+
 def escape(text: str) -> str:
-    """Stored or user text made inert: no markdown formatting, no mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    """Stored or user text made inert: no markdown formatting, no mentions, no rendered <…> syntax."""
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    # A zero-width space after "<", as escape_mentions puts one after "@": shown as typed, never rendered.
+    return ANGLE_SYNTAX.sub("<\u200b", escaped)
 
 
 def clip(text: str, limit: int) -> str:
@@ -242,6 +252,14 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
     return _fit(embed), view
 
 
+def outside_community(community: str) -> str:
+    """The community a Discord member outside the community's servers acts for: never `community` itself.
+
+    So ClaimService.authorize refuses them and no moderator grant of `community` applies to them.
+    """
+    return f"{community} (outside its Discord servers)"
+
+
 def _detached(view: discord.ui.View | None) -> discord.ui.View | None:
     """A view used only as a component payload: stopped, so discord.py keeps no per-message state for it."""
     if view is not None:
@@ -292,7 +310,7 @@ class ReviewCommands(
     guild_only=True,
     default_permissions=discord.Permissions(manage_messages=True),
 ):
-    """Moderator commands; the role check happens in code (service.authorize) and refusals are audited."""
+    """Moderator commands; rights are checked in code (ClaimBot.actor, authorize), refusals audited."""
 
     @app_commands.command()
     async def queue(self, interaction: discord.Interaction[ClaimBot]) -> None:
@@ -499,6 +517,13 @@ class ClaimBot(discord.Client):
         )
         return True
 
+    async def on_ready(self) -> None:
+        if not self.community_guild_ids():
+            log.warning(
+                "nobody can moderate from Discord: set DISCORD_MODERATOR_GUILDS, or DISCORD_REVIEW_CHANNEL "
+                "to a channel in a server the bot is in"
+            )
+
     async def close(self) -> None:
         self._stop.set()
         if self._outbox is not None:
@@ -508,18 +533,34 @@ class ClaimBot(discord.Client):
 
     # ------------------------------------------------------------------ helpers for handlers
 
+    def community_guild_ids(self) -> frozenset[int]:
+        """The community's servers: DISCORD_MODERATOR_GUILDS, else the server of DISCORD_REVIEW_CHANNEL."""
+        if self.settings.discord_moderator_guilds:
+            return frozenset(self.settings.discord_moderator_guilds)
+        review = self.settings.discord_review_channel
+        channel = self.get_channel(review) if review is not None else None
+        # From the guild cache: while the bot is not in that server (or it is unavailable), there is none.
+        if isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            return frozenset({channel.guild.id})
+        return frozenset()
+
     def actor(self, interaction: discord.Interaction) -> Actor:
-        """The person acting, with platform rights: the moderator role or administrator."""
+        """The person acting; a moderator only in one of the community's servers.
+
+        There, the configured role or an explicit grant (`claimbot moderators add`) makes a moderator;
+        a server administrator is not one by that alone. Anywhere else (another server the bot was
+        invited to, a DM) nobody acts for this community, whatever their rights in that server: the
+        core refuses and audits every moderator action, and no grant applies.
+        """
         user = interaction.user
+        if interaction.guild_id is None or interaction.guild_id not in self.community_guild_ids():
+            return Actor(PLATFORM, str(user.id), community=outside_community(self.settings.community))
         role = self.settings.discord_moderator_role
-        admin = False
-        if isinstance(user, discord.Member):
-            admin = (
-                interaction.permissions.administrator
-                or any(r.name == role or str(r.id) == role for r in user.roles)
-                or (role.isdigit() and user._roles.has(int(role)))
-            )
-        return Actor(PLATFORM, str(user.id), community=self.settings.community, platform_admin=bool(admin))
+        has_role = isinstance(user, discord.Member) and (
+            any(r.name == role or str(r.id) == role for r in user.roles)
+            or (role.isdigit() and user._roles.has(int(role)))
+        )
+        return Actor(PLATFORM, str(user.id), community=self.settings.community, platform_admin=has_role)
 
     @staticmethod
     def asker(interaction: discord.Interaction) -> Asker:
@@ -707,13 +748,12 @@ class ClaimBot(discord.Client):
             await self._refuse(interaction, "Answers can be pinned in server channels only.")
             return
         chat_id, message_id = str(message.channel.id), str(message.id)
-        actor = Actor(
-            PLATFORM,
-            str(interaction.user.id),
-            community=self.settings.community,
-            platform_admin=interaction.permissions.pin_messages,
-        )
-        # authorize() lets members with the pin permission through and audits everyone else.
+        actor = self.actor(interaction)
+        if interaction.permissions.pin_messages:
+            # Their own pin permission in this channel is enough, in any server; without it only moderator
+            # rights are, and those exist in the community's servers only.
+            actor = replace(actor, community=self.settings.community, platform_admin=True)
+        # authorize() lets members who may pin through and audits everyone else.
         await self.work(interaction, self.service.authorize, actor, "pin", f"message:{chat_id}:{message_id}")
         if not interaction.app_permissions.pin_messages:
             await self._refuse(interaction, "I need the Pin Messages permission in this channel to do that.")

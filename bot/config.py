@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     discord_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="DISCORD_GUILDS"
     )
+    # The community's servers: the moderator role and moderator grants count there and nowhere else.
+    # Empty: the server of DISCORD_REVIEW_CHANNEL (none without it: nobody moderates from Discord).
+    discord_moderator_guilds: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="DISCORD_MODERATOR_GUILDS"
+    )
 
     # Outside sources
     factcheck_api_key: SecretStr | None = Field(None, validation_alias="CLAIMBOT_FACTCHECK_API_KEY")
@@ -101,7 +106,7 @@ class Settings(BaseSettings):
     crawl_concurrency: int = Field(4, ge=1, le=16, validation_alias="CLAIMBOT_CRAWL_CONCURRENCY")
     # --- end outside sources ---
 
-    @field_validator("telegram_moderators", "discord_guilds", mode="before")
+    @field_validator("telegram_moderators", "discord_guilds", "discord_moderator_guilds", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         # Environment variables hold "1,2,3"; pydantic-settings would expect JSON.
