@@ -534,9 +534,11 @@ class ClaimBot(discord.Client):
     # ------------------------------------------------------------------ helpers for handlers
 
     def community_guild_ids(self) -> frozenset[int]:
-        """The community's servers: DISCORD_MODERATOR_GUILDS, else the server of DISCORD_REVIEW_CHANNEL."""
-        if self.settings.discord_moderator_guilds:
-            return frozenset(self.settings.discord_moderator_guilds)
+        """The community's servers: DISCORD_MODERATOR_GUILDS, else DISCORD_GUILDS (the servers the commands
+        are registered in), else the server of DISCORD_REVIEW_CHANNEL."""
+        listed = self.settings.discord_moderator_guilds or self.settings.discord_guilds
+        if listed:
+            return frozenset(listed)
         review = self.settings.discord_review_channel
         channel = self.get_channel(review) if review is not None else None
         # From the guild cache: while the bot is not in that server (or it is unavailable), there is none.

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="DISCORD_GUILDS"
     )
     # The community's servers: the moderator role and moderator grants count there and nowhere else.
-    # Empty: the server of DISCORD_REVIEW_CHANNEL (none without it: nobody moderates from Discord).
+    # Empty: DISCORD_GUILDS, else the server of DISCORD_REVIEW_CHANNEL (none: nobody moderates from Discord).
     discord_moderator_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="DISCORD_MODERATOR_GUILDS"
     )

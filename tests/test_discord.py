@@ -441,11 +441,13 @@ async def test_non_moderator_is_refused_and_audited(bot: Harness) -> None:
     assert "rejected" in ok["data"]["content"]
 
 
-async def test_moderators_only_in_the_listed_servers(tmp_path: Path, database_url: str) -> None:
-    """DISCORD_MODERATOR_GUILDS names the community's servers; the role counts there and nowhere else."""
+@pytest.mark.parametrize("listing", ["DISCORD_MODERATOR_GUILDS", "DISCORD_GUILDS"])
+async def test_moderators_only_in_the_listed_servers(tmp_path: Path, database_url: str, listing: str) -> None:
+    """DISCORD_MODERATOR_GUILDS (else DISCORD_GUILDS) names the community's servers; the role counts there
+    and nowhere else."""
     fake = await FakeDiscord().start()
     settings = make_settings(
-        tmp_path, fake, DISCORD_MODERATOR_GUILDS=fake.foreign_guild_id, CLAIMBOT_DATABASE_URL=database_url
+        tmp_path, fake, **{listing: fake.foreign_guild_id}, CLAIMBOT_DATABASE_URL=database_url
     )
     service = await asyncio.to_thread(ClaimService.open, settings)
     task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
