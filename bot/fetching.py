@@ -22,7 +22,6 @@ import ipaddress
 import socket
 import zlib
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -77,21 +76,25 @@ class AddressGuard:
 
     async def check(self, url: str) -> None:
         """Return when `url` may be fetched; BlockedAddress (or FetchRefused) saying why not."""
-        parts = urlsplit(url)
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
+            # The host as httpx will connect to it (IDNA-encoded), not as another parser reads it.
+            parsed = httpx.URL(url)
+            host = _normal_host(parsed.raw_host.decode("ascii"))
+        except (httpx.InvalidURL, UnicodeError):
             raise FetchRefused(f"not a valid URL: {url[:100]}") from None
-        host = _normal_host(parts.hostname or "")
         if not host:
             raise FetchRefused(f"no host in {url[:100]}")
-        if host in self._allowed:
+        if host in self._allowed or _normal_host(parsed.host) in self._allowed:
             return
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
         for address in await self._addresses(host, port):
             kind = internal_kind(address)
             if kind is not None:
                 article = "an" if kind[0] in "aeiou" else "a"
-                raise BlockedAddress(f"{host} is {article} {kind} address ({address}); not fetched")
+                raise BlockedAddress(
+                    f"{host} is {article} {kind} address ({address}); not fetched"
+                    " (CLAIMBOT_HTTP_ALLOW_HOSTS names the internal hosts that may be)"
+                )
 
     async def _addresses(self, host: str, port: int) -> list[Address]:
         try:
