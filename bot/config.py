@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     # Empty: "ClaimBot/<version> (+https://github.com/claimbot)".
     http_user_agent: str | None = Field(None, validation_alias="CLAIMBOT_HTTP_USER_AGENT")
     http_timeout: float = Field(10, gt=0, validation_alias="CLAIMBOT_HTTP_TIMEOUT")  # per web request
+    # All of one document (every redirect hop, the whole body) must arrive within this many seconds:
+    # a server dripping a byte at a time never trips the per-read timeout above.
+    http_deadline: float = Field(60, gt=0, validation_alias="CLAIMBOT_HTTP_DEADLINE")
+    # Hosts (names or addresses, comma separated) fetched although they are internal: loopback,
+    # private, link-local and reserved addresses are refused otherwise. For an in-house publisher or
+    # tests; a name is allowed as written, not the addresses it resolves to.
+    http_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="CLAIMBOT_HTTP_ALLOW_HOSTS"
+    )
     crawl_page_limit: int = Field(200, ge=1, validation_alias="CLAIMBOT_CRAWL_PAGE_LIMIT")
     crawl_concurrency: int = Field(4, ge=1, le=16, validation_alias="CLAIMBOT_CRAWL_CONCURRENCY")
     # --- end outside sources ---
@@ -114,6 +123,13 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("http_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         return value
 
     @cached_property

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 from tests.conftest import claimbot, make_settings
-from tests.fakes.publisher_site import FakeFactCheckTools
+from tests.fakes.publisher_site import FakeFactCheckTools, gzip_bomb
 
 KEY = "AIzaTEST-secret-key-0123456789"
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,6 +263,22 @@ def test_a_slow_api_costs_at_most_the_timeout() -> None:
         assert time.perf_counter() - started < 1.5
         assert client.backing_off
         client.close()
+
+
+def test_a_compressed_bomb_is_refused_without_inflating_it(caplog: pytest.LogCaptureFixture) -> None:
+    with FakeFactCheckTools(KEY) as api:
+        api.raw = gzip_bomb(64 << 20)  # 64 MiB of spaces gzipped twice: a few KB on the wire
+        api.raw_headers = {"Content-Encoding": "gzip, gzip"}
+        client = FactCheckToolsClient(settings_for(api.base_url))
+        tracemalloc.start()
+        try:
+            assert client.search(QUESTION) == []
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        client.close()
+    assert peak < 16 << 20, f"{peak >> 20} MiB held to refuse a 2 MiB-capped response"
+    assert "response too large" in caplog.text and client.backing_off
 
 
 def test_fake_server_speaks_claims_search_with_a_key() -> None:
