@@ -381,3 +381,19 @@ def test_acceptance_claimbot_ask_answers_from_the_api_then_without_it(tmp_path: 
     assert json.loads(second.stdout)["matches"][0]["url"] == REVIEW_URL
     assert KEY not in second.stderr
     assert time.perf_counter() - started < 60
+
+
+# ------------------------------------------------------------------------------------ hostile answers
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"claims": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"claims": [], "n": ' + b"9" * 1_000_000 + b"}",
+    ],
+)
+def test_a_hostile_answer_is_garbage_not_an_outage(body: bytes) -> None:
+    client, _ = mock_client(lambda r: httpx.Response(200, content=body))
+    assert client.search(QUESTION) == []
+    assert not client.backing_off

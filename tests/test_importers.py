@@ -468,3 +468,53 @@ def test_starter_file_parses_cleanly_and_holds_the_seed_verdict():
         "https://www.nasa.gov/",
         "https://www.fda.gov/",
     }
+
+
+# --- hostile files: nothing crashes an import, nothing outside the review workflow writes a verdict ---
+def review_json(url: str, claim: str = "Cats can fly", **extra: object) -> str:
+    node = {
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": claim,
+        "reviewRating": {"alternateName": "False"},
+    } | extra
+    return json.dumps(node)  # control characters and surrogates travel as \u escapes
+
+
+DEEP_LIST = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a": ' * 100_000 + "1" + "}" * 100_000
+HUGE_NUMBER = review_json("https://e.org/n")[:-1] + ', "ratingValue": ' + "9" * 1_000_000 + "}"
+# The first "url" passes a glance; json.loads keeps the last one.
+SMUGGLED_URL = review_json("https://e.org/smuggled")[:-1] + ', "url": "review:default:1"}'
+
+
+def test_hostile_json_lines_are_errors_with_their_line_and_later_lines_still_import(tmp_path: Path):
+    path = tmp_path / "hostile.jsonl"
+    lines = [
+        review_json("https://e.org/1"),
+        DEEP_LIST,
+        DEEP_OBJECT,
+        HUGE_NUMBER,
+        SMUGGLED_URL,
+        review_json("https://e.org/6"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records, errors = split(read_records(path))
+    assert [r.url for r in records] == ["https://e.org/1", "https://e.org/6"]
+    assert [e.line for e in errors] == [2, 3, 4, 5]
+    assert "nested too deeply" in errors[0].message and "nested too deeply" in errors[1].message
+    assert "digits" in errors[2].message
+    assert "duplicate key 'url'" in errors[3].message
+    assert all(len(e.message) < 200 for e in errors)  # no million-digit echo
+
+
+@pytest.mark.parametrize("hostile", [DEEP_LIST, DEEP_OBJECT, HUGE_NUMBER, SMUGGLED_URL])
+def test_a_hostile_json_document_is_one_error_with_its_line(tmp_path: Path, hostile: str):
+    path = tmp_path / "hostile.json"
+    path.write_text("[\n" + review_json("https://e.org/1") + ",\n" + hostile + "\n]\n", encoding="utf-8")
+    [error] = list(read_records(path))
+    assert isinstance(error, RecordError) and error.line == 3, error
+    vclaims = tmp_path / "vclaims.json"
+    vclaims.write_text('[{"vclaim_id": "v1", "vclaim": "x"},\n' + hostile + "\n]\n", encoding="utf-8")
+    [error] = list(read_records(vclaims, "checkthat"))
+    assert isinstance(error, RecordError) and error.line == 2, error

@@ -487,3 +487,50 @@ async def test_a_serving_worker_syncs_saved_sources(site: PublisherSite, service
     await asyncio.wait_for(task, timeout=5)
     assert site.hits["/page.html"] >= 1
     assert list_sources(service)[0].last_result.startswith("added")
+
+
+# ------------------------------------------------------------------------------------ hostile documents
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _huge_number(url: str) -> str:
+    return json.dumps(review(url, "Huge", "False"))[:-1] + ', "ratingValue": ' + "9" * 1_000_000 + "}"
+
+
+def _smuggled(url: str) -> str:
+    return json.dumps(review(url, "Smuggled", "True"))[:-1] + ', "url": "review:default:1"}'
+
+
+def test_hostile_json_ld_blocks_are_errors_and_the_other_blocks_are_read() -> None:
+    html = html_page(
+        review("https://factdesk.example/ok", "Good claim", "False"),
+        raw_blocks=(
+            DEEP,
+            _huge_number("https://factdesk.example/n"),
+            _smuggled("https://factdesk.example/s"),
+        ),
+    )
+    items = records_from_html(html, PAGE)
+    assert [r.url for r in records(items)] == ["https://factdesk.example/ok"]
+    messages = [e.message for e in errors(items)]
+    assert len(messages) == 3
+    assert (
+        "nested too deeply" in messages[0]
+        and "digits" in messages[1]
+        and "duplicate key 'url'" in messages[2]
+    )
+
+
+def test_hostile_lines_of_a_json_lines_feed_are_errors_and_the_rest_is_read() -> None:
+    one = json.dumps(review("https://factdesk.example/1", "One", "False"))
+    four = json.dumps(review("https://factdesk.example/5", "Five", "True"))
+    feed = "\n".join(
+        [one, DEEP, _huge_number("https://factdesk.example/3"), _smuggled("https://f.example/4"), four]
+    )
+    items = records_from_json(feed, "feed.jsonl")
+    assert [r.url for r in records(items)] == ["https://factdesk.example/1", "https://factdesk.example/5"]
+    assert [e.line for e in errors(items)] == [2, 3, 4]
+    assert "duplicate key 'url'" in errors(items)[2].message
+    [error] = errors(records_from_json("[" + DEEP + "]", "feed.json"))
+    assert error.line == 1 and "nested too deeply" in error.message

@@ -1,4 +1,4 @@
-"""Helpers shared by the format readers: per-line decoding, dates, slugs, outlets from URLs."""
+"""Helpers shared by the format readers: per-line decoding, JSON, dates, slugs, outlets from URLs."""
 
 from __future__ import annotations
 
@@ -21,6 +21,67 @@ Item = FactCheckRecord | RecordError
 MAX_URL = 2048
 MAX_SHORT = 300
 MAX_RATING_TEXT = 500
+# No rating or date needs a longer integer; int() refuses more than 4,300 digits with advice about
+# sys.set_int_max_str_digits, and float() overflows beyond 308.
+MAX_INTEGER_DIGITS = 100
+
+
+# --- JSON that is valid but not read ------------------------------------------------------------------
+class RefusedJson(json.JSONDecodeError):
+    """Valid JSON that is not imported: a key twice in one object, nesting too deep, a number too long.
+
+    A JSONDecodeError, so every reader reports it with its line like broken JSON; `msg` says why.
+    """
+
+
+class _Refusal(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which of two equal keys counts (json keeps the last): a "url" that looks
+    # harmless first and names another fact-check second must not pass.
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refusal(f"duplicate key {key[:80]!r} in one object")
+            seen.add(key)
+    return found
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refusal(f"a number of {len(digits.lstrip('-')):,} digits (at most {MAX_INTEGER_DIGITS})")
+    return int(digits)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_int=_integer)
+_LENIENT_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_int=_integer, strict=False)
+
+
+def _refused(exc: BaseException, text: str, start: int) -> RefusedJson:
+    message = "JSON nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+    return RefusedJson(message, text, start)
+
+
+def loads(text: str, *, strict: bool = True) -> Any:
+    """json.loads for input from outside: RefusedJson (at the value's start) for what is not read.
+
+    `strict=False` lets literal control characters through inside strings, as JSON-LD in pages has.
+    """
+    try:
+        return (_DECODER if strict else _LENIENT_DECODER).decode(text)
+    except (_Refusal, RecursionError) as exc:
+        raise _refused(exc, text, len(text) - len(text.lstrip())) from None
+
+
+def _raw_decode(text: str, start: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, start)
+    except (_Refusal, RecursionError) as exc:
+        raise _refused(exc, text, start) from None
 
 
 def decoded_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
@@ -69,7 +130,9 @@ def looks_like_json_lines(path: Path) -> bool:
             if seen_first:
                 return stripped.startswith(b"{")
             try:
-                first = json.loads(stripped)
+                first = loads(stripped.decode("utf-8"))
+            except RefusedJson:
+                first = {} if stripped.startswith(b"{") else None  # a whole object, refused line by line
             except (ValueError, UnicodeDecodeError):
                 return False
             if not isinstance(first, dict):
@@ -195,7 +258,9 @@ def json_lines(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text)
+            yield number, loads(text)
+        except RefusedJson as exc:
+            yield RecordError(file, number, f"{exc.msg}; line not imported")
         except json.JSONDecodeError as exc:
             yield RecordError(file, number, f"invalid JSON at column {exc.colno}: {exc.msg}")
 
@@ -212,6 +277,8 @@ def json_document(path: Path) -> list[tuple[int, Any]] | RecordError:
         return text
     try:
         return top_level_items(text)
+    except RefusedJson as exc:
+        return RecordError(file, exc.lineno, f"{exc.msg}; file not imported")
     except json.JSONDecodeError as exc:
         message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         return RecordError(file, exc.lineno, message)
@@ -223,7 +290,6 @@ def top_level_items(text: str) -> list[tuple[int, Any]]:
     json.loads forgets positions, so a list is walked with raw_decode one element at a time,
     counting newlines as it goes (linear in the size of the document).
     """
-    decoder = json.JSONDecoder()
     length = len(text)
 
     def skip(i: int) -> int:
@@ -233,7 +299,7 @@ def top_level_items(text: str) -> list[tuple[int, Any]]:
 
     start = skip(0)
     if start >= length or text[start] != "[":
-        value = json.loads(text)  # raises with line and column on a broken document
+        value = loads(text)  # raises with line and column on a broken document
         return [(text.count("\n", 0, start) + 1, value)] if value not in (None, [], {}) else []
 
     items: list[tuple[int, Any]] = []
@@ -247,7 +313,7 @@ def top_level_items(text: str) -> list[tuple[int, Any]]:
                 raise json.JSONDecodeError("Expecting value", text, i)
             line += text.count("\n", counted, i)
             counted = i
-            value, end = decoder.raw_decode(text, i)
+            value, end = _raw_decode(text, i)
             items.append((line, value))
             i = skip(end)
             if i < length and text[i] == ",":

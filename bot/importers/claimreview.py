@@ -65,18 +65,24 @@ def _is_review(node: dict) -> bool:
     return "ClaimReview" in _types(node) or ("claimReviewed" in node and "reviewRating" in node)
 
 
+_CONTAINERS = ("@graph", "mainEntity", "review", "hasPart", "itemListElement", "item")
+
+
 def _find(value: Any, out: list[dict]) -> None:
-    """Collect ClaimReview nodes from lists, `@graph`, and pages that nest them (mainEntity, review)."""
-    if isinstance(value, list):
-        for element in value:
-            _find(element, out)
-    elif isinstance(value, dict):
-        if _is_review(value):
-            out.append(value)
-            return
-        for key in ("@graph", "mainEntity", "review", "hasPart", "itemListElement", "item"):
-            if key in value:
-                _find(value[key], out)
+    """Collect ClaimReview nodes from lists, `@graph`, and pages that nest them (mainEntity, review).
+
+    Walked with a stack of its own, in document order: a hostile file nests as deep as the parser allows.
+    """
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(reversed(node))
+        elif isinstance(node, dict):
+            if _is_review(node):
+                out.append(node)
+            else:
+                pending.extend(node[key] for key in reversed(_CONTAINERS) if key in node)
 
 
 def reviews_in(value: Any, file: str, line: int, complain: bool) -> Iterator[Item]:
@@ -110,7 +116,7 @@ def _text(value: Any) -> str:
 def _number(value: Any) -> float | None:
     try:
         return float(_first(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         return None
 
 
