@@ -518,3 +518,153 @@ def test_a_hostile_json_document_is_one_error_with_its_line(tmp_path: Path, host
     vclaims.write_text('[{"vclaim_id": "v1", "vclaim": "x"},\n' + hostile + "\n]\n", encoding="utf-8")
     [error] = list(read_records(vclaims, "checkthat"))
     assert isinstance(error, RecordError) and error.line == 2, error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "review:default:1",  # the review workflow's verdicts
+        "claimbot:starter/earth-is-flat",  # the bundled starter set's own keys
+        "report:cats-can-fly",  # minted by the report importer, never taken from an input
+        "checkthat:vclaim-1",
+        "file:///etc/passwd",
+        "ftp://e.org/x",
+        "https://e.org/a\x00b",
+    ],
+)
+def test_only_http_urls_key_what_an_input_names(tmp_path: Path, url: str):
+    (tmp_path / "r.jsonl").write_text(review_json(url) + "\n", encoding="utf-8")
+    (tmp_path / "r.csv").write_text(f'url,claim,rating\n"{url}",Cats can fly,False\n', encoding="utf-8")
+    (tmp_path / "v.jsonl").write_text(
+        json.dumps({"vclaim_id": "v1", "vclaim": "Cats can fly", "page_url": url}) + "\n", encoding="utf-8"
+    )
+    for name, line in (("r.jsonl", 1), ("r.csv", 2), ("v.jsonl", 1)):
+        [item] = list(read_records(tmp_path / name))
+        assert isinstance(item, RecordError), (name, item)
+        assert (item.file, item.line) == (str(tmp_path / name), line)
+        assert "http(s)" in item.message
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        {"@type": "CreativeWork", "name": "Evil", "url": "javascript:alert(1)"},
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        {"@type": "CreativeWork", "name": "Evil", "url": "vbscript:msgbox(1)"},
+    ],
+)
+def test_a_source_link_that_is_not_http_refuses_the_record(tmp_path: Path, citation: object):
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n" + review_json("https://e.org/1", citation=[citation]) + "\n", encoding="utf-8")
+    [error] = list(read_records(path))
+    assert isinstance(error, RecordError) and error.line == 2
+    assert "source" in error.message and "http(s)" in error.message
+
+
+def test_identifiers_that_are_not_links_are_no_source_url(tmp_path: Path):
+    citations = [{"@id": "urn:isbn:9780000000000", "name": "A book"}, {"@id": "_:b0", "name": "AFP"}]
+    path = tmp_path / "r.jsonl"
+    path.write_text(review_json("https://e.org/1", citation=citations) + "\n", encoding="utf-8")
+    [record] = list(read_records(path))
+    assert isinstance(record, FactCheckRecord)
+    assert [(s.outlet, s.url) for s in record.sources] == [("A book", None), ("AFP", None)]
+
+
+def test_the_starter_set_keeps_its_own_keys():
+    records, errors = split(read_records(starter_path()))
+    assert errors == [] and all(r.url.startswith("claimbot:starter/") for r in records)
+
+
+# --- importing into the store (both engines) -------------------------------------------------------------
+def test_an_import_never_writes_a_moderators_verdict(service, tmp_path: Path):
+    from sqlmodel import Session, select
+
+    from bot.domain import Actor, Asker, ChatRef, Question
+    from store import factchecks
+    from store.models import Notification
+
+    moderator = Actor("cli", "mod-ann")
+    asked = service.ask(
+        Question(
+            "did the city of Springfield ban skateboards in 2026",
+            Asker("telegram", "u1"),
+            ChatRef("telegram", "chat-u1"),
+            message_id="1",
+        )
+    )
+    item_id = asked.review_item_id
+    service.write_verdict(
+        moderator,
+        item_id,
+        "False",
+        "Springfield passed no such ban.",
+        ["https://springfield.example/council"],
+    )
+    verdict = service.approve(moderator, item_id).fact_check
+    service.record_sent("telegram", "chat-u1", "2", verdict)
+    assert verdict.url == f"review:default:{item_id}"
+
+    feed = tmp_path / "feed.jsonl"
+    overwrite = review_json(
+        verdict.url, claim="Springfield banned skateboards in 2026", reviewRating={"alternateName": "True"}
+    )
+    smuggled = review_json("https://e.org/ok", claim="Springfield banned skateboards in 2026")[:-1]
+    smuggled += f', "url": "{verdict.url}"}}'
+    feed.write_text(
+        "\n".join([overwrite, smuggled, review_json("https://e.org/good")]) + "\n", encoding="utf-8"
+    )
+    report = service.import_records(read_records(feed))
+    assert (report.added, report.updated) == (1, 0)
+    assert [(e.file, e.line) for e in report.errors] == [(str(feed), 1), (str(feed), 2)]
+
+    # The same record handed to the service by any other path (a feed, the API client) is refused too.
+    forged = FactCheckRecord(
+        url=verdict.url,
+        claim="Springfield banned skateboards",
+        verdict=Verdict.TRUE,
+        file="https://feed.example/x",
+        line=7,
+    )
+    report = service.import_records([forged])
+    assert (report.added, report.updated) == (0, 0)
+    assert [(e.file, e.line) for e in report.errors] == [("https://feed.example/x", 7)]
+    assert "review" in report.errors[0].message
+
+    with Session(service.engine) as session:
+        after = factchecks.get_card(session, verdict.id)
+    assert after is not None
+    assert (after.id, after.verdict, after.revision, after.origin) == (verdict.id, Verdict.FALSE, 1, "review")
+    with Session(service.engine) as session:
+        assert session.exec(select(Notification).where(Notification.kind == "edit")).all() == []
+
+
+def test_an_import_skips_a_fact_check_the_review_workflow_owns(service, tmp_path: Path):
+    from store import factchecks
+    from store.db import session_scope
+
+    url = "https://springfield.example/verdicts/skateboards"
+    with session_scope(service.engine) as session:
+        factchecks.upsert_record(
+            session,
+            FactCheckRecord(
+                url=url, claim="Springfield banned skateboards", verdict=Verdict.FALSE, origin="review"
+            ),
+        )
+    path = tmp_path / "checks.csv"
+    path.write_text(
+        f"url,claim,rating\n{url},Springfield banned skateboards,True\nhttps://e.org/2,x,False\n",
+        encoding="utf-8",
+    )
+    report = service.import_records(read_records(path))
+    assert (report.added, report.updated, report.skipped, report.errors) == (1, 0, 1, [])
+    [notice] = report.notices
+    assert (notice.file, notice.line) == (str(path), 2) and "review" in notice.message
+    with session_scope(service.engine) as session:
+        stored = factchecks.find_by_url(session, url)
+        assert stored is not None and (stored.rating, stored.revision, stored.origin) == (
+            "False",
+            1,
+            "review",
+        )

@@ -1,4 +1,5 @@
-"""Helpers shared by the format readers: per-line decoding, JSON, dates, slugs, outlets from URLs."""
+"""Helpers shared by the format readers: per-line decoding, JSON, dates, slugs, outlets from URLs, and
+the checks every record passes on its way to the store."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.importers.records import (
+    MINTED_KEY_PREFIXES,
+    REVIEW_KEY_PREFIX,
+    REVIEW_ORIGIN,
+    STARTER_KEY_PREFIX,
+    FactCheckRecord,
+    RecordError,
+    SourceRecord,
+)
 
 Item = FactCheckRecord | RecordError
 
@@ -24,6 +34,11 @@ MAX_RATING_TEXT = 500
 # No rating or date needs a longer integer; int() refuses more than 4,300 digits with advice about
 # sys.set_int_max_str_digits, and float() overflows beyond 308.
 MAX_INTEGER_DIGITS = 100
+
+
+def starter_path() -> Path:
+    """The bundled starter fact-checks (ClaimReview JSON Lines) that fill a new database."""
+    return Path(str(files("bot") / "data" / "starter.jsonl"))
 
 
 # --- JSON that is valid but not read ------------------------------------------------------------------
@@ -227,25 +242,76 @@ def is_key(value: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value)) and len(value) <= MAX_URL
 
 
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, of printable characters without spaces, short enough to store.
+
+    Anything else (`javascript:`, `data:`, `file:`, a key of the bot's own) is no link to show.
+    """
+    if not value[:8].lower().startswith(("http://", "https://")) or len(value) > MAX_URL:
+        return False
+    if not value.isprintable() or " " in value:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unbalanced "[" around the host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def finish(record: FactCheckRecord) -> Item:
-    """Last checks before a record leaves an importer: a usable key, and fields that fit the store."""
-    if not is_key(record.url):
-        return RecordError(record.file, record.line, f"url is not a URL or key: {record.url[:80]!r}")
+def finish(record: FactCheckRecord, *, minted: bool = False) -> Item:
+    """Last checks before a record leaves an importer: a key the input may name, then `importable`.
+
+    An input names http(s) URLs only. `minted` says the importer made the key itself (report:<slug>,
+    checkthat:<id>) because the input names none; the bundled starter set keeps its own keys.
+    """
+    url = record.url
+    if minted:
+        if not (url.startswith(MINTED_KEY_PREFIXES) and is_key(url)):
+            return RecordError(record.file, record.line, f"no usable key: {url[:80]!r}")
+    elif not is_http_url(url) and not (
+        url.startswith(STARTER_KEY_PREFIX) and record.file == str(starter_path())
+    ):
+        return RecordError(record.file, record.line, f"url is not an http(s) URL: {url[:80]!r}")
+    return importable(record)
+
+
+def importable(record: FactCheckRecord) -> Item:
+    """The record as the store takes it from an import, or why not; every import path ends here.
+
+    The key is in a namespace imports may write (never the review workflow's), source links are
+    http(s), and display text is clipped to the store's columns.
+    """
+    problem = _key_problem(record)
+    if problem:
+        return RecordError(record.file, record.line, problem)
     if not record.claim.strip():
         return RecordError(record.file, record.line, "claim is empty")
     record.publisher = clip(record.publisher, MAX_SHORT)
     record.rating_text = clip(record.rating_text, MAX_RATING_TEXT)
-    record.sources = [
-        SourceRecord(
-            s.position, clip(s.outlet, MAX_SHORT), s.url if s.url and len(s.url) <= MAX_URL else None, s.title
-        )
-        for s in record.sources
-    ]
+    sources = []
+    for source in record.sources:
+        link = source.url or None
+        if link is not None and len(link) > MAX_URL and link.startswith(("http://", "https://")):
+            link = None  # too long to store: the source stays, without its link
+        if link is not None and not is_http_url(link):
+            message = f"source {source.position} link is not an http(s) URL: {link[:80]!r}"
+            return RecordError(record.file, record.line, message)
+        sources.append(SourceRecord(source.position, clip(source.outlet, MAX_SHORT), link, source.title))
+    record.sources = sources
     return record
+
+
+def _key_problem(record: FactCheckRecord) -> str | None:
+    url = record.url
+    if record.origin == REVIEW_ORIGIN or url.startswith(REVIEW_KEY_PREFIX):
+        return f"{url[:80]!r} belongs to the review workflow: only moderators write verdicts"
+    if is_http_url(url) or (url.startswith((*MINTED_KEY_PREFIXES, STARTER_KEY_PREFIX)) and is_key(url)):
+        return None
+    return f"url is not an http(s) URL: {url[:80]!r}"
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, Any] | RecordError]:

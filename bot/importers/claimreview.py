@@ -6,6 +6,7 @@ which is what the fact-check search API returns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,13 @@ def rating_of(node: dict) -> tuple[Verdict, str]:
     return Verdict.UNRATED, words
 
 
+_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")  # "scheme:…" without spaces: meant as a link
+
+
+def _http(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else ""
+
+
 def _sources(node: dict) -> list[SourceRecord]:
     """Sources from citation, isBasedOn, and where the claim appeared, de-duplicated by URL."""
     item = _first(node.get("itemReviewed"))
@@ -163,7 +171,8 @@ def _sources(node: dict) -> list[SourceRecord]:
         if isinstance(entry, str):
             url, outlet, title = entry.strip(), "", ""
         elif isinstance(entry, dict):
-            url = _text(entry.get("url")) or _text(entry.get("@id"))
+            # An @id is a link only when it is http(s); "urn:isbn:…" or "_:b0" just name the node.
+            url = _text(entry.get("url")) or _http(_text(entry.get("@id")))
             title = _text(entry.get("headline"))
             outlet = _text(entry.get("publisher")) or _text(entry.get("author"))
             name = _text(entry.get("name"))
@@ -173,7 +182,8 @@ def _sources(node: dict) -> list[SourceRecord]:
                 title = name
         else:
             continue
-        url_or_none = url if url.startswith(("http://", "https://")) else None
+        # A link of another scheme is kept, so that the record is refused with its line (finish).
+        url_or_none = url if _LINK.match(url) else None
         if url_or_none and url_or_none in seen:
             continue
         if not outlet and not url_or_none:
