@@ -10,7 +10,6 @@ import hashlib
 import logging
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +42,7 @@ from bot.matching import (
 )
 from bot.metrics import Metrics
 from bot.ratings import Verdict, parse_verdict
+from bot.text import clean_text
 from store import embeddings, factchecks, outbox
 from store.db import exclusive, make_engine, migrate, session_scope
 from store.models import (
@@ -130,15 +130,6 @@ class ImportReport:
     @property
     def failed(self) -> bool:
         return bool(self.errors)
-
-
-def clean_text(text: str) -> str:
-    """Drop control and zero-width characters a platform or a terminal may carry; keep the rest literally."""
-    kept = [
-        ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") else " " for ch in text
-    ]
-    # Bidi marks (Cf) are dropped above; right-to-left letters themselves are kept.
-    return " ".join("".join(kept).split())
 
 
 class ExternalLookup(Protocol):

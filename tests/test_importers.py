@@ -572,6 +572,38 @@ def test_identifiers_that_are_not_links_are_no_source_url(tmp_path: Path):
     assert [(s.outlet, s.url) for s in record.sources] == [("A book", None), ("AFP", None)]
 
 
+def test_imported_text_is_cleaned_of_control_characters_like_questions(tmp_path: Path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        review_json(
+            "https://e.org/1",
+            claim="Cats\x00 can\u202e fly\x07",
+            headline="Cats\x1b[31m fly",
+            description="First line\x00.\nSecond\u200b line.",
+            publisher={"name": "Fact\x00 Desk"},
+            reviewBody="Para one.\x00\n\nPara\x0b two.",
+            citation=[{"name": "AFP\x00", "headline": "Title\ud800 here", "url": "https://afp.example/a"}],
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    [record] = list(read_records(path))
+    assert isinstance(record, FactCheckRecord)
+    assert (record.claim, record.title, record.publisher) == ("Cats can fly", "Cats [31m fly", "Fact Desk")
+    assert record.summary == "First line .\nSecond line."
+    assert record.body == "Para one.\n\nPara two."
+    assert [(s.outlet, s.title) for s in record.sources] == [("AFP", "Title here")]
+    report = tmp_path / "r.txt"
+    report.write_text(
+        "Is it\x00 true?\n\nExecutive summary\n\nIt is\x00 false.\n\nWant to dive deeper?\nWhy\x00 not?\n",
+        encoding="utf-8",
+    )
+    [record] = list(read_records(report))
+    assert isinstance(record, FactCheckRecord)
+    assert (record.claim, record.summary, record.follow_ups) == ("Is it true?", "It is false.", ["Why not?"])
+    assert "\x00" not in (record.body or "")
+
+
 def test_the_starter_set_keeps_its_own_keys():
     records, errors = split(read_records(starter_path()))
     assert errors == [] and all(r.url.startswith("claimbot:starter/") for r in records)
@@ -668,3 +700,30 @@ def test_an_import_skips_a_fact_check_the_review_workflow_owns(service, tmp_path
             1,
             "review",
         )
+
+
+def test_nul_bytes_and_oversized_fields_cost_no_other_record(service, tmp_path: Path):
+    path = tmp_path / "feed.jsonl"
+    lines = [
+        review_json("https://e.org/1", claim="Penguins live at the North Pole"),
+        review_json(
+            "https://e.org/2",
+            claim="Camels\x00 store water",
+            description="In\x00 humps.",
+            citation=[{"name": "AFP\x00", "url": "https://afp.example/c"}],
+        ),
+        review_json("https://e.org/3", inLanguage="x" * 40),
+        review_json("https://e.org/\x00nul"),
+        review_json("https://e.org/5", claim="Goldfish remember for three seconds"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = service.import_records(read_records(path))
+    assert report.added == 3
+    assert [e.line for e in report.errors] == [3, 4]
+    camels = service.search("camels store water")[0].fact_check
+    assert (camels.url, camels.claim, camels.summary) == (
+        "https://e.org/2",
+        "Camels store water",
+        "In humps.",
+    )
+    assert [s.outlet for s in camels.sources] == ["AFP"]

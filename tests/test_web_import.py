@@ -534,3 +534,23 @@ def test_hostile_lines_of_a_json_lines_feed_are_errors_and_the_rest_is_read() ->
     assert "duplicate key 'url'" in errors(items)[2].message
     [error] = errors(records_from_json("[" + DEEP + "]", "feed.json"))
     assert error.line == 1 and "nested too deeply" in error.message
+
+
+async def test_a_hostile_page_imports_its_good_reviews_on_both_engines(
+    site: PublisherSite, database_url: str
+) -> None:
+    base = site.base_url
+    nul = review(f"{base}/checks/nul", "Owls\x00 can swim", "False", description="Owls\x00 cannot swim.")
+    page = site.page(
+        "/checks/hostile.html",
+        html_page(review(f"{base}/checks/good", "Snails can sprint", "False"), nul, raw_blocks=(DEEP,)),
+    )
+    service = ClaimService.open(site_settings(database_url))
+    try:
+        result = await import_url_async(service, page)
+        assert result.error is None and result.report.added == 2
+        assert [e.file for e in result.report.errors] == [page]
+        card = service.search("can owls swim")[0].fact_check
+        assert (card.claim, card.summary) == ("Owls can swim", "Owls cannot swim.")
+    finally:
+        service.engine.dispose()

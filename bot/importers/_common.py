@@ -23,6 +23,7 @@ from bot.importers.records import (
     RecordError,
     SourceRecord,
 )
+from bot.text import clean_text
 
 Item = FactCheckRecord | RecordError
 
@@ -31,6 +32,7 @@ Item = FactCheckRecord | RecordError
 MAX_URL = 2048
 MAX_SHORT = 300
 MAX_RATING_TEXT = 500
+MAX_LANGUAGE = 16
 # No rating or date needs a longer integer; int() refuses more than 4,300 digits with advice about
 # sys.set_int_max_str_digits, and float() overflows beyond 308.
 MAX_INTEGER_DIGITS = 100
@@ -282,16 +284,31 @@ def finish(record: FactCheckRecord, *, minted: bool = False) -> Item:
 def importable(record: FactCheckRecord) -> Item:
     """The record as the store takes it from an import, or why not; every import path ends here.
 
-    The key is in a namespace imports may write (never the review workflow's), source links are
-    http(s), and display text is clipped to the store's columns.
+    The key is in a namespace imports may write (never the review workflow's), text is cleaned of
+    control characters as questions are, source links are http(s), and fields fit the store's
+    columns (display text is clipped, a key or language that does not fit is an error).
     """
     problem = _key_problem(record)
     if problem:
         return RecordError(record.file, record.line, problem)
-    if not record.claim.strip():
+    record.claim = clean_text(record.claim)
+    if not record.claim:
         return RecordError(record.file, record.line, "claim is empty")
-    record.publisher = clip(record.publisher, MAX_SHORT)
-    record.rating_text = clip(record.rating_text, MAX_RATING_TEXT)
+    record.language = clean_text(record.language) or "en"
+    if len(record.language) > MAX_LANGUAGE:
+        message = (
+            f"language {record.language[:40]!r} is not a language code ({MAX_LANGUAGE} characters at most)"
+        )
+        return RecordError(record.file, record.line, message)
+    record.title = clean_text(record.title)
+    record.summary = clean_text(record.summary, keep_lines=True)
+    if record.body is not None:
+        record.body = clean_text(record.body, keep_lines=True) or None
+    record.rating_text = clip(clean_text(record.rating_text), MAX_RATING_TEXT)
+    record.publisher = clip(clean_text(record.publisher), MAX_SHORT)
+    record.disclaimer = clean_text(record.disclaimer)
+    record.author = clean_text(record.author)
+    record.follow_ups = [text for text in map(clean_text, record.follow_ups) if text]
     sources = []
     for source in record.sources:
         link = source.url or None
@@ -300,7 +317,11 @@ def importable(record: FactCheckRecord) -> Item:
         if link is not None and not is_http_url(link):
             message = f"source {source.position} link is not an http(s) URL: {link[:80]!r}"
             return RecordError(record.file, record.line, message)
-        sources.append(SourceRecord(source.position, clip(source.outlet, MAX_SHORT), link, source.title))
+        sources.append(
+            SourceRecord(
+                source.position, clip(clean_text(source.outlet), MAX_SHORT), link, clean_text(source.title)
+            )
+        )
     record.sources = sources
     return record
 
