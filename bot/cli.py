@@ -133,7 +133,7 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
             raise CliError(f"no such file: {name}")
         # Running workers pick imported fact-checks up themselves; this process needs no index.
         report = service.import_records(read_records(path, args.format), index=False)
-        for error in report.errors:
+        for error in report.errors + report.notices:
             print(str(error), file=sys.stderr)
         print(
             f"{name}: added {report.added}, updated {report.updated}, skipped {report.skipped}, "

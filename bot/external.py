@@ -20,7 +20,6 @@ their query strings) is kept at WARNING here, and every message this module logs
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -33,6 +32,7 @@ import httpx
 
 from bot.config import Settings
 from bot.fetching import BodyDecoder, FetchRefused, TooLarge
+from bot.importers._common import RefusedJson, loads
 from bot.importers.claimreview import reviews_in
 from bot.importers.records import FactCheckRecord
 from bot.redact import register_secret
@@ -173,8 +173,11 @@ class FactCheckToolsClient:
         if len(body) > MAX_RESPONSE_BYTES:
             raise LookupFailed("response too large")
         try:
-            return json.loads(body)
-        except ValueError:
+            return loads(body.decode("utf-8"))
+        except RefusedJson as exc:
+            log.warning("fact-check API returned JSON that is not read (%s); ignored", exc.msg)
+            return {}
+        except ValueError:  # UnicodeDecodeError too
             # Garbage is not a reason to stop asking, but this query is not asked again for a while.
             log.warning("fact-check API returned something that is not JSON; ignored")
             return {}

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,8 +21,14 @@ from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
-from bot.importers._common import outlet_from_url
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.importers._common import importable, outlet_from_url
+from bot.importers.records import (
+    REVIEW_KEY_PREFIX,
+    REVIEW_ORIGIN,
+    FactCheckRecord,
+    RecordError,
+    SourceRecord,
+)
 from bot.matching import (
     DEFAULT_THRESHOLDS,
     SEMANTIC_THRESHOLDS,
@@ -37,6 +42,7 @@ from bot.matching import (
 )
 from bot.metrics import Metrics
 from bot.ratings import Verdict, parse_verdict
+from bot.text import clean_text
 from store import embeddings, factchecks, outbox
 from store.db import exclusive, make_engine, migrate, session_scope
 from store.models import (
@@ -118,19 +124,12 @@ class ImportReport:
     updated: int = 0
     skipped: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    # Why records were skipped other than being unchanged (a moderator's verdict is never re-imported).
+    notices: list[RecordError] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return bool(self.errors)
-
-
-def clean_text(text: str) -> str:
-    """Drop control and zero-width characters a platform or a terminal may carry; keep the rest literally."""
-    kept = [
-        ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") else " " for ch in text
-    ]
-    # Bidi marks (Cf) are dropped above; right-to-left letters themselves are kept.
-    return " ".join("".join(kept).split())
 
 
 class ExternalLookup(Protocol):
@@ -926,7 +925,7 @@ class ClaimService:
         with session_scope(self.engine) as session:
             item = self._open_item(session, item_id)
             record = FactCheckRecord(
-                url=f"review:{self.settings.community}:{item_id}",
+                url=f"{REVIEW_KEY_PREFIX}{self.settings.community}:{item_id}",
                 claim=clean_text(claim) if claim else item.text,
                 verdict=verdict,
                 rating_text=rating.strip(),
@@ -935,7 +934,7 @@ class ClaimService:
                 publisher=publisher or self.settings.publisher_name,
                 checked_at=utcnow().date(),
                 sources=[SourceRecord(i + 1, outlet_from_url(u), u) for i, u in enumerate(urls)],
-                origin="review",
+                origin=REVIEW_ORIGIN,
             )
             result = factchecks.upsert_record(session, record, status=FactCheckStatus.DRAFT)
             fact_check = result.fact_check
@@ -1169,7 +1168,11 @@ class ClaimService:
     def import_records(
         self, records: Iterable[FactCheckRecord | RecordError], *, index: bool = True
     ) -> ImportReport:
-        """Upsert parsed records by URL in batches; errors are collected, the rest is stored."""
+        """Upsert parsed records by URL in batches; errors are collected, the rest is stored.
+
+        Every import (files, pages and feeds, saved sources, the fact-check API) comes through here, so
+        here each record passes `importable` and a fact-check the review workflow wrote is left alone.
+        """
         report = ImportReport()
         batch: list[FactCheckRecord] = []
 
@@ -1184,10 +1187,16 @@ class ClaimService:
                     # Imports are idempotent by URL: a batch lost to a server crash is re-imported,
                     # so there is no need to wait for each commit to reach the disk.
                     session.execute(text("SET LOCAL synchronous_commit = off"))
-                results = factchecks.upsert_records(session, batch)
+                results = factchecks.upsert_records(session, batch, protected_origins=(REVIEW_ORIGIN,))
                 session.flush()
-                for result in results:
-                    if result.created:
+                for record, result in zip(batch, results, strict=True):
+                    if result.protected:
+                        report.skipped += 1
+                        reason = (
+                            f"skipped: {record.url[:80]} is the review workflow's; imports never change it"
+                        )
+                        report.notices.append(RecordError(record.file, record.line, reason))
+                    elif result.created:
                         report.added += 1
                     elif result.changed:
                         report.updated += 1
@@ -1200,7 +1209,8 @@ class ClaimService:
                     self._reindex(session, [r.fact_check_id for r in results if r.changed])
             batch.clear()
 
-        for item in records:
+        for record in records:
+            item = record if isinstance(record, RecordError) else importable(record)
             if isinstance(item, RecordError):
                 report.errors.append(item)
                 continue

@@ -198,3 +198,61 @@ def test_privacy_and_moderation_commands(db: str) -> None:
         for line in claimbot("export", "--format", "audit", db=db).stdout.splitlines()
     ]
     assert "add_moderator" in audit and "block" in audit
+
+
+def test_a_hostile_import_file_reports_each_line_and_imports_the_rest(
+    database_url: str, tmp_path: Path
+) -> None:
+    question = "did the city of Springfield ban skateboards in 2026"
+    review_id = json.loads(claimbot("ask", "--json", question, db=database_url).stdout)["review_id"]
+    verdict = claimbot(
+        "review",
+        "verdict",
+        str(review_id),
+        "--rating",
+        "False",
+        "--summary",
+        "Springfield's council passed no skateboard ban in 2026.",
+        "--source",
+        "https://springfield.example/council/2026",
+        db=database_url,
+    )
+    assert verdict.returncode == 0, verdict.stderr
+    assert claimbot("review", "approve", str(review_id), db=database_url).returncode == 0
+
+    def review(url: str, claim: str, rating: str = "False") -> str:
+        return json.dumps(
+            {
+                "@type": "ClaimReview",
+                "url": url,
+                "claimReviewed": claim,
+                "reviewRating": {"alternateName": rating},
+            }
+        )
+
+    feed = tmp_path / "hostile.jsonl"
+    lines = [
+        review("https://checks.example/1", "Cats can fly"),
+        "[" * 50_000 + "]" * 50_000,
+        review("https://checks.example/3", "Dogs can talk")[:-1]
+        + ', "ratingValue": '
+        + "7" * 1_000_000
+        + "}",
+        review(f"review:default:{review_id}", question, "True"),
+        review("https://checks.example/5", question, "True")[:-1]
+        + f', "url": "review:default:{review_id}"}}',
+        review("javascript:alert(1)", "Fish can climb trees"),
+        review("https://checks.example/7", "Owls\u0000 can swim"),
+        review("https://checks.example/8", "Snails can sprint"),
+    ]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = claimbot("import", str(feed), db=database_url)  # the helper fails on any traceback
+    assert result.returncode == 1
+    assert [line.split(": ", 1)[0] for line in result.stderr.splitlines()] == [
+        f"{feed}:{n}" for n in (2, 3, 4, 5, 6)
+    ]
+    assert "added 3, updated 0" in result.stdout
+    again = json.loads(claimbot("ask", "--json", question, db=database_url).stdout)
+    assert again["outcome"] == "answer" and "council passed no skateboard ban" in again["reply"]
+    owls = json.loads(claimbot("ask", "--json", "can owls swim", db=database_url).stdout)
+    assert "Owls can swim" in owls["reply"]

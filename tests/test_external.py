@@ -398,3 +398,37 @@ def test_acceptance_claimbot_ask_answers_from_the_api_then_without_it(tmp_path: 
     assert json.loads(second.stdout)["matches"][0]["url"] == REVIEW_URL
     assert KEY not in second.stderr
     assert time.perf_counter() - started < 60
+
+
+# ------------------------------------------------------------------------------------ hostile answers
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"claims": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"claims": [], "n": ' + b"9" * 1_000_000 + b"}",
+    ],
+)
+def test_a_hostile_answer_is_garbage_not_an_outage(body: bytes) -> None:
+    client, _ = mock_client(lambda r: httpx.Response(200, content=body))
+    assert client.search(QUESTION) == []
+    assert not client.backing_off
+
+
+def test_control_characters_from_the_api_are_cleaned_before_storing(database_url: str) -> None:
+    with FakeFactCheckTools(KEY) as api:
+        api.add_claim(
+            "The Brooklyn\x00 Bridge was sold to a private buyer in 2025",
+            REVIEW_URL,
+            "False\x00",
+            publisher="Fact\x00 Desk",
+        )
+        service = ClaimService.open(settings_for(api.base_url, database_url, CLAIMBOT_FACTCHECK_TIMEOUT=2))
+        try:
+            outcome, _ = ask(service, QUESTION)
+        finally:
+            service.engine.dispose()
+    assert outcome.kind is OutcomeKind.ANSWER
+    card = outcome.fact_check
+    assert (card.claim, card.rating_text, card.publisher) == (CLAIM, "False", "Fact Desk")

@@ -629,3 +629,70 @@ async def test_a_serving_worker_syncs_saved_sources(site: PublisherSite, service
     await asyncio.wait_for(task, timeout=5)
     assert site.hits["/page.html"] >= 1
     assert list_sources(service)[0].last_result.startswith("added")
+
+
+# ------------------------------------------------------------------------------------ hostile documents
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _huge_number(url: str) -> str:
+    return json.dumps(review(url, "Huge", "False"))[:-1] + ', "ratingValue": ' + "9" * 1_000_000 + "}"
+
+
+def _smuggled(url: str) -> str:
+    return json.dumps(review(url, "Smuggled", "True"))[:-1] + ', "url": "review:default:1"}'
+
+
+def test_hostile_json_ld_blocks_are_errors_and_the_other_blocks_are_read() -> None:
+    html = html_page(
+        review("https://factdesk.example/ok", "Good claim", "False"),
+        raw_blocks=(
+            DEEP,
+            _huge_number("https://factdesk.example/n"),
+            _smuggled("https://factdesk.example/s"),
+        ),
+    )
+    items = records_from_html(html, PAGE)
+    assert [r.url for r in records(items)] == ["https://factdesk.example/ok"]
+    messages = [e.message for e in errors(items)]
+    assert len(messages) == 3
+    assert (
+        "nested too deeply" in messages[0]
+        and "digits" in messages[1]
+        and "duplicate key 'url'" in messages[2]
+    )
+
+
+def test_hostile_lines_of_a_json_lines_feed_are_errors_and_the_rest_is_read() -> None:
+    one = json.dumps(review("https://factdesk.example/1", "One", "False"))
+    four = json.dumps(review("https://factdesk.example/5", "Five", "True"))
+    feed = "\n".join(
+        [one, DEEP, _huge_number("https://factdesk.example/3"), _smuggled("https://f.example/4"), four]
+    )
+    items = records_from_json(feed, "feed.jsonl")
+    assert [r.url for r in records(items)] == ["https://factdesk.example/1", "https://factdesk.example/5"]
+    assert [e.line for e in errors(items)] == [2, 3, 4]
+    assert "duplicate key 'url'" in errors(items)[2].message
+    [error] = errors(records_from_json("[" + DEEP + "]", "feed.json"))
+    assert error.line == 1 and "nested too deeply" in error.message
+
+
+async def test_a_hostile_page_imports_its_good_reviews_on_both_engines(
+    site: PublisherSite, database_url: str
+) -> None:
+    base = site.base_url
+    nul = review(f"{base}/checks/nul", "Owls\x00 can swim", "False", description="Owls\x00 cannot swim.")
+    page = site.page(
+        "/checks/hostile.html",
+        html_page(review(f"{base}/checks/good", "Snails can sprint", "False"), nul, raw_blocks=(DEEP,)),
+    )
+    service = ClaimService.open(site_settings(database_url))
+    try:
+        result = await import_url_async(service, page)
+        assert result.error is None and result.report.added == 2
+        assert [e.file for e in result.report.errors] == [page]
+        card = service.search("can owls swim")[0].fact_check
+        assert (card.claim, card.summary) == ("Owls can swim", "Owls cannot swim.")
+    finally:
+        service.engine.dispose()

@@ -50,7 +50,7 @@ from defusedxml import ElementTree
 from bot.config import Settings
 from bot.external import user_agent
 from bot.fetching import AddressGuard, FetchRefused, decode_all, read_body
-from bot.importers._common import MAX_URL, Item, top_level_items
+from bot.importers._common import MAX_URL, Item, loads, top_level_items
 from bot.importers.claimreview import _find, review_to_record, reviews_in
 from bot.importers.records import RecordError
 
@@ -180,7 +180,7 @@ def records_from_html(html: str, page_url: str, *, complain: bool = True) -> lis
         if not text:
             continue
         try:
-            value = json.loads(text, strict=False)  # literal newlines inside strings are common
+            value = loads(text, strict=False)  # literal newlines inside strings are common
         except json.JSONDecodeError as exc:
             items.append(
                 RecordError(
@@ -236,9 +236,10 @@ def records_from_json(text: str, url: str) -> list[Item]:
             if not line.strip():
                 continue
             try:
-                values.append((number, json.loads(line)))
+                values.append((number, loads(line)))
             except json.JSONDecodeError as line_exc:
-                values.append((number, RecordError(url, number, f"invalid JSON at column {line_exc.colno}")))
+                message = f"invalid JSON at column {line_exc.colno}: {line_exc.msg}"
+                values.append((number, RecordError(url, number, message)))
     if not values:
         return [RecordError(url, 1, "no ClaimReview found")]
     items: list[Item] = []
