@@ -535,7 +535,7 @@ class ClaimService:
     def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
         """The asker picked one of the suggested fact-checks."""
         with session_scope(self.engine) as session:
-            request = self._own_request(session, request_id, asker)
+            request = self._own_request(session, request_id, asker, "choose")
             card = factchecks.get_card(session, fact_check_id)
             if card is None or card.status != FactCheckStatus.PUBLISHED:
                 raise NotFound("That fact-check is no longer available.")
@@ -547,27 +547,36 @@ class ClaimService:
     def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
         """The answer or suggestions missed the point: queue the question for people to review."""
         with session_scope(self.engine) as session:
-            request = self._own_request(session, request_id, asker)
+            request = self._own_request(session, request_id, asker, "not_what_i_asked")
             if request.review_item_id is not None:
                 return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
             request.fact_check_id = None
             item = self._queue(session, request, request.text)
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
 
-    def _own_request(self, session: Session, request_id: int, asker: Asker) -> Request:
+    def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
+        """The asker's own question; anyone else's is refused, and the attempt audited."""
         request = session.get(Request, request_id)
-        if request is None or request.asker_hash != self.asker_hash(asker):
-            # Buttons can be pressed by anyone in a group; only the asker may act on their question.
-            raise NotAllowed("Only the person who asked can use this button.")
-        return request
+        if request is not None and request.asker_hash == self.asker_hash(asker):
+            return request
+        if request is not None:
+            # Buttons can be pressed by anyone in a group, and request ids are sequential, so button data
+            # naming someone else's question is easy to forge: recorded like a refused moderator action.
+            actor = Actor(asker.platform, asker.user_id)
+            self.audit_refusal(actor, action, f"request:{request_id}", "not the person who asked")
+        raise NotAllowed("Only the person who asked can use this button.")
 
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
-        """Notify the asker when the question's review item gets a verdict or its fact-check is revised."""
+        """Notify the asker when the question's review item gets a verdict or its fact-check is revised.
+
+        Only the person who asked may subscribe to a question: the answer to a private question
+        reaches nobody else.
+        """
         with session_scope(self.engine) as session:
-            request = session.get(Request, request_id)
-            if request is None:
+            if session.get(Request, request_id) is None:
                 raise NotFound("That question is no longer stored.")
-            asker_hash = self.asker_hash(asker)
+            request = self._own_request(session, request_id, asker, "subscribe")
+            asker_hash = request.asker_hash
             review_item_id, fact_check_id = request.review_item_id, request.fact_check_id
             item = session.get(ReviewItem, review_item_id) if review_item_id is not None else None
             answered = item is not None and item.status == ReviewStatus.ANSWERED and item.fact_check_id

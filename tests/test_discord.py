@@ -239,6 +239,12 @@ async def test_not_what_i_asked_and_notify_me(bot: Harness) -> None:
     queued = await bot.interact(fake.button(not_it, message=message, user_id=asker))
     assert queued["data"]["flags"] & 64 and "reviewers" in queued["data"]["embeds"][0]["title"]
     notify = next(i for i in ids if i.startswith("cb:s:"))
+    # Another member sending the same custom_id (request ids are sequential) is refused and audited.
+    stranger = fake.snowflake()
+    forged = await bot.interact(fake.button(notify, message=message, user_id=stranger))
+    assert forged["data"]["flags"] & 64 and "Only the person who asked" in forged["data"]["content"]
+    log = await asyncio.to_thread(bot.service.audit_log)
+    assert any(e.actor == f"discord:{stranger}" and e.action == "subscribe" and not e.allowed for e in log)
     sub = await bot.interact(fake.button(notify, message=message, user_id=asker))
     assert sub["data"]["flags"] & 64 and "message you" in sub["data"]["content"]
 

@@ -499,3 +499,26 @@ def test_a_draft_in_the_index_is_never_served(service: ClaimService) -> None:
     outcome = ask(service, SPRINGFIELD, user="b")
     assert outcome.fact_check is None or outcome.fact_check.id != draft.id
     assert all(c.fact_check.id != draft.id for c in outcome.candidates)
+
+
+# ------------------------------------------------------------------ issue 12: askers and approvals
+
+
+def test_only_the_asker_may_subscribe_to_their_question(service: ClaimService) -> None:
+    queued = ask(service, SPRINGFIELD, user="owner")
+    answered = ask(service, NYC_ICE, user="owner")
+    stranger = Asker("telegram", "stranger")
+    # Request ids are sequential: forged "Notify me" data names someone else's question.
+    for outcome in (queued, answered):
+        with pytest.raises(NotAllowed, match="Only the person who asked"):
+            service.subscribe(stranger, "chat-stranger", outcome.request_id)
+    refused = [a for a in service.audit_log() if a.action == "subscribe" and not a.allowed]
+    assert [(a.actor, a.target) for a in refused] == [
+        ("telegram:stranger", f"request:{answered.request_id}"),
+        ("telegram:stranger", f"request:{queued.request_id}"),
+    ]
+    assert service.subscribe(Asker("telegram", "owner"), "chat-owner", queued.request_id)
+    service.link(MODERATOR, queued.review_item_id, answered.fact_check.id)
+    assert [d.target for d in service.claim_deliveries("telegram")] == ["chat-owner"]
+    with Session(service.engine) as session:
+        assert [s.reply_to for s in session.exec(select(Subscription))] == ["chat-owner"]

@@ -227,8 +227,15 @@ async def test_queue_and_notify_me(fake: FakeTelegramAPI, service: ClaimService,
     (notify,) = data_of(call.params, "s:")
     review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
     assert "New question for review" in review.params["text"] and data_of(review.params, "mr:")
+    # Someone else sending the same button data (request ids are sequential) is refused and audited.
+    mark = len(fake.calls)
+    fake.callback(OTHER, USER, call.result["message_id"], notify)
+    refused = await fake.wait_for("answerCallbackQuery", since=mark)
+    assert "Only the person who asked" in refused.params["text"] and refused.params.get("show_alert")
+    assert any(e.actor == f"telegram:{OTHER}" and e.action == "subscribe" for e in service.audit_log())
+    mark = len(fake.calls)
     fake.callback(USER, USER, call.result["message_id"], notify)
-    answer = await fake.wait_for("answerCallbackQuery")
+    answer = await fake.wait_for("answerCallbackQuery", since=mark)
     assert "notify you" in answer.params["text"]
 
 
