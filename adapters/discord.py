@@ -32,7 +32,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
-from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain import Actor, Asker, ChatRef, FactCheckCard, Outcome, OutcomeKind, Question
 from bot.exporters import export_file
 from bot.ratings import Verdict
 from bot.replies import ActionKind, Reply, choice_label, compose
@@ -67,7 +67,8 @@ COLOURS = {
 NEUTRAL = 0x5F6368
 
 # Persistent custom_ids: n = not what I asked, s = subscribe, c = choose,
-# ml/mr/ma = moderator link/reject/approve.
+# ml/mr/ma = moderator link/reject/approve (ma: the item and the draft revision the button was shown with;
+# buttons posted before approvals named a revision carry none, and pressing one shows the draft again).
 ID = r"(\d{1,19})"
 COMPONENTS = {
     "not_what_i_asked": re.compile(rf"cb:n:{ID}"),
@@ -76,7 +77,7 @@ COMPONENTS = {
     "pin": re.compile(r"cb:pin"),
     "mod_link": re.compile(rf"cb:ml:{ID}:{ID}"),
     "mod_reject": re.compile(rf"cb:mr:{ID}"),
-    "mod_approve": re.compile(rf"cb:ma:{ID}"),
+    "mod_approve": re.compile(rf"cb:ma:{ID}(?::{ID})?"),
 }
 REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
 # The moderator action a custom_id prefix stands for, to audit forged or garbled presses by name.
@@ -241,11 +242,7 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
             )
         )
     if review.draft is not None:
-        view.add_item(
-            discord.ui.Button(
-                label="Approve", custom_id=f"cb:ma:{review.id}", style=discord.ButtonStyle.success
-            )
-        )
+        view.add_item(_approve_button(review.id, review.draft.revision))
     view.add_item(
         discord.ui.Button(label="Reject", custom_id=f"cb:mr:{review.id}", style=discord.ButtonStyle.danger)
     )
@@ -258,6 +255,31 @@ def outside_community(community: str) -> str:
     So ClaimService.authorize refuses them and no moderator grant of `community` applies to them.
     """
     return f"{community} (outside its Discord servers)"
+
+
+def _approve_button(item: int, revision: int) -> discord.ui.Button[discord.ui.View]:
+    """Approves the draft revision shown beside it, and no later one."""
+    return discord.ui.Button(
+        label=f"Approve revision {revision}",
+        custom_id=f"cb:ma:{item}:{revision}",
+        style=discord.ButtonStyle.success,
+    )
+
+
+def render_draft(item: int, draft: FactCheckCard) -> tuple[discord.Embed, discord.ui.View]:
+    """A drafted verdict as the approver must see it, with the button that approves this revision."""
+    embed = discord.Embed(
+        title=f"Draft for review item #{item}, revision {draft.revision}",
+        colour=COLOURS.get(draft.verdict, NEUTRAL),
+        description=clip(escape(draft.summary), DESCRIPTION_MAX),
+    )
+    embed.add_field(name="Claim", value=clip(escape(draft.claim) or "-", FIELD_VALUE_MAX), inline=False)
+    embed.add_field(name="Verdict", value=f"{draft.verdict.icon} {draft.verdict.value}")
+    sources = "\n".join(escape(s.url or s.outlet) for s in draft.sources)
+    embed.add_field(name="Sources", value=clip(sources or "-", FIELD_VALUE_MAX), inline=False)
+    view = discord.ui.View(timeout=None)
+    view.add_item(_approve_button(item, draft.revision))
+    return _fit(embed), view
 
 
 def _detached(view: discord.ui.View | None) -> discord.ui.View | None:
@@ -357,19 +379,14 @@ class ReviewCommands(
         )
 
     @app_commands.command()
-    @app_commands.describe(item="Review item number")
-    async def approve(self, interaction: discord.Interaction[ClaimBot], item: int) -> None:
-        """Publish the drafted verdict and notify everyone who asked."""
-        bot = interaction.client
-        result = await bot.work(interaction, bot.service.approve, bot.actor(interaction), item)
-        if result.published:
-            await bot.say(
-                interaction,
-                f"Published fact-check #{result.fact_check.id}; "
-                f"{result.notified} subscriber(s) will be notified.",
-            )
-        else:
-            await bot.say(interaction, f"Not published yet: {result.waiting_for}.")
+    @app_commands.describe(
+        item="Review item number", revision="The draft revision you checked (leave out to see the draft)"
+    )
+    async def approve(
+        self, interaction: discord.Interaction[ClaimBot], item: int, revision: int | None = None
+    ) -> None:
+        """Publish the drafted verdict you checked and notify everyone who asked."""
+        await interaction.client.approve(interaction, item, revision)
 
     @app_commands.command()
     @app_commands.describe(item="Review item number", reason="Why it is rejected")
@@ -784,15 +801,27 @@ class ClaimBot(discord.Client):
         await self.work(interaction, self.service.reject, self.actor(interaction), item, REJECT_FROM_BUTTON)
         await self.say(interaction, f"Review item #{item} rejected.")
 
-    async def on_mod_approve(self, interaction: discord.Interaction, item: int, *, values: list[str]) -> None:
-        """A moderator approves a drafted verdict from the review channel."""
-        result = await self.work(interaction, self.service.approve, self.actor(interaction), item)
-        await self.say(
-            interaction,
-            f"Published fact-check #{result.fact_check.id}; {result.notified} notified."
-            if result.published
-            else f"Not published yet: {result.waiting_for}.",
-        )
+    async def on_mod_approve(
+        self, interaction: discord.Interaction, item: int, revision: int | None = None, *, values: list[str]
+    ) -> None:
+        """A moderator approves the draft revision a button was shown with."""
+        await self.approve(interaction, item, revision)
+
+    async def approve(self, interaction: discord.Interaction, item: int, revision: int | None) -> None:
+        """Publish a draft at the revision the moderator saw; a changed draft, or none named, is shown."""
+        result = await self.work(interaction, self.service.approve, self.actor(interaction), item, revision)
+        if result.review_again:
+            embed, view = render_draft(item, result.fact_check)
+            text = clip(f"Not published yet: {result.waiting_for}.", 2000)
+            await self.respond(interaction, content=text, embed=embed, view=view, ephemeral=True)
+        elif result.published:
+            await self.say(
+                interaction,
+                f"Published fact-check #{result.fact_check.id}; "
+                f"{result.notified} subscriber(s) will be notified.",
+            )
+        else:
+            await self.say(interaction, f"Not published yet: {result.waiting_for}.")
 
     async def _refuse(self, interaction: discord.Interaction, text: str) -> None:
         with contextlib.suppress(discord.HTTPException):

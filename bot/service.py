@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
@@ -101,9 +101,12 @@ class ReviewSummary:
 @dataclass(frozen=True)
 class ApprovalResult:
     published: bool
-    fact_check: FactCheckCard
+    fact_check: FactCheckCard  # what was published, or the draft as it stands
     notified: int = 0
     waiting_for: str | None = None  # why it is not published yet
+    # No revision was named, or the draft changed since the one named: show the approver `fact_check`
+    # (the current draft) and let them approve its revision.
+    review_again: bool = False
 
 
 @dataclass(frozen=True)
@@ -964,8 +967,13 @@ class ClaimService:
             assert card is not None
             return card
 
-    def approve(self, actor: Actor, item_id: int) -> ApprovalResult:
-        """Publish a drafted verdict (after a second moderator when the setting asks for one)."""
+    def approve(self, actor: Actor, item_id: int, revision: int | None = None) -> ApprovalResult:
+        """Publish a drafted verdict at the revision the approver saw (a second moderator's, when asked for).
+
+        A draft can be rewritten after someone looked at it: approval names the revision seen, and a
+        draft that changed since (or an approval naming none) is not published but handed back to be
+        looked at again.
+        """
         self.authorize(actor, "approve", f"review:{item_id}")
         with session_scope(self.engine) as session:
             item = self._open_item(session, item_id)
@@ -973,16 +981,39 @@ class ClaimService:
                 raise ServiceError(f"Review item {item_id} has no verdict to approve yet; write one first.")
             fact_check = session.get(FactCheck, item.draft_fact_check_id)
             assert fact_check is not None and fact_check.id is not None
+            draft = factchecks.get_card(session, fact_check.id)
+            assert draft is not None
             if self.settings.require_second_approval and item.drafted_by == actor.label:
                 self._audit(
                     session, actor, "approve", f"review:{item_id}", False, "same moderator as the author"
                 )
-                card = factchecks.get_card(session, fact_check.id)
-                assert card is not None
-                return ApprovalResult(False, card, waiting_for="a second moderator must approve this verdict")
-            fact_check.status = FactCheckStatus.PUBLISHED
-            fact_check.updated_at = utcnow()
-            session.add(fact_check)
+                second = "a second moderator must approve this verdict"
+                return ApprovalResult(False, draft, waiting_for=second)
+            if revision is None:
+                look = f"look at revision {draft.revision} of the draft, then approve that revision"
+                return ApprovalResult(False, draft, waiting_for=look, review_again=True)
+            # Compare-and-set, so a rewrite committed after the draft was read is not published either.
+            published = session.execute(
+                update(FactCheck)
+                .where(
+                    col(FactCheck.id) == fact_check.id,
+                    col(FactCheck.revision) == revision,
+                    col(FactCheck.status) == FactCheckStatus.DRAFT,
+                )
+                .values(status=FactCheckStatus.PUBLISHED, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.refresh(fact_check)
+            if not published:
+                current = factchecks.get_card(session, fact_check.id)
+                assert current is not None
+                detail = f"the draft changed since revision {revision}; it is at revision {current.revision}"
+                self._audit(session, actor, "approve", f"review:{item_id}", False, detail)
+                changed = (
+                    f"the draft changed since you saw it (you saw revision {revision}, it is now at "
+                    f"revision {current.revision}); look at it again before approving"
+                )
+                return ApprovalResult(False, current, waiting_for=changed, review_again=True)
             item.status = ReviewStatus.ANSWERED
             item.fact_check_id = fact_check.id
             session.add(item)

@@ -254,7 +254,7 @@ async def _telegram_button(world: World, action: str, intruder: str) -> tuple[st
     honest = {
         "link": f"ml:{world.item}:{world.fact_check}",
         "reject": f"mr:{world.item}",
-        "approve": f"ma:{world.draft}",
+        "approve": f"ma:{world.draft}:1",
     }
     data = forged[action] if intruder == "forged" else honest[action]
     tg.group_message(MOD_CHAT, MODERATOR, "a message with buttons")
@@ -306,7 +306,7 @@ async def _discord_button(world: World, action: str, intruder: str) -> tuple[str
     honest = {
         "link": f"cb:ml:{world.item}:{world.fact_check}",
         "reject": f"cb:mr:{world.item}",
-        "approve": f"cb:ma:{world.draft}",
+        "approve": f"cb:ma:{world.draft}:1",
         "pin": "cb:pin",
     }
     custom_id = forged[action] if intruder == "forged" else honest[action]
@@ -438,7 +438,7 @@ async def test_two_moderator_approval_on_telegram_cannot_be_one_person_twice(
     (approve,) = [
         b["callback_data"] for row in drafted.params["reply_markup"]["inline_keyboard"] for b in row
     ]
-    assert approve == f"ma:{item}"
+    assert approve == f"ma:{item}:1"
 
     # The author approves by command, then by the button: both refused.
     tg.group_message(MOD_CHAT, MODERATOR, f"/approve {item}")
@@ -479,10 +479,10 @@ async def test_two_moderator_approval_on_discord_cannot_be_one_person_twice(worl
     body = await discord_reply(dc, dc.slash("review", {"item": item}, subcommand="approve", **author))
     assert "Not published yet" in body["data"]["content"]
     review = {"channel_id": dc.review_channel_id}
-    body = await discord_reply(dc, dc.button(f"cb:ma:{item}", **author, **review))
+    body = await discord_reply(dc, dc.button(f"cb:ma:{item}:1", **author, **review))
     assert "Not published yet" in body["data"]["content"]
     assert (await asyncio.to_thread(service.review_for_delivery, item)).status == "drafted"
-    body = await discord_reply(dc, dc.button(f"cb:ma:{item}", **second, **review))
+    body = await discord_reply(dc, dc.button(f"cb:ma:{item}:1", **second, **review))
     assert "Published" in body["data"]["content"]
     assert (await asyncio.to_thread(service.review_for_delivery, item)).status == "answered"
 

@@ -76,10 +76,32 @@ def test_moderator_flow_from_the_cli(db: str) -> None:
         db=db,
     )
     assert verdict.returncode == 0, verdict.stderr
-    approved = claimbot("review", "approve", str(review_id), db=db)
-    assert approved.returncode == 0 and "Published" in approved.stdout
+    # Without --revision nothing is published: the draft is shown and its revision asked for.
+    look = claimbot("review", "approve", str(review_id), db=db)
+    assert look.returncode == 2 and "Published" not in look.stdout, look
+    assert "Springfield's council passed no skateboard ban in 2026." in look.stdout
+    assert f"claimbot review approve {review_id} --revision 1" in look.stderr
+    rewritten = claimbot(
+        "review",
+        "verdict",
+        str(review_id),
+        "--rating",
+        "False",
+        "--summary",
+        "The council passed no skateboard ban; the 2026 minutes show none.",
+        "--source",
+        "https://springfield.example/council/2026",
+        db=db,
+    )
+    assert rewritten.returncode == 0, rewritten.stderr
+    # The draft changed after that look: revision 1 is refused, revision 2 is shown instead.
+    stale = claimbot("review", "approve", str(review_id), "--revision", "1", db=db)
+    assert stale.returncode == 2 and "changed since you saw it" in stale.stderr, stale
+    assert "the 2026 minutes show none" in stale.stdout and "--revision 2" in stale.stderr
+    approved = claimbot("review", "approve", str(review_id), "--revision", "2", db=db)
+    assert approved.returncode == 0 and "Published" in approved.stdout, approved
     again = json.loads(claimbot("ask", "--json", question, db=db).stdout)
-    assert again["outcome"] == "answer" and "council passed no skateboard ban" in again["reply"]
+    assert again["outcome"] == "answer" and "the 2026 minutes show none" in again["reply"]
     exported = json.loads(claimbot("export", "--format", "claimreview", db=db).stdout)
     assert any(r["claimReviewed"] == question for r in exported["@graph"])
     audit = claimbot("export", "--format", "audit", db=db).stdout.splitlines()

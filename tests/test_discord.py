@@ -388,7 +388,8 @@ async def test_moderator_flow_notifies_subscriber_and_edits_pinned_answer(bot: H
         )
     )
     assert "Draft saved" in draft["data"]["content"]
-    approved = await bot.interact(fake.slash("review", {"item": item}, subcommand="approve", **mod))
+    approve = {"item": item, "revision": 1}
+    approved = await bot.interact(fake.slash("review", approve, subcommand="approve", **mod))
     assert "1 subscriber" in approved["data"]["content"]
 
     # DM refused with 403 once, then the notification lands in the channel of the question.
@@ -420,6 +421,36 @@ async def test_moderator_flow_notifies_subscriber_and_edits_pinned_answer(bot: H
     assert {("verdict", True), ("approve", True), ("revise", True), ("pin", True)} <= {
         (e.action, e.allowed) for e in log
     }
+
+
+async def test_approve_is_bound_to_the_draft_the_moderator_saw(bot: Harness) -> None:
+    fake, mod = bot.fake, moderator(bot.fake)
+    await bot.interact(fake.slash("check", {"question": UNKNOWN}))
+    review_post = await fake.wait_call("POST", rf"/channels/{fake.review_channel_id}/messages")
+    item = int(review_post.json["embeds"][0]["title"].rsplit("#", 1)[1])
+
+    def verdict(summary: str) -> dict[str, Any]:
+        options = {"item": item, "rating": "False", "summary": summary, "sources": "https://e.org/r"}
+        return fake.slash("review", options, subcommand="verdict", **mod)
+
+    await bot.interact(verdict("The river was never sold."))
+    # /review approve without a revision shows the draft with an Approve button for what is shown.
+    look = await bot.interact(fake.slash("review", {"item": item}, subcommand="approve", **mod))
+    assert look["data"]["flags"] & 64
+    assert "The river was never sold." in str(look["data"])
+    assert custom_ids(look["data"]["components"]) == [f"cb:ma:{item}:1"]
+    assert (await asyncio.to_thread(bot.service.review_for_delivery, item)).status == "drafted"
+    # The draft is rewritten after that look: the button shown must not publish the new text.
+    await bot.interact(verdict("A company bought the river in 2024."))
+    review = {"channel_id": fake.review_channel_id}
+    stale = await bot.interact(fake.button(f"cb:ma:{item}:1", **mod, **review))
+    assert "changed since you saw it" in str(stale["data"]) and "A company bought" in str(stale["data"])
+    assert custom_ids(stale["data"]["components"]) == [f"cb:ma:{item}:2"]
+    assert (await asyncio.to_thread(bot.service.review_for_delivery, item)).status == "drafted"
+    done = await bot.interact(fake.button(f"cb:ma:{item}:2", **mod, **review))
+    assert "Published" in done["data"]["content"]
+    published = await asyncio.to_thread(bot.service.review_for_delivery, item)
+    assert published.status == "answered" and published.fact_check.summary.startswith("A company bought")
 
 
 async def test_non_moderator_is_refused_and_audited(bot: Harness) -> None:

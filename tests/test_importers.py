@@ -627,14 +627,14 @@ def test_an_import_never_writes_a_moderators_verdict(service, tmp_path: Path):
         )
     )
     item_id = asked.review_item_id
-    service.write_verdict(
+    draft = service.write_verdict(
         moderator,
         item_id,
         "False",
         "Springfield passed no such ban.",
         ["https://springfield.example/council"],
     )
-    verdict = service.approve(moderator, item_id).fact_check
+    verdict = service.approve(moderator, item_id, draft.revision).fact_check
     service.record_sent("telegram", "chat-u1", "2", verdict)
     assert verdict.url == f"review:default:{item_id}"
 

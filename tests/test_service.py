@@ -87,7 +87,7 @@ def test_moderator_writes_and_approves_a_verdict_and_the_asker_is_notified(servi
     assert draft.status == "draft"
     # A draft is not an answer yet.
     assert ask(service, SPRINGFIELD, user="other").kind is not OutcomeKind.ANSWER
-    result = service.approve(MODERATOR, item_id)
+    result = service.approve(MODERATOR, item_id, draft.revision)
     assert result.published and result.notified == 1
     with Session(service.engine) as session:
         notes = session.exec(select(Notification).where(Notification.kind == "answer")).all()
@@ -259,9 +259,9 @@ def test_registered_moderator_may_act(service: ClaimService) -> None:
 def test_second_approval_cannot_come_from_the_author(database_url: str) -> None:
     service = ClaimService.open(make_settings(database_url, CLAIMBOT_REQUIRE_SECOND_APPROVAL=True))
     item_id = ask(service, SPRINGFIELD).review_item_id
-    service.write_verdict(MODERATOR, item_id, "False", "No such ban.", ["https://x.example/a"])
-    assert not service.approve(MODERATOR, item_id).published
-    assert service.approve(Actor("cli", "mod-bob"), item_id).published
+    draft = service.write_verdict(MODERATOR, item_id, "False", "No such ban.", ["https://x.example/a"])
+    assert not service.approve(MODERATOR, item_id, draft.revision).published
+    assert service.approve(Actor("cli", "mod-bob"), item_id, draft.revision).published
 
 
 def test_reject_closes_the_item_with_a_reason(service: ClaimService) -> None:
@@ -483,8 +483,10 @@ def test_notify_me_on_a_suggestion_asks_to_pick_one_first(service: ClaimService)
 def test_forget_cancels_answers_still_waiting_in_the_outbox(service: ClaimService) -> None:
     queued = ask(service, SPRINGFIELD, user="gone")
     service.subscribe(Asker("telegram", "gone"), "chat-gone", queued.request_id)
-    service.write_verdict(MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/b"])
-    service.approve(MODERATOR, queued.review_item_id)
+    draft = service.write_verdict(
+        MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/b"]
+    )
+    service.approve(MODERATOR, queued.review_item_id, draft.revision)
     service.forget(Asker("telegram", "gone"))
     assert service.claim_deliveries("telegram") == []
 
@@ -522,3 +524,29 @@ def test_only_the_asker_may_subscribe_to_their_question(service: ClaimService) -
     assert [d.target for d in service.claim_deliveries("telegram")] == ["chat-owner"]
     with Session(service.engine) as session:
         assert [s.reply_to for s in session.exec(select(Subscription))] == ["chat-owner"]
+
+
+def test_a_second_approval_approves_the_revision_the_approver_saw(database_url: str) -> None:
+    service = ClaimService.open(make_settings(database_url, CLAIMBOT_REQUIRE_SECOND_APPROVAL=True))
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    url = ["https://springfield.example/minutes"]
+    seen = service.write_verdict(MODERATOR, item_id, "False", "No such ban was passed.", url)
+    second = Actor("cli", "mod-bob")
+    # Approving without naming a revision only shows the draft.
+    look = service.approve(second, item_id)
+    assert not look.published and look.review_again and look.fact_check.revision == seen.revision
+    # The author rewrites the draft after the second moderator looked at it.
+    rewritten = service.write_verdict(MODERATOR, item_id, "True", "A ban was passed in March.", url)
+    assert rewritten.revision > seen.revision
+    stale = service.approve(second, item_id, seen.revision)
+    assert not stale.published and stale.review_again
+    assert "changed since you saw it" in (stale.waiting_for or "")
+    assert stale.fact_check.summary == "A ban was passed in March."  # what to look at now
+    assert service.review_item(MODERATOR, item_id).status == "drafted"
+    assert ask(service, SPRINGFIELD, user="other").kind is not OutcomeKind.ANSWER
+    refused = [a for a in service.audit_log() if a.action == "approve" and not a.allowed]
+    assert refused and refused[0].actor == "cli:mod-bob" and "revision" in (refused[0].detail or "")
+    # A fresh look at the new revision publishes exactly that.
+    result = service.approve(second, item_id, rewritten.revision)
+    assert result.published and result.fact_check.summary == "A ban was passed in March."
+    service.engine.dispose()

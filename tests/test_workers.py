@@ -202,11 +202,11 @@ async def test_two_workers_exactly_once_and_fresh_index(
         item_id = item_id or outcome.review_item_id
         assert outcome.review_item_id == item_id
         assert service.subscribe(asker, str(user), outcome.request_id)
-    service.write_verdict(
+    draft = service.write_verdict(
         CLI, item_id, "False", "The ferry company announced no free Sundays.", ["https://ferry.example/faq"]
     )
     started = time.perf_counter()
-    approval = service.approve(CLI, item_id)
+    approval = service.approve(CLI, item_id, draft.revision)
     assert approval.published and approval.notified == 50
     answered = "A moderator has answered"
     await fake.wait_until(lambda: all(sent_to(fake, u, answered) >= 1 for u in subscribers), timeout=20)
@@ -366,14 +366,16 @@ def test_two_moderators_approving_one_item_publish_it_once(postgres_url: str) ->
         assert outcome.review_item_id is not None and outcome.request_id is not None
         services[0].subscribe(asker, "9001", outcome.request_id)
         item = outcome.review_item_id
-        services[0].write_verdict(CLI, item, "False", "No free Sundays.", ["https://ferry.example/faq"])
+        draft = services[0].write_verdict(
+            CLI, item, "False", "No free Sundays.", ["https://ferry.example/faq"]
+        )
         barrier = threading.Barrier(2)
         results: list[Any] = []
 
         def approve(service: ClaimService, moderator: str) -> None:
             barrier.wait()
             try:
-                results.append(service.approve(Actor("cli", moderator), item))
+                results.append(service.approve(Actor("cli", moderator), item, draft.revision))
             except Exception as exc:  # noqa: BLE001 - collected and checked below
                 results.append(exc)
 
