@@ -15,7 +15,16 @@ from bot.matching import MatchDocument
 from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService, NotAllowed, ServiceError
-from store.models import AuditLog, Notification, Request, ReviewItem, SentReply, Subscription, utcnow
+from store.models import (
+    AuditLog,
+    FactCheck,
+    Notification,
+    Request,
+    ReviewItem,
+    SentReply,
+    Subscription,
+    utcnow,
+)
 from tests.conftest import make_settings
 
 NYC_ICE = "did a NYC cop arrest an ICE agent"
@@ -550,3 +559,91 @@ def test_a_second_approval_approves_the_revision_the_approver_saw(database_url: 
     result = service.approve(second, item_id, rewritten.revision)
     assert result.published and result.fact_check.summary == "A ban was passed in March."
     service.engine.dispose()
+
+
+PERSON = "7315220946"  # a Telegram user id; their private chat with the bot has the same id
+
+
+def test_forget_leaves_nothing_of_the_person_in_any_table(service: ClaimService) -> None:
+    from sqlalchemy import select as select_rows
+    from sqlmodel import SQLModel
+
+    person, private = Asker("telegram", PERSON), ChatRef("telegram", PERSON)
+    group = ChatRef("telegram", "-1009", is_private=False)
+    lone = "zorblax quintessence gargle moon"
+    unanswered = "the lighthouse keeper was elected mayor of atlantis"
+    in_group = "did a New York cop arrest an ICE agent"
+    their_words = (SPRINGFIELD, lone, unanswered, NYC_ICE, in_group)
+
+    def asks(text: str, chat: ChatRef = private, who: Asker = person):
+        return service.ask(Question(text, who, chat, message_id=str(len(text))))
+
+    shared = asks(SPRINGFIELD)  # opens an item that another asker joins
+    other = asks(
+        "Springfield city banned skateboards in 2026?", ChatRef("telegram", "555"), Asker("telegram", "555")
+    )
+    assert other.review_item_id == shared.review_item_id
+    alone, still_open = asks(lone), asks(unanswered)
+    answered, grouped = asks(NYC_ICE), asks(in_group, group)
+    assert answered.kind is OutcomeKind.ANSWER and grouped.kind is OutcomeKind.ANSWER
+    service.replied(answered, "telegram", PERSON, "50")
+    service.replied(grouped, "telegram", "-1009", "60")
+    service.mark_pinned(Actor("telegram", "1", platform_admin=True), "-1009", "60")
+    for outcome in (shared, alone):
+        assert service.subscribe(person, PERSON, outcome.request_id)
+    # A verdict whose claim and title default to their words, published; its answer delivered to them.
+    draft = service.write_verdict(
+        MODERATOR, shared.review_item_id, "False", "No ban.", ["https://x.example/s"]
+    )
+    assert draft.claim == SPRINGFIELD
+    assert service.approve(MODERATOR, shared.review_item_id, draft.revision).published
+    (delivery,) = service.claim_deliveries("telegram")
+    service.record_sent("telegram", delivery.target, "70", delivery.fact_check)
+    service.delivered(delivery)
+    # Their words become an alias; a revision queues edits of the answer in their private chat.
+    nyc = answered.fact_check
+    service.link(MODERATOR, alone.review_item_id, nyc.id)
+    service.revise(MODERATOR, nyc.id, summary="Still no record of such an arrest.")
+
+    service.forget(person)
+
+    hashed = service.asker_hash(person)
+    with Session(service.engine) as session:
+        tables = SQLModel.metadata.sorted_tables
+        assert {"request", "reviewitem", "alias", "factcheck", "notification", "sentreply"} <= {
+            t.name for t in tables
+        }
+        for table in tables:
+            for row in session.execute(select_rows(table)).mappings():
+                for column, value in row.items():
+                    text = str(value)
+                    found = [w for w in (PERSON, hashed, *their_words) if w in text]
+                    assert not found, f"{table.name}.{column} still holds {found}: {text[:200]}"
+        items = {i.id: i for i in session.exec(select(ReviewItem))}
+        # The item keeps the other asker's words; the ones only they asked keep a neutral placeholder.
+        assert items[shared.review_item_id].text == "Springfield city banned skateboards in 2026?"
+        assert items[alone.review_item_id].status == "answered"
+        assert items[still_open.review_item_id].status == "rejected"  # nothing left to review
+        published = session.exec(select(FactCheck).where(FactCheck.id == draft.id)).one()
+        assert published.status == "published" and published.claim == items[shared.review_item_id].text
+        # The group's pinned answer is the group's: still edited on revision, no longer tied to them.
+        kept = session.exec(select(SentReply)).all()
+        assert [(s.chat_id, s.message_id, s.request_id) for s in kept] == [("-1009", "60", None)]
+        assert session.exec(select(Request.text)).all() == ["Springfield city banned skateboards in 2026?"]
+    # Nothing is delivered to them any more, and their words no longer answer anyone.
+    assert all(PERSON not in d.target for d in service.claim_deliveries("telegram"))
+    assert ask(service, lone, user="later").kind is not OutcomeKind.ANSWER
+
+
+def test_forget_does_not_lift_a_block(service: ClaimService) -> None:
+    service.block(MODERATOR, Asker("telegram", "troll"))
+    service.forget(Asker("telegram", "troll"))
+    assert ask(service, SPRINGFIELD, user="troll").reason == "blocked"
+
+
+def test_an_answer_recorded_after_forget_is_not_kept(service: ClaimService) -> None:
+    person = Asker("telegram", PERSON)
+    outcome = service.ask(Question(NYC_ICE, person, ChatRef("telegram", PERSON), message_id="8"))
+    service.forget(person)  # while the adapter was still sending the answer
+    service.replied(outcome, "telegram", PERSON, "80")
+    assert service.sent_reply("telegram", PERSON, "80") is None
