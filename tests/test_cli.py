@@ -240,7 +240,8 @@ def test_a_hostile_import_file_reports_each_line_and_imports_the_rest(
         db=database_url,
     )
     assert verdict.returncode == 0, verdict.stderr
-    assert claimbot("review", "approve", str(review_id), db=database_url).returncode == 0
+    approve = ("review", "approve", str(review_id), "--revision", "1")
+    assert claimbot(*approve, db=database_url).returncode == 0
 
     def review(url: str, claim: str, rating: str = "False") -> str:
         return json.dumps(
