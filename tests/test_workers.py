@@ -229,7 +229,7 @@ async def test_two_workers_exactly_once_and_fresh_index(
             title="Is the Gull Island lighthouse being demolished?",
             summary="The harbour trust renewed the lighthouse's listing; no demolition is planned.",
             publisher="Harbour Fact Desk",
-            sources=[SourceRecord(1, "harbour.example", "Listing renewal", "https://harbour.example/l")],
+            sources=[SourceRecord(1, "harbour.example", "https://harbour.example/l", "Listing renewal")],
         )
         imported = time.perf_counter()
         assert service.import_records([record]).added == 1
