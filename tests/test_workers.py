@@ -292,10 +292,12 @@ async def test_two_workers_with_sends_slower_than_the_lease_send_each_answer_onc
                 assert outcome.kind is OutcomeKind.QUEUED and outcome.request_id is not None
                 item_id = item_id or outcome.review_item_id
                 assert workers[0].subscribe(asker, str(user), outcome.request_id)
-            workers[0].write_verdict(CLI, item_id, "False", "No free Sundays.", ["https://ferry.example/f"])
+            draft = workers[0].write_verdict(
+                CLI, item_id, "False", "No free Sundays.", ["https://ferry.example/f"]
+            )
             fake.slow_down("sendMessage", SLOW_SEND_SECONDS)
             async with telegram_bot(workers[0]), telegram_bot(workers[1]):
-                approval = await asyncio.to_thread(workers[0].approve, CLI, item_id)
+                approval = await asyncio.to_thread(workers[0].approve, CLI, item_id, draft.revision)
                 assert approval.published and approval.notified == len(subscribers)
                 async with asyncio.timeout(120):
                     while await asyncio.to_thread(workers[1].outbox_backlog):
