@@ -58,8 +58,13 @@ def test_seed_report_derived_verdict_is_false_and_unconfirmed():
 def test_seed_report_sources_follow_ups_and_sections():
     [record] = list(read_records(SEED))
     outlets = {s.position: s.outlet for s in record.sources}
-    assert outlets == {1: "AFP", 2: "The City", 3: "Department of Investigation", 4: "Source [4]",
-                       5: "Source [5]"}
+    assert outlets == {
+        1: "AFP",
+        2: "The City",
+        3: "Department of Investigation",
+        4: "Source [4]",
+        5: "Source [5]",
+    }
     assert all(s.url is None for s in record.sources), "a URL was invented"
     assert record.follow_ups == [
         "How did fact-checkers determine the NYPD–ICE arrest video was AI-generated?",
@@ -104,9 +109,12 @@ def test_report_verdict_sources_url_publisher_and_separator():
 
 def test_report_errors_name_the_line(tmp_path: Path):
     path = tmp_path / "bad.txt"
-    path.write_text("Is water wet?\nChecked on 2024-01-01\n\nExecutive summary\n\n---\n\n"
-                    "Was it sunny?\nVerdict: Sort of maybe\nExecutive summary\nIt was sunny.\n---\n"
-                    "Was it rainy?\nChecked on Febtember 40, 2020\nSummary: It was not.\n", encoding="utf-8")
+    path.write_text(
+        "Is water wet?\nChecked on 2024-01-01\n\nExecutive summary\n\n---\n\n"
+        "Was it sunny?\nVerdict: Sort of maybe\nExecutive summary\nIt was sunny.\n---\n"
+        "Was it rainy?\nChecked on Febtember 40, 2020\nSummary: It was not.\n",
+        encoding="utf-8",
+    )
     records, errors = split(read_records(path))
     assert records == []
     found = [(e.line, e.message.split(" ")[0]) for e in errors]
@@ -219,14 +227,38 @@ def test_claimreview_json_lines_detected_without_jsonl_suffix(tmp_path: Path):
 
 def test_fact_check_tools_api_shape(tmp_path: Path):
     path = tmp_path / "api.json"
-    path.write_text(json.dumps({"claims": [{"text": "A claim", "claimant": "Someone", "claimReview": [
-        {"publisher": {"name": "Checker", "site": "checker.example"}, "url": "https://checker.example/a",
-         "title": "A title", "reviewDate": "2024-05-01T00:00:00Z", "textualRating": "Four Pinocchios",
-         "languageCode": "en"}]}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "claims": [
+                    {
+                        "text": "A claim",
+                        "claimant": "Someone",
+                        "claimReview": [
+                            {
+                                "publisher": {"name": "Checker", "site": "checker.example"},
+                                "url": "https://checker.example/a",
+                                "title": "A title",
+                                "reviewDate": "2024-05-01T00:00:00Z",
+                                "textualRating": "Four Pinocchios",
+                                "languageCode": "en",
+                            }
+                        ],
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     [record] = list(read_records(path))
     assert isinstance(record, FactCheckRecord)
     assert (record.url, record.claim, record.verdict, record.rating_text, record.publisher) == (
-        "https://checker.example/a", "A claim", Verdict.FALSE, "Four Pinocchios", "Checker")
+        "https://checker.example/a",
+        "A claim",
+        Verdict.FALSE,
+        "Four Pinocchios",
+        "Checker",
+    )
     assert record.checked_at == date(2024, 5, 1)
 
 
@@ -236,17 +268,25 @@ def test_csv_good_rows():
     assert errors == []
     first, second = records
     assert (first.url, first.claim, first.verdict, first.rating_text) == (
-        "https://example.org/csv/1", "5G spreads COVID-19", Verdict.FALSE, "False")
+        "https://example.org/csv/1",
+        "5G spreads COVID-19",
+        Verdict.FALSE,
+        "False",
+    )
     assert first.checked_at == date(2020, 4, 6)
     assert [(s.outlet, s.url) for s in first.sources] == [
-        ("WHO", "https://www.who.int/"), ("Reuters", "https://www.reuters.com/article/x")]
+        ("WHO", "https://www.who.int/"),
+        ("Reuters", "https://www.reuters.com/article/x"),
+    ]
     assert second.claim == 'A claim, with a comma and "quotes"'
     assert second.summary == "A summary\nover two lines."
     assert second.line == 3
     assert second.checked_at == date(2025, 3, 3)
     assert second.publisher == "example.org"  # none given: named from the URL's host
     assert [(s.position, s.outlet, s.url) for s in second.sources] == [
-        (1, "AFP", "https://example.org/afp"), (2, "The City", None)]
+        (1, "AFP", "https://example.org/afp"),
+        (2, "The City", None),
+    ]
 
 
 def test_csv_wrong_header_imports_nothing():
@@ -301,17 +341,26 @@ def test_checkthat_full_data_set_fast():
 # --- detection, encoding, hostile text --------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("seed_report.txt", "report"), ("factchecks.csv", "csv"), ("claimreview_single.json", "claimreview"),
-     ("claimreview_graph.jsonld", "claimreview"), ("claimreview_lines.jsonl", "claimreview"),
-     ("vclaims_small.jsonl", "checkthat")],
+    [
+        ("seed_report.txt", "report"),
+        ("factchecks.csv", "csv"),
+        ("claimreview_single.json", "claimreview"),
+        ("claimreview_graph.jsonld", "claimreview"),
+        ("claimreview_lines.jsonl", "claimreview"),
+        ("vclaims_small.jsonl", "checkthat"),
+    ],
 )
 def test_detect_format(name: str, fmt: str):
     assert detect_format(DATA / name) == fmt
 
 
 def test_detect_format_by_content_without_extension(tmp_path: Path):
-    cases = {"a": b'{"vclaim_id": "x", "vclaim": "y"}\n', "b": b"[{}]", "c": b"url,claim,rating\n",
-             "d": b"Is it true?\n"}
+    cases = {
+        "a": b'{"vclaim_id": "x", "vclaim": "y"}\n',
+        "b": b"[{}]",
+        "c": b"url,claim,rating\n",
+        "d": b"Is it true?\n",
+    }
     found = {}
     for name, content in cases.items():
         (tmp_path / name).write_bytes(content)
@@ -330,8 +379,10 @@ def test_missing_file_and_unknown_format(tmp_path: Path):
 
 
 def test_invalid_utf8_is_an_error_per_line_not_a_crash(tmp_path: Path):
-    good = '{"@type": "ClaimReview", "url": "https://e.org/%d", "claimReviewed": "ok", ' \
-           '"reviewRating": {"alternateName": "False"}}\n'
+    good = (
+        '{"@type": "ClaimReview", "url": "https://e.org/%d", "claimReviewed": "ok", '
+        '"reviewRating": {"alternateName": "False"}}\n'
+    )
     path = tmp_path / "mixed.jsonl"
     path.write_bytes((good % 1).encode() + b'{"claimReviewed": "\xff\xfe bad"}\n' + (good % 3).encode())
     records, errors = split(read_records(path))
@@ -339,8 +390,10 @@ def test_invalid_utf8_is_an_error_per_line_not_a_crash(tmp_path: Path):
     assert [(e.line, "UTF-8" in e.message) for e in errors] == [(2, True)]
 
     csv_path = tmp_path / "bad.csv"
-    csv_path.write_bytes(b"url,claim,rating\nhttps://e.org/a,ok,False\nhttps://e.org/b,caf\xe9,False\n"
-                         b"https://e.org/c,fine,True\n")
+    csv_path.write_bytes(
+        b"url,claim,rating\nhttps://e.org/a,ok,False\nhttps://e.org/b,caf\xe9,False\n"
+        b"https://e.org/c,fine,True\n"
+    )
     records, errors = split(read_records(csv_path))
     assert [r.url for r in records] == ["https://e.org/a", "https://e.org/c"]
     assert [e.line for e in errors] == [3]
@@ -365,12 +418,18 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_kept_literally_in_every_format(tmp_path: Path, text: str):
-    review = {"@type": "ClaimReview", "url": "https://e.org/h", "claimReviewed": text, "description": text,
-              "reviewRating": {"alternateName": "False"}}
+    review = {
+        "@type": "ClaimReview",
+        "url": "https://e.org/h",
+        "claimReviewed": text,
+        "description": text,
+        "reviewRating": {"alternateName": "False"},
+    }
     (tmp_path / "h.jsonl").write_text(json.dumps(review, ensure_ascii=False) + "\n", encoding="utf-8")
     (tmp_path / "h.csv").write_text(
         'url,claim,rating,summary\nhttps://e.org/h,"{0}",False,"{0}"\n'.format(text.replace('"', '""')),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "h.txt").write_text(f"{text}\n\nExecutive summary\n\n{text} is false.\n", encoding="utf-8")
     for name in ("h.jsonl", "h.csv", "h.txt"):
         [record] = list(read_records(tmp_path / name))
@@ -403,4 +462,9 @@ def test_starter_file_parses_cleanly_and_holds_the_seed_verdict():
     assert all(s.url is None for s in nyc.sources)
     # Only stable top-level pages of public bodies carry a URL; no deep link is guessed.
     urls = {s.url for r in records for s in r.sources if s.url}
-    assert urls <= {"https://www.who.int/", "https://www.cdc.gov/", "https://www.nasa.gov/", "https://www.fda.gov/"}
+    assert urls <= {
+        "https://www.who.int/",
+        "https://www.cdc.gov/",
+        "https://www.nasa.gov/",
+        "https://www.fda.gov/",
+    }
