@@ -10,11 +10,15 @@ to see the bot cope with a server that is gone.
         site.hits["/page.html"], site.requests (path, headers) for assertions
 
 Each route may have an ETag / Last-Modified (a matching If-None-Match / If-Modified-Since gets
-304), a status (500), a delay (a slow answer) and a content type.
+304), a status (500), a delay and a content type. A delay is seconds, or a `threading.Event`: the
+answer waits until the test sets it or the server stops (`HANG`: a server that does not answer while
+the test runs; after PATIENCE it answers anyway, so a client that never gives up fails its test
+rather than hanging it). Waiting on an event rather than a clock lets a test know a request is still
+unanswered, however slow the machine is.
 
     with FakeFactCheckTools(key="k") as api:      # speaks GET /v1alpha1/claims:search
         api.add_claim("text", review_url=..., rating="False", publisher="Fact Desk")
-        api.fail_next(429) / api.delay = 5        # programmable failures
+        api.fail_next(429) / api.delay = HANG     # programmable failures
         api.base_url -> "http://127.0.0.1:PORT/v1alpha1"
 """
 
@@ -29,7 +33,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes import PATIENCE
+
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
+HANG = threading.Event()  # never set: a route with this delay answers only when its server stops
+
+Delay = float | threading.Event
 
 
 @dataclass
@@ -37,7 +46,7 @@ class Route:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
-    delay: float = 0.0
+    delay: Delay = 0.0
     etag: str | None = None
     last_modified: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -58,6 +67,7 @@ class LoopbackServer:
         self.max_in_flight = 0  # the most requests handled at once (polite concurrency)
         self._lock = threading.Lock()
         self._server: _Server | None = None
+        self._stopping = threading.Event()  # held answers give up waiting: the server is going away
         self._thread: threading.Thread | None = None
         self.port = 0
 
@@ -84,8 +94,7 @@ class LoopbackServer:
 
             def _answer(self, headers: dict[str, str]) -> None:
                 status, content_type, body, extra, delay = owner.respond(self.path, headers)
-                if delay:
-                    time.sleep(delay)
+                owner._wait(delay)
                 try:
                     self.send_response(status)
                     if status != 304:
@@ -104,10 +113,21 @@ class LoopbackServer:
 
         return Handler
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], float]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], Delay]:
         raise NotImplementedError
 
+    def _wait(self, delay: Delay) -> None:
+        if isinstance(delay, threading.Event):
+            # Answer at last after PATIENCE: a client that should have given up long before then gets
+            # an answer, and its test fails on that instead of hanging.
+            deadline = time.monotonic() + PATIENCE
+            while not delay.is_set() and not self._stopping.wait(0.02) and time.monotonic() < deadline:
+                pass
+        elif delay:
+            time.sleep(delay)
+
     def start(self) -> LoopbackServer:
+        self._stopping.clear()
         self._server = _Server(("127.0.0.1", self.port), self._handler())
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -118,6 +138,7 @@ class LoopbackServer:
 
     def stop(self) -> None:
         if self._server is not None:
+            self._stopping.set()  # before shutdown: closing the server waits for its handler threads
             self._server.shutdown()
             self._server.server_close()
             self._server = None
@@ -157,7 +178,7 @@ class PublisherSite(LoopbackServer):
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], float]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], Delay]:
         route = self.routes.get(urlsplit(target).path)
         if route is None:
             return 404, "text/plain", b"not found", {}, 0.0
@@ -239,7 +260,7 @@ class FakeFactCheckTools(LoopbackServer):
         self.key = key
         self.claims: list[dict[str, Any]] = []
         self.failures: list[tuple[int, dict[str, str]]] = []
-        self.delay = 0.0
+        self.delay: Delay = 0.0
         self.raw: bytes | None = None  # answer this body verbatim (garbage tests)
 
     @property
@@ -280,7 +301,7 @@ class FakeFactCheckTools(LoopbackServer):
     def searches(self) -> list[dict[str, list[str]]]:
         return [parse_qs(urlsplit(path).query) for path, _ in self.requests if "claims:search" in path]
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], float]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], Delay]:
         parts = urlsplit(target)
         if parts.path != "/v1alpha1/claims:search":
             return 404, "application/json", b'{"error": {"code": 404}}', {}, 0.0
