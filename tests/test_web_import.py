@@ -10,7 +10,7 @@ import gzip
 import json
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from bot.sources import (
 from store.models import utcnow
 from tests.conftest import claimbot as run_claimbot
 from tests.conftest import make_settings
-from tests.fakes import PATIENCE, patient
+from tests.fakes import eventually, patient
 from tests.fakes.publisher_site import HANG, PublisherSite, html_page, review, sitemap
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -445,14 +445,6 @@ async def test_background_sync_never_blocks_answering(site: PublisherSite, servi
         site.url("/checks/slow.html"): True,
         site.url("/page.html"): True,
     }
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Wait until `condition` holds; fail after PATIENCE (a hang guard, not a timing check)."""
-    deadline = asyncio.get_running_loop().time() + PATIENCE
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
-        await asyncio.sleep(0.02)
 
 
 # ------------------------------------------------------------------------------------ the command
