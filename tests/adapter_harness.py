@@ -24,6 +24,7 @@ from adapters import discord as discord_adapter
 from adapters.telegram import build_application, running
 from bot.config import Settings
 from bot.service import ClaimService
+from tests.fakes import patient
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import MOD_CHAT, MODERATOR
@@ -71,7 +72,7 @@ async def discord_bot(fake: FakeDiscord, service: ClaimService, state_dir: Path)
         discord_adapter.serve(service, service.settings, outbox_interval=0.1, state_dir=state_dir)
     )
     try:
-        await asyncio.wait_for(fake.ready.wait(), 15)
+        await asyncio.wait_for(fake.ready.wait(), patient(15))
         yield
     finally:
         task.cancel()

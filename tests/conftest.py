@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -21,6 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECKTHAT = Path(os.environ.get("CLAIMBOT_CHECKTHAT_DIR") or ROOT / "benchmarks/data/checkthat2022-2a-en")
 SEED = ROOT / "tests" / "data" / "importers" / "seed_report.txt"  # the seed report, as it was given
 POSTGRES_URL = os.environ.get("CLAIMBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Hypothesis times every example (200 ms deadline, "too slow" health check): wall-clock checks that a
+# busy machine fails. Property tests check behaviour; speed is measured in benchmarks/.
+hypothesis.settings.register_profile(
+    "claimbot", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("claimbot")
 
 
 def _postgres_admin_url() -> str:
