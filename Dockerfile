@@ -24,7 +24,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY store ./store
-# Optional extras, e.g. --build-arg CLAIMBOT_EXTRAS=[semantic] for sentence embeddings (CLAIMBOT_SEMANTIC).
+# Optional extras, e.g. --build-arg CLAIMBOT_EXTRAS=[test].
 ARG CLAIMBOT_EXTRAS=
 RUN /opt/claimbot/bin/pip install ".${CLAIMBOT_EXTRAS}" \
     && /opt/claimbot/bin/claimbot --help > /dev/null

@@ -20,6 +20,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +32,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, SentMessage, run_outbox
-from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain import Actor, Asker, ChatRef, FactCheckCard, Outcome, OutcomeKind, Question
 from bot.exporters import export_file
 from bot.ratings import Verdict
 from bot.replies import ActionKind, Reply, choice_label, compose
@@ -66,7 +67,8 @@ COLOURS = {
 NEUTRAL = 0x5F6368
 
 # Persistent custom_ids: n = not what I asked, s = subscribe, c = choose,
-# ml/mr/ma = moderator link/reject/approve.
+# ml/mr/ma = moderator link/reject/approve (ma: the item and the draft revision the button was shown with;
+# buttons posted before approvals named a revision carry none, and pressing one shows the draft again).
 ID = r"(\d{1,19})"
 COMPONENTS = {
     "not_what_i_asked": re.compile(rf"cb:n:{ID}"),
@@ -75,7 +77,7 @@ COMPONENTS = {
     "pin": re.compile(r"cb:pin"),
     "mod_link": re.compile(rf"cb:ml:{ID}:{ID}"),
     "mod_reject": re.compile(rf"cb:mr:{ID}"),
-    "mod_approve": re.compile(rf"cb:ma:{ID}"),
+    "mod_approve": re.compile(rf"cb:ma:{ID}(?::{ID})?"),
 }
 REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
 # The moderator action a custom_id prefix stands for, to audit forged or garbled presses by name.
@@ -87,9 +89,18 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------- rendering (pure)
 
 
+# The start of angle-bracket syntax Discord renders, in embeds too: <#channel>, <@user>, <@&role>,
+# </command:id> (a clickable command), <t:unix:style> (a timestamp), <:emoji:id>, <a:emoji:id>,
+# <id:customize> (server navigation), <sound:…>. Not "<https://…>", which stays a plain link.
+# escape_mentions covers only @everyone, @here and <@…> ids of 17-20 digits; escape_markdown none of these.
+ANGLE_SYNTAX = re.compile(r"<(?=[#@/:]|[A-Za-z]+:(?!//))")
+
+
 def escape(text: str) -> str:
-    """Stored or user text made inert: no markdown formatting, no mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    """Stored or user text made inert: no markdown formatting, no mentions, no rendered <…> syntax."""
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    # A zero-width space after "<", as escape_mentions puts one after "@": shown as typed, never rendered.
+    return ANGLE_SYNTAX.sub("<\u200b", escaped)
 
 
 def clip(text: str, limit: int) -> str:
@@ -231,14 +242,43 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
             )
         )
     if review.draft is not None:
-        view.add_item(
-            discord.ui.Button(
-                label="Approve", custom_id=f"cb:ma:{review.id}", style=discord.ButtonStyle.success
-            )
-        )
+        view.add_item(_approve_button(review.id, review.draft.revision))
     view.add_item(
         discord.ui.Button(label="Reject", custom_id=f"cb:mr:{review.id}", style=discord.ButtonStyle.danger)
     )
+    return _fit(embed), view
+
+
+def outside_community(community: str) -> str:
+    """The community a Discord member outside the community's servers acts for: never `community` itself.
+
+    So ClaimService.authorize refuses them and no moderator grant of `community` applies to them.
+    """
+    return f"{community} (outside its Discord servers)"
+
+
+def _approve_button(item: int, revision: int) -> discord.ui.Button[discord.ui.View]:
+    """Approves the draft revision shown beside it, and no later one."""
+    return discord.ui.Button(
+        label=f"Approve revision {revision}",
+        custom_id=f"cb:ma:{item}:{revision}",
+        style=discord.ButtonStyle.success,
+    )
+
+
+def render_draft(item: int, draft: FactCheckCard) -> tuple[discord.Embed, discord.ui.View]:
+    """A drafted verdict as the approver must see it, with the button that approves this revision."""
+    embed = discord.Embed(
+        title=f"Draft for review item #{item}, revision {draft.revision}",
+        colour=COLOURS.get(draft.verdict, NEUTRAL),
+        description=clip(escape(draft.summary), DESCRIPTION_MAX),
+    )
+    embed.add_field(name="Claim", value=clip(escape(draft.claim) or "-", FIELD_VALUE_MAX), inline=False)
+    embed.add_field(name="Verdict", value=f"{draft.verdict.icon} {draft.verdict.value}")
+    sources = "\n".join(escape(s.url or s.outlet) for s in draft.sources)
+    embed.add_field(name="Sources", value=clip(sources or "-", FIELD_VALUE_MAX), inline=False)
+    view = discord.ui.View(timeout=None)
+    view.add_item(_approve_button(item, draft.revision))
     return _fit(embed), view
 
 
@@ -292,7 +332,7 @@ class ReviewCommands(
     guild_only=True,
     default_permissions=discord.Permissions(manage_messages=True),
 ):
-    """Moderator commands; the role check happens in code (service.authorize) and refusals are audited."""
+    """Moderator commands; rights are checked in code (ClaimBot.actor, authorize), refusals audited."""
 
     @app_commands.command()
     async def queue(self, interaction: discord.Interaction[ClaimBot]) -> None:
@@ -339,19 +379,14 @@ class ReviewCommands(
         )
 
     @app_commands.command()
-    @app_commands.describe(item="Review item number")
-    async def approve(self, interaction: discord.Interaction[ClaimBot], item: int) -> None:
-        """Publish the drafted verdict and notify everyone who asked."""
-        bot = interaction.client
-        result = await bot.work(interaction, bot.service.approve, bot.actor(interaction), item)
-        if result.published:
-            await bot.say(
-                interaction,
-                f"Published fact-check #{result.fact_check.id}; "
-                f"{result.notified} subscriber(s) will be notified.",
-            )
-        else:
-            await bot.say(interaction, f"Not published yet: {result.waiting_for}.")
+    @app_commands.describe(
+        item="Review item number", revision="The draft revision you checked (leave out to see the draft)"
+    )
+    async def approve(
+        self, interaction: discord.Interaction[ClaimBot], item: int, revision: int | None = None
+    ) -> None:
+        """Publish the drafted verdict you checked and notify everyone who asked."""
+        await interaction.client.approve(interaction, item, revision)
 
     @app_commands.command()
     @app_commands.describe(item="Review item number", reason="Why it is rejected")
@@ -499,6 +534,13 @@ class ClaimBot(discord.Client):
         )
         return True
 
+    async def on_ready(self) -> None:
+        if not self.community_guild_ids():
+            log.warning(
+                "nobody can moderate from Discord: set DISCORD_MODERATOR_GUILDS, or DISCORD_REVIEW_CHANNEL "
+                "to a channel in a server the bot is in"
+            )
+
     async def close(self) -> None:
         self._stop.set()
         if self._outbox is not None:
@@ -508,18 +550,36 @@ class ClaimBot(discord.Client):
 
     # ------------------------------------------------------------------ helpers for handlers
 
+    def community_guild_ids(self) -> frozenset[int]:
+        """The community's servers: DISCORD_MODERATOR_GUILDS, else DISCORD_GUILDS (the servers the commands
+        are registered in), else the server of DISCORD_REVIEW_CHANNEL."""
+        listed = self.settings.discord_moderator_guilds or self.settings.discord_guilds
+        if listed:
+            return frozenset(listed)
+        review = self.settings.discord_review_channel
+        channel = self.get_channel(review) if review is not None else None
+        # From the guild cache: while the bot is not in that server (or it is unavailable), there is none.
+        if isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            return frozenset({channel.guild.id})
+        return frozenset()
+
     def actor(self, interaction: discord.Interaction) -> Actor:
-        """The person acting, with platform rights: the moderator role or administrator."""
+        """The person acting; a moderator only in one of the community's servers.
+
+        There, the configured role or an explicit grant (`claimbot moderators add`) makes a moderator;
+        a server administrator is not one by that alone. Anywhere else (another server the bot was
+        invited to, a DM) nobody acts for this community, whatever their rights in that server: the
+        core refuses and audits every moderator action, and no grant applies.
+        """
         user = interaction.user
+        if interaction.guild_id is None or interaction.guild_id not in self.community_guild_ids():
+            return Actor(PLATFORM, str(user.id), community=outside_community(self.settings.community))
         role = self.settings.discord_moderator_role
-        admin = False
-        if isinstance(user, discord.Member):
-            admin = (
-                interaction.permissions.administrator
-                or any(r.name == role or str(r.id) == role for r in user.roles)
-                or (role.isdigit() and user._roles.has(int(role)))
-            )
-        return Actor(PLATFORM, str(user.id), community=self.settings.community, platform_admin=bool(admin))
+        has_role = isinstance(user, discord.Member) and (
+            any(r.name == role or str(r.id) == role for r in user.roles)
+            or (role.isdigit() and user._roles.has(int(role)))
+        )
+        return Actor(PLATFORM, str(user.id), community=self.settings.community, platform_admin=has_role)
 
     @staticmethod
     def asker(interaction: discord.Interaction) -> Asker:
@@ -707,13 +767,12 @@ class ClaimBot(discord.Client):
             await self._refuse(interaction, "Answers can be pinned in server channels only.")
             return
         chat_id, message_id = str(message.channel.id), str(message.id)
-        actor = Actor(
-            PLATFORM,
-            str(interaction.user.id),
-            community=self.settings.community,
-            platform_admin=interaction.permissions.pin_messages,
-        )
-        # authorize() lets members with the pin permission through and audits everyone else.
+        actor = self.actor(interaction)
+        if interaction.permissions.pin_messages:
+            # Their own pin permission in this channel is enough, in any server; without it only moderator
+            # rights are, and those exist in the community's servers only.
+            actor = replace(actor, community=self.settings.community, platform_admin=True)
+        # authorize() lets members who may pin through and audits everyone else.
         await self.work(interaction, self.service.authorize, actor, "pin", f"message:{chat_id}:{message_id}")
         if not interaction.app_permissions.pin_messages:
             await self._refuse(interaction, "I need the Pin Messages permission in this channel to do that.")
@@ -742,15 +801,27 @@ class ClaimBot(discord.Client):
         await self.work(interaction, self.service.reject, self.actor(interaction), item, REJECT_FROM_BUTTON)
         await self.say(interaction, f"Review item #{item} rejected.")
 
-    async def on_mod_approve(self, interaction: discord.Interaction, item: int, *, values: list[str]) -> None:
-        """A moderator approves a drafted verdict from the review channel."""
-        result = await self.work(interaction, self.service.approve, self.actor(interaction), item)
-        await self.say(
-            interaction,
-            f"Published fact-check #{result.fact_check.id}; {result.notified} notified."
-            if result.published
-            else f"Not published yet: {result.waiting_for}.",
-        )
+    async def on_mod_approve(
+        self, interaction: discord.Interaction, item: int, revision: int | None = None, *, values: list[str]
+    ) -> None:
+        """A moderator approves the draft revision a button was shown with."""
+        await self.approve(interaction, item, revision)
+
+    async def approve(self, interaction: discord.Interaction, item: int, revision: int | None) -> None:
+        """Publish a draft at the revision the moderator saw; a changed draft, or none named, is shown."""
+        result = await self.work(interaction, self.service.approve, self.actor(interaction), item, revision)
+        if result.review_again:
+            embed, view = render_draft(item, result.fact_check)
+            text = clip(f"Not published yet: {result.waiting_for}.", 2000)
+            await self.respond(interaction, content=text, embed=embed, view=view, ephemeral=True)
+        elif result.published:
+            await self.say(
+                interaction,
+                f"Published fact-check #{result.fact_check.id}; "
+                f"{result.notified} subscriber(s) will be notified.",
+            )
+        else:
+            await self.say(interaction, f"Not published yet: {result.waiting_for}.")
 
     async def _refuse(self, interaction: discord.Interaction, text: str) -> None:
         with contextlib.suppress(discord.HTTPException):

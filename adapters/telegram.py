@@ -54,10 +54,10 @@ from telegram.warnings import PTBUserWarning
 
 from adapters.http_server import serving
 from adapters.telegram_render import (
-    approve_keyboard,
     callback_action,
     parse_callback,
     plain,
+    render_draft,
     render_html,
     render_inline_title,
     render_queue,
@@ -93,7 +93,8 @@ NOT_ENOUGH_RIGHTS = (
 MODERATOR_HELP = (
     "Moderator commands: /queue, "
     "/verdict &lt;item&gt; &lt;rating&gt; | &lt;summary&gt; | &lt;source URL…&gt;, "
-    "/approve &lt;item&gt;, /reject &lt;item&gt; &lt;reason&gt;, /link &lt;item&gt; &lt;fact-check id&gt;, "
+    "/approve &lt;item&gt; [&lt;revision&gt;], /reject &lt;item&gt; &lt;reason&gt;, "
+    "/link &lt;item&gt; &lt;fact-check id&gt;, "
     "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
     "/block &lt;user id&gt; (or reply /block to a question), /export [audit]"
 )
@@ -505,9 +506,14 @@ async def _moderator_button(
         card = await asyncio.to_thread(service.link, actor, ids[0], ids[1])
         note = f"Linked #{ids[0]} to fact-check #{card.id} by {query.from_user.full_name}."
     elif kind == "ma":
-        result = await asyncio.to_thread(service.approve, actor, ids[0])
+        revision = ids[1] if len(ids) > 1 else None  # buttons posted before approvals named a revision
+        result = await asyncio.to_thread(service.approve, actor, ids[0], revision)
         if not result.published:
             await query.answer(f"Not published yet: {result.waiting_for}."[:200], show_alert=True)
+            if result.review_again and isinstance(query.message, Message):
+                # The draft changed since this button was posted: show what there is to approve now.
+                text, markup = render_draft(ids[0], result.fact_check, "Look at the draft again.")
+                await query.message.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
             return
         note = f"Published #{ids[0]} as fact-check #{result.fact_check.id} by {query.from_user.full_name}."
     else:
@@ -542,23 +548,29 @@ async def verdict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         _service(context).write_verdict, actor, item, head[1], parts[1], " ".join(parts[2:]).split()
     )
     assert update.effective_message is not None
-    await update.effective_message.reply_html(
-        f"Drafted {card.verdict.icon} {plain(card.verdict.value)} for #{item}. "
-        f"Publish it with /approve {item}.",
-        reply_markup=approve_keyboard(item),
-        link_preview_options=NO_PREVIEW,
-    )
+    # Shown in full: whoever approves approves what this message shows (its button names the revision).
+    text, markup = render_draft(item, card, f"Drafted {card.verdict.icon} {card.verdict.value} for #{item}.")
+    await update.effective_message.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
 
 
 async def approve_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/approve <item>: publish the drafted verdict and notify every subscriber."""
+    """/approve <item> <revision>: publish that revision of the draft; /approve <item> shows the draft."""
     actor = await _actor(context, update.effective_user)  # type: ignore[arg-type]
-    item = _int(_command_text(update.effective_message))  # type: ignore[arg-type]
-    if item is None:
-        await _say(update, "Usage: /approve &lt;item&gt;")
+    args = [_int(a) for a in _command_text(update.effective_message).split()]  # type: ignore[arg-type]
+    if not 1 <= len(args) <= 2 or None in args:
+        await _say(
+            update, "Usage: /approve &lt;item&gt; &lt;revision&gt; (/approve &lt;item&gt; shows the draft)"
+        )
         return
-    result = await asyncio.to_thread(_service(context).approve, actor, item)
-    if result.published:
+    item, revision = args[0], args[1] if len(args) > 1 else None
+    assert item is not None
+    result = await asyncio.to_thread(_service(context).approve, actor, item, revision)
+    if result.review_again:
+        headline = f"Not published yet: {result.waiting_for}."
+        text, markup = render_draft(item, result.fact_check, headline)
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
+    elif result.published:
         await _say(
             update,
             f"Published fact-check #{result.fact_check.id}; notifying {result.notified} "

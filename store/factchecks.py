@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,7 @@ class UpsertResult:
     changed: bool
     # Loaded only for existing rows: new ones are bulk-inserted without building ORM objects.
     fact_check: FactCheck | None = None
+    protected: bool = False  # left as it was: its origin is one the caller may not change
 
 
 def to_card(fact_check: FactCheck, sources: Iterable[Source]) -> FactCheckCard:
@@ -96,9 +97,16 @@ def upsert_record(
 
 
 def upsert_records(
-    session: Session, records: list[FactCheckRecord], status: str = FactCheckStatus.PUBLISHED
+    session: Session,
+    records: list[FactCheckRecord],
+    status: str = FactCheckStatus.PUBLISHED,
+    *,
+    protected_origins: Collection[str] = (),
 ) -> list[UpsertResult]:
-    """Upsert a batch by URL with one look-up query and bulk inserts (imports run at thousands a second)."""
+    """Upsert a batch by URL with one look-up query and bulk inserts (imports run at thousands a second).
+
+    A stored fact-check whose origin is in `protected_origins` is not touched (`protected` in its result).
+    """
     latest: dict[str, FactCheckRecord] = {}
     for record in records:
         latest[record.url] = record  # a URL repeated within one batch: the last one wins
@@ -122,6 +130,10 @@ def upsert_records(
                 {"url": url, "status": status, "revision": 1, "created_at": now, "updated_at": now} | values
             )
             continue
+        assert current.id is not None
+        if current.origin in protected_origins:
+            results[url] = UpsertResult(current.id, False, False, fact_check=current, protected=True)
+            continue
         new_sources = [_source_tuple(s) for s in record.sources]
         changed = (
             any(getattr(current, k) != v for k, v in values.items())
@@ -134,7 +146,6 @@ def upsert_records(
             current.updated_at = now
             session.add(current)
             replaced.append((current, record))
-        assert current.id is not None
         results[url] = UpsertResult(current.id, created=False, changed=changed, fact_check=current)
 
     if replaced:

@@ -1,11 +1,15 @@
 """Every moderator action on every path, tried by people who are not this community's moderators.
 
-One table: action (link, verdict, approve, reject, pin, block, export) × path (Telegram command,
-Telegram button, Discord command, Discord button, CLI with `--as`) × intruder (an ordinary member,
-a moderator registered for another community, someone forging button data or item ids). Each
-attempt must be refused politely, leave an audit row (allowed = false, the intruder as actor, the
-action by name) and change nothing. Paths that do not offer an action (there is no Telegram
-block button, no Discord pin command, no CLI pin) are not in the table.
+One table: action (link, verdict, approve, reject, revise, pin, block, export) × path (Telegram
+command, Telegram button, Discord command, Discord button, CLI with `--as`) × intruder (an ordinary
+member, a moderator registered for another community, someone forging button data or item ids). On
+the Discord paths two more intruders act from a foreign server the bot was invited to: that server's
+administrator, and this community's own granted moderator; both hold a role there named like
+DISCORD_MODERATOR_ROLE, and neither is a moderator outside the community's servers. Each attempt
+must be refused politely, leave an audit row (allowed = false, the intruder as actor, the action by
+name) and change nothing. Paths that do not offer an action (there is no Telegram block button, no
+Discord pin command, no CLI pin or revise) are not in the table, nor is a foreign administrator
+pinning an answer in their own server: they have the pin permission there, which is all pinning needs.
 
 Both adapters run through their real libraries against the loopback fakes, on one service and one
 event loop for the whole module; the CLI runs in-process on the same database.
@@ -26,9 +30,9 @@ from bot import cli
 from bot.domain import Actor, Asker, ChatRef, Question
 from bot.service import ClaimService
 from store.db import session_scope
-from store.models import AuditLog, BlockedAsker, Moderator, ReviewItem, utcnow
+from store.models import AuditLog, BlockedAsker, FactCheck, Moderator, ReviewItem, utcnow
 from tests.adapter_harness import both_settings, discord_bot, discord_reply, telegram_bot, with_user_option
-from tests.fakes.discord_api import MEMBER, FakeDiscord
+from tests.fakes.discord_api import ADMINISTRATOR, MANAGE_MESSAGES, MEMBER, PIN_MESSAGES, FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import GROUP, MOD_CHAT, MODERATOR, NYC
 
@@ -37,14 +41,17 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 SECOND_MODERATOR = 43
 TG_PLAIN, TG_OTHER, TG_FORGER = 555, 556, 557
 REFUSED = "only this community's moderators"
-ACTIONS = ("link", "verdict", "approve", "reject", "pin", "block", "export")
+ACTIONS = ("link", "verdict", "approve", "reject", "revise", "pin", "block", "export")
 PATHS = ("telegram_command", "telegram_button", "discord_command", "discord_button", "cli")
 INTRUDERS = ("non_moderator", "other_community", "forged")
+# Discord only: in the foreign server, its administrator and this community's granted moderator.
+FOREIGN = ("foreign_admin", "foreign_moderator")
+FOREIGN_ADMIN = MEMBER | ADMINISTRATOR | MANAGE_MESSAGES | PIN_MESSAGES  # Discord resolves admins to all
 # What each path offers: the table is every (path, action) pair that exists.
 OFFERED = {
-    "telegram_command": {"link", "verdict", "approve", "reject", "pin", "block", "export"},
+    "telegram_command": {"link", "verdict", "approve", "reject", "revise", "pin", "block", "export"},
     "telegram_button": {"link", "approve", "reject"},
-    "discord_command": {"link", "verdict", "approve", "reject", "block", "export"},
+    "discord_command": {"link", "verdict", "approve", "reject", "revise", "block", "export"},
     "discord_button": {"link", "approve", "reject", "pin"},
     "cli": {"link", "verdict", "approve", "reject", "block", "export"},
 }
@@ -53,7 +60,8 @@ TABLE = [
     for path in PATHS
     for action in ACTIONS
     if action in OFFERED[path]
-    for intruder in INTRUDERS
+    for intruder in INTRUDERS + (FOREIGN if path.startswith("discord") else ())
+    if (action, intruder) != ("pin", "foreign_admin")
 ]
 
 
@@ -69,6 +77,7 @@ class World:
     fact_check: int
     tg_answer: int  # message id of a bot answer in GROUP (pinnable)
     dc_answer: dict[str, Any]  # a bot answer message in the Discord general channel
+    dc_foreign_answer: dict[str, Any]  # a bot answer message in the foreign server's channel
     dc_users: dict[str, str] = field(default_factory=dict)
     tg_users: dict[str, int] = field(default_factory=dict)
 
@@ -89,14 +98,24 @@ class World:
                 for i in session.exec(select(ReviewItem)).all()
             }
             blocked = session.exec(select(func.count()).select_from(BlockedAsker)).one()
+            revisions = {f.id: f.revision for f in session.exec(select(FactCheck)).all()}
         return {
             "items": items,
+            "revisions": revisions,
             "blocked": blocked,
             "tg_pins": self.tg.pinned(GROUP),
             "tg_documents": len(self.tg.calls_to("sendDocument")),
             "dc_pins": sorted(self.dc.pins),
             "dc_files": sum(1 for c in self.dc.calls if isinstance(c.json, dict) and c.json.get("_files")),
         }
+
+
+async def _dc_answer(dc: FakeDiscord, channel_id: str) -> dict[str, Any]:
+    """A bot answer posted in a Discord channel, by /check."""
+    payload = dc.slash("check", {"question": NYC}, channel_id=channel_id)
+    await discord_reply(dc, payload)
+    call = next(c for c in dc.callbacks(payload["id"]) if c.status == 200)
+    return dc.messages[call.response["resource"]["message"]["id"]]
 
 
 def _ask(service: ClaimService, text: str) -> int:
@@ -135,22 +154,25 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             session.add(other)
             session.flush()
             other_item = other.id
-            dc_other = dc.snowflake()
+            dc_other, dc_foreign_moderator = dc.snowflake(), dc.snowflake()
             session.add(Moderator(platform="telegram", user_id=str(TG_OTHER), community="other"))
             session.add(Moderator(platform="discord", user_id=dc_other, community="other"))
+            # This community's own moderator, by explicit grant: refused only in the foreign server.
+            session.add(
+                Moderator(platform="discord", user_id=dc_foreign_moderator, community=settings.community)
+            )
         assert other_item is not None
         try:
             async with telegram_bot(service, rate_limiter=False), discord_bot(dc, service, tmp):
                 tg.group_message(GROUP, 1001, "/check " + NYC)
                 answer = await tg.wait_for("sendMessage", lambda p: "February 2, 2026" in str(p.get("text")))
                 tg_answer = answer.result["message_id"]
-                payload = dc.slash("check", {"question": NYC})
-                await discord_reply(dc, payload)
-                call = next(c for c in dc.callbacks(payload["id"]) if c.status == 200)
-                dc_answer = dc.messages[call.response["resource"]["message"]["id"]]
-                for _ in range(100):  # both answers recorded as sent (pinnable)
-                    if service.sent_reply("telegram", str(GROUP), str(tg_answer)) and service.sent_reply(
-                        "discord", dc_answer["channel_id"], dc_answer["id"]
+                dc_answer = await _dc_answer(dc, dc.general_id)
+                dc_foreign_answer = await _dc_answer(dc, dc.foreign_channel_id)
+                for _ in range(100):  # the answers recorded as sent (pinnable)
+                    if service.sent_reply("telegram", str(GROUP), str(tg_answer)) and all(
+                        service.sent_reply("discord", a["channel_id"], a["id"])
+                        for a in (dc_answer, dc_foreign_answer)
                     ):
                         break
                     await asyncio.sleep(0.05)
@@ -165,10 +187,13 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
                     fact_check=1,
                     tg_answer=tg_answer,
                     dc_answer=dc_answer,
+                    dc_foreign_answer=dc_foreign_answer,
                     dc_users={
                         "non_moderator": dc.snowflake(),
                         "other_community": dc_other,
                         "forged": dc.snowflake(),
+                        "foreign_admin": dc.foreign_owner_id,
+                        "foreign_moderator": dc_foreign_moderator,
                     },
                     tg_users={"non_moderator": TG_PLAIN, "other_community": TG_OTHER, "forged": TG_FORGER},
                 )
@@ -185,6 +210,11 @@ def _target(world: World, action: str, intruder: str) -> int:
     if intruder == "forged":
         return world.other_item
     return world.draft if action == "approve" else world.item
+
+
+def _fact_check(world: World, intruder: str) -> int:
+    """The fact-check a revision aims at: forgers aim at one that does not exist."""
+    return 999999 if intruder == "forged" else world.fact_check
 
 
 async def _telegram_command(world: World, action: str, intruder: str) -> tuple[str, str]:
@@ -205,6 +235,7 @@ async def _telegram_command(world: World, action: str, intruder: str) -> tuple[s
         "verdict": f"/verdict {item} False | Made up. | https://example.org/x",
         "approve": f"/approve {item}",
         "reject": f"/reject {item} spam",
+        "revise": f"/revise {_fact_check(world, intruder)} False | Made up.",
         "block": f"/block {MODERATOR if intruder == 'forged' else 1001}",
         "export": "/export audit" if intruder != "non_moderator" else "/export",
     }[action]
@@ -223,7 +254,7 @@ async def _telegram_button(world: World, action: str, intruder: str) -> tuple[st
     honest = {
         "link": f"ml:{world.item}:{world.fact_check}",
         "reject": f"mr:{world.item}",
-        "approve": f"ma:{world.draft}",
+        "approve": f"ma:{world.draft}:1",
     }
     data = forged[action] if intruder == "forged" else honest[action]
     tg.group_message(MOD_CHAT, MODERATOR, "a message with buttons")
@@ -235,7 +266,12 @@ async def _telegram_button(world: World, action: str, intruder: str) -> tuple[st
 
 
 def _dc_who(world: World, intruder: str, **extra: Any) -> dict[str, Any]:
-    return {"user_id": world.dc_users[intruder], "permissions": MEMBER, **extra}
+    who = {"user_id": world.dc_users[intruder], "permissions": MEMBER, **extra}
+    if intruder in FOREIGN:  # typed or pressed in the foreign server, holding its look-alike role
+        who.update(channel_id=world.dc.foreign_channel_id, roles=[world.dc.foreign_moderator_role_id])
+        if intruder == "foreign_admin":
+            who["permissions"] = FOREIGN_ADMIN
+    return who
 
 
 async def _discord_command(world: World, action: str, intruder: str) -> tuple[str, str]:
@@ -246,6 +282,7 @@ async def _discord_command(world: World, action: str, intruder: str) -> tuple[st
         "verdict": {"item": item, "rating": "False", "summary": "Made up.", "sources": "https://e.org/x"},
         "approve": {"item": item},
         "reject": {"item": item, "reason": "spam"},
+        "revise": {"fact_check": _fact_check(world, intruder), "rating": "False", "summary": "Made up."},
         "block": {},
         "export": {"format": "audit" if intruder != "non_moderator" else "claimreview"},
     }[action]
@@ -269,12 +306,13 @@ async def _discord_button(world: World, action: str, intruder: str) -> tuple[str
     honest = {
         "link": f"cb:ml:{world.item}:{world.fact_check}",
         "reject": f"cb:mr:{world.item}",
-        "approve": f"cb:ma:{world.draft}",
+        "approve": f"cb:ma:{world.draft}:1",
         "pin": "cb:pin",
     }
     custom_id = forged[action] if intruder == "forged" else honest[action]
     if action == "pin":
-        payload = dc.button(custom_id, message=world.dc_answer, **_dc_who(world, intruder))
+        answer = world.dc_foreign_answer if intruder in FOREIGN else world.dc_answer
+        payload = dc.button(custom_id, message=answer, **_dc_who(world, intruder))
     else:
         payload = dc.button(custom_id, **_dc_who(world, intruder, channel_id=dc.review_channel_id))
     body = await discord_reply(dc, payload)
@@ -352,7 +390,7 @@ async def test_moderator_action_refused_and_audited(
     assert text and "Traceback" not in text and "Error" not in text
     assert any(
         s in text for s in (REFUSED, "no longer works", "not valid any more", "only this group's admins")
-    )
+    ), text
     # Audited: the intruder, by name, with the action they tried, not allowed.
     audits = await asyncio.to_thread(world.audits_since, mark)
     refusals = [(a.actor, a.action) for a in audits if not a.allowed]
@@ -400,7 +438,7 @@ async def test_two_moderator_approval_on_telegram_cannot_be_one_person_twice(
     (approve,) = [
         b["callback_data"] for row in drafted.params["reply_markup"]["inline_keyboard"] for b in row
     ]
-    assert approve == f"ma:{item}"
+    assert approve == f"ma:{item}:1"
 
     # The author approves by command, then by the button: both refused.
     tg.group_message(MOD_CHAT, MODERATOR, f"/approve {item}")
@@ -441,10 +479,10 @@ async def test_two_moderator_approval_on_discord_cannot_be_one_person_twice(worl
     body = await discord_reply(dc, dc.slash("review", {"item": item}, subcommand="approve", **author))
     assert "Not published yet" in body["data"]["content"]
     review = {"channel_id": dc.review_channel_id}
-    body = await discord_reply(dc, dc.button(f"cb:ma:{item}", **author, **review))
+    body = await discord_reply(dc, dc.button(f"cb:ma:{item}:1", **author, **review))
     assert "Not published yet" in body["data"]["content"]
     assert (await asyncio.to_thread(service.review_for_delivery, item)).status == "drafted"
-    body = await discord_reply(dc, dc.button(f"cb:ma:{item}", **second, **review))
+    body = await discord_reply(dc, dc.button(f"cb:ma:{item}:1", **second, **review))
     assert "Published" in body["data"]["content"]
     assert (await asyncio.to_thread(service.review_for_delivery, item)).status == "answered"
 

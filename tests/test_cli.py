@@ -76,10 +76,32 @@ def test_moderator_flow_from_the_cli(db: str) -> None:
         db=db,
     )
     assert verdict.returncode == 0, verdict.stderr
-    approved = claimbot("review", "approve", str(review_id), db=db)
-    assert approved.returncode == 0 and "Published" in approved.stdout
+    # Without --revision nothing is published: the draft is shown and its revision asked for.
+    look = claimbot("review", "approve", str(review_id), db=db)
+    assert look.returncode == 2 and "Published" not in look.stdout, look
+    assert "Springfield's council passed no skateboard ban in 2026." in look.stdout
+    assert f"claimbot review approve {review_id} --revision 1" in look.stderr
+    rewritten = claimbot(
+        "review",
+        "verdict",
+        str(review_id),
+        "--rating",
+        "False",
+        "--summary",
+        "The council passed no skateboard ban; the 2026 minutes show none.",
+        "--source",
+        "https://springfield.example/council/2026",
+        db=db,
+    )
+    assert rewritten.returncode == 0, rewritten.stderr
+    # The draft changed after that look: revision 1 is refused, revision 2 is shown instead.
+    stale = claimbot("review", "approve", str(review_id), "--revision", "1", db=db)
+    assert stale.returncode == 2 and "changed since you saw it" in stale.stderr, stale
+    assert "the 2026 minutes show none" in stale.stdout and "--revision 2" in stale.stderr
+    approved = claimbot("review", "approve", str(review_id), "--revision", "2", db=db)
+    assert approved.returncode == 0 and "Published" in approved.stdout, approved
     again = json.loads(claimbot("ask", "--json", question, db=db).stdout)
-    assert again["outcome"] == "answer" and "council passed no skateboard ban" in again["reply"]
+    assert again["outcome"] == "answer" and "the 2026 minutes show none" in again["reply"]
     exported = json.loads(claimbot("export", "--format", "claimreview", db=db).stdout)
     assert any(r["claimReviewed"] == question for r in exported["@graph"])
     audit = claimbot("export", "--format", "audit", db=db).stdout.splitlines()
@@ -197,3 +219,62 @@ def test_privacy_and_moderation_commands(db: str) -> None:
         for line in claimbot("export", "--format", "audit", db=db).stdout.splitlines()
     ]
     assert "add_moderator" in audit and "block" in audit
+
+
+def test_a_hostile_import_file_reports_each_line_and_imports_the_rest(
+    database_url: str, tmp_path: Path
+) -> None:
+    question = "did the city of Springfield ban skateboards in 2026"
+    review_id = json.loads(claimbot("ask", "--json", question, db=database_url).stdout)["review_id"]
+    verdict = claimbot(
+        "review",
+        "verdict",
+        str(review_id),
+        "--rating",
+        "False",
+        "--summary",
+        "Springfield's council passed no skateboard ban in 2026.",
+        "--source",
+        "https://springfield.example/council/2026",
+        db=database_url,
+    )
+    assert verdict.returncode == 0, verdict.stderr
+    approve = ("review", "approve", str(review_id), "--revision", "1")
+    assert claimbot(*approve, db=database_url).returncode == 0
+
+    def review(url: str, claim: str, rating: str = "False") -> str:
+        return json.dumps(
+            {
+                "@type": "ClaimReview",
+                "url": url,
+                "claimReviewed": claim,
+                "reviewRating": {"alternateName": rating},
+            }
+        )
+
+    feed = tmp_path / "hostile.jsonl"
+    lines = [
+        review("https://checks.example/1", "Cats can fly"),
+        "[" * 50_000 + "]" * 50_000,
+        review("https://checks.example/3", "Dogs can talk")[:-1]
+        + ', "ratingValue": '
+        + "7" * 1_000_000
+        + "}",
+        review(f"review:default:{review_id}", question, "True"),
+        review("https://checks.example/5", question, "True")[:-1]
+        + f', "url": "review:default:{review_id}"}}',
+        review("javascript:alert(1)", "Fish can climb trees"),
+        review("https://checks.example/7", "Owls\u0000 can swim"),
+        review("https://checks.example/8", "Snails can sprint"),
+    ]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = claimbot("import", str(feed), db=database_url)  # the helper fails on any traceback
+    assert result.returncode == 1
+    assert [line.split(": ", 1)[0] for line in result.stderr.splitlines()] == [
+        f"{feed}:{n}" for n in (2, 3, 4, 5, 6)
+    ]
+    assert "added 3, updated 0" in result.stdout
+    again = json.loads(claimbot("ask", "--json", question, db=database_url).stdout)
+    assert again["outcome"] == "answer" and "council passed no skateboard ban" in again["reply"]
+    owls = json.loads(claimbot("ask", "--json", "can owls swim", db=database_url).stdout)
+    assert "Owls can swim" in owls["reply"]

@@ -137,10 +137,10 @@ def test_kill_during_outbox_delivery_redelivers_the_rest_exactly_once(
         )
         item_id = outcome.review_item_id
         service.subscribe(asker, f"c{n}", outcome.request_id)
-    service.write_verdict(
+    draft = service.write_verdict(
         MODERATOR, item_id, "False", "Millbrook passed no such ban.", ["https://millbrook.example/"]
     )
-    assert service.approve(MODERATOR, item_id).notified == subscribers
+    assert service.approve(MODERATOR, item_id, draft.revision).notified == subscribers
     service.engine.dispose()
 
     sent = tmp_path / "sent.txt"

@@ -14,12 +14,13 @@ import pytest
 
 from adapters import discord as adapter
 from bot.config import Settings
-from bot.domain import Candidate, Outcome, OutcomeKind, SourceLink
+from bot.domain import Actor, Candidate, Outcome, OutcomeKind, SourceLink
 from bot.replies import compose, compose_answer
 from bot.service import ClaimService
 from tests.factories import fact_check_card
 from tests.fakes import PATIENCE, patient
 from tests.fakes.discord_api import ADMINISTRATOR, MEMBER, PIN_MESSAGES, FakeDiscord
+from tests.test_render_properties import RENDERED
 
 NYC = "did a NYC cop arrest an ICE agent"
 UNKNOWN = "the town council secretly sold the river to a bottled water company"
@@ -129,6 +130,30 @@ def test_render_embed_respects_limits_and_escapes(bot_free_card: Any) -> None:
     assert {"cb:n:7", "cb:s:7", "cb:pin"} <= {getattr(i, "custom_id", None) for i in view.children}
 
 
+def test_escape_leaves_no_channel_command_or_timestamp_syntax() -> None:
+    """Stored text never renders as a channel or slash-command link, a timestamp, an emoji or a mention."""
+    for syntax in (
+        "<#123456789012345678>",
+        "</check:123456789012345678>",
+        "</review approve:123456789012345678>",
+        "<t:1767225600:R>",
+        "<:blob:123456789012345678>",
+        "<a:blob:123456789012345678>",
+        "<id:customize>",
+        "<@123456789012345678>",
+        "<@!123456789012345678>",
+        "<@&123456789012345678>",
+        "<@1>",
+    ):
+        text = f"see {syntax} now"
+        escaped = adapter.escape(text)
+        assert not RENDERED.search(escaped), escaped
+        assert escaped.replace("\u200b", "") == text, "the text itself is all there"
+    escaped = adapter.escape("@everyone **bold** <https://e.org/a_b> and https://e.org/c_d")
+    assert "@everyone" not in escaped and "\\*\\*bold\\*\\*" in escaped
+    assert "https://e.org/c_d" in escaped and "<https://e.org/a_b>" in escaped, "links stay links"
+
+
 @pytest.fixture
 def bot_free_card() -> Any:
     def make(**changes: Any) -> Any:
@@ -223,6 +248,12 @@ async def test_not_what_i_asked_and_notify_me(bot: Harness) -> None:
     queued = await bot.interact(fake.button(not_it, message=message, user_id=asker))
     assert queued["data"]["flags"] & 64 and "reviewers" in queued["data"]["embeds"][0]["title"]
     notify = next(i for i in ids if i.startswith("cb:s:"))
+    # Another member sending the same custom_id (request ids are sequential) is refused and audited.
+    stranger = fake.snowflake()
+    forged = await bot.interact(fake.button(notify, message=message, user_id=stranger))
+    assert forged["data"]["flags"] & 64 and "Only the person who asked" in forged["data"]["content"]
+    log = await asyncio.to_thread(bot.service.audit_log)
+    assert any(e.actor == f"discord:{stranger}" and e.action == "subscribe" and not e.allowed for e in log)
     sub = await bot.interact(fake.button(notify, message=message, user_id=asker))
     assert sub["data"]["flags"] & 64 and "message you" in sub["data"]["content"]
 
@@ -314,6 +345,15 @@ async def test_pin_without_permission_is_refused_and_audited(bot: Harness) -> No
     assert any(e.action == "pin" and not e.allowed for e in log)
 
 
+async def test_pin_in_another_server_needs_only_the_pin_permission(bot: Harness) -> None:
+    """Pinning is a member's own right in their channel, in any server; no moderator rights needed there."""
+    fake = bot.fake
+    pinner = {"permissions": MEMBER | PIN_MESSAGES, "channel_id": fake.foreign_channel_id}
+    _, message = await _answer(bot, **pinner)
+    await bot.interact(fake.button("cb:pin", message=message, **pinner))
+    await fake.wait_call("PUT", rf"/channels/{fake.foreign_channel_id}/messages/pins/{message['id']}")
+
+
 # ---------------------------------------------------------------------- moderators
 
 
@@ -357,7 +397,8 @@ async def test_moderator_flow_notifies_subscriber_and_edits_pinned_answer(bot: H
         )
     )
     assert "Draft saved" in draft["data"]["content"]
-    approved = await bot.interact(fake.slash("review", {"item": item}, subcommand="approve", **mod))
+    approve = {"item": item, "revision": 1}
+    approved = await bot.interact(fake.slash("review", approve, subcommand="approve", **mod))
     assert "1 subscriber" in approved["data"]["content"]
 
     # DM refused with 403 once, then the notification lands in the channel of the question.
@@ -391,6 +432,36 @@ async def test_moderator_flow_notifies_subscriber_and_edits_pinned_answer(bot: H
     }
 
 
+async def test_approve_is_bound_to_the_draft_the_moderator_saw(bot: Harness) -> None:
+    fake, mod = bot.fake, moderator(bot.fake)
+    await bot.interact(fake.slash("check", {"question": UNKNOWN}))
+    review_post = await fake.wait_call("POST", rf"/channels/{fake.review_channel_id}/messages")
+    item = int(review_post.json["embeds"][0]["title"].rsplit("#", 1)[1])
+
+    def verdict(summary: str) -> dict[str, Any]:
+        options = {"item": item, "rating": "False", "summary": summary, "sources": "https://e.org/r"}
+        return fake.slash("review", options, subcommand="verdict", **mod)
+
+    await bot.interact(verdict("The river was never sold."))
+    # /review approve without a revision shows the draft with an Approve button for what is shown.
+    look = await bot.interact(fake.slash("review", {"item": item}, subcommand="approve", **mod))
+    assert look["data"]["flags"] & 64
+    assert "The river was never sold." in str(look["data"])
+    assert custom_ids(look["data"]["components"]) == [f"cb:ma:{item}:1"]
+    assert (await asyncio.to_thread(bot.service.review_for_delivery, item)).status == "drafted"
+    # The draft is rewritten after that look: the button shown must not publish the new text.
+    await bot.interact(verdict("A company bought the river in 2024."))
+    review = {"channel_id": fake.review_channel_id}
+    stale = await bot.interact(fake.button(f"cb:ma:{item}:1", **mod, **review))
+    assert "changed since you saw it" in str(stale["data"]) and "A company bought" in str(stale["data"])
+    assert custom_ids(stale["data"]["components"]) == [f"cb:ma:{item}:2"]
+    assert (await asyncio.to_thread(bot.service.review_for_delivery, item)).status == "drafted"
+    done = await bot.interact(fake.button(f"cb:ma:{item}:2", **mod, **review))
+    assert "Published" in done["data"]["content"]
+    published = await asyncio.to_thread(bot.service.review_for_delivery, item)
+    assert published.status == "answered" and published.fact_check.summary.startswith("A company bought")
+
+
 async def test_non_moderator_is_refused_and_audited(bot: Harness) -> None:
     fake = bot.fake
     await bot.interact(fake.slash("check", {"question": UNKNOWN}))
@@ -398,13 +469,56 @@ async def test_non_moderator_is_refused_and_audited(bot: Harness) -> None:
     assert refused["data"]["flags"] & 64 and "moderators" in refused["data"]["content"]
     button = await bot.interact(fake.button("cb:mr:1", channel_id=fake.review_channel_id))
     assert "moderators" in button["data"]["content"]
-    log = await asyncio.to_thread(bot.service.audit_log)
-    assert [(e.action, e.allowed) for e in log if not e.allowed] == [("reject", False), ("approve", False)]
-    # An administrator without the role is a moderator; the reject button works for them.
-    ok = await bot.interact(
-        fake.button("cb:mr:1", channel_id=fake.review_channel_id, permissions=MEMBER | ADMINISTRATOR)
+    # A server administrator without the role or a grant is an ordinary member, here too.
+    admin = fake.snowflake()
+    button = await bot.interact(
+        fake.button(
+            "cb:mr:1", channel_id=fake.review_channel_id, permissions=MEMBER | ADMINISTRATOR, user_id=admin
+        )
     )
+    assert "moderators" in button["data"]["content"]
+    refusals = [(e.action, e.actor) for e in await asyncio.to_thread(bot.service.audit_log) if not e.allowed]
+    assert refusals[0] == ("reject", f"discord:{admin}")
+    assert [action for action, _ in refusals] == ["reject", "reject", "approve"]
+    # An explicit grant (`claimbot moderators add`) works in the community's server without the role.
+    granted = fake.snowflake()
+    await asyncio.to_thread(bot.service.add_moderator, Actor("cli", "operator"), "discord", granted)
+    ok = await bot.interact(fake.button("cb:mr:1", channel_id=fake.review_channel_id, user_id=granted))
     assert "rejected" in ok["data"]["content"]
+
+
+@pytest.mark.parametrize("listing", ["DISCORD_MODERATOR_GUILDS", "DISCORD_GUILDS"])
+async def test_moderators_only_in_the_listed_servers(tmp_path: Path, database_url: str, listing: str) -> None:
+    """DISCORD_MODERATOR_GUILDS (else DISCORD_GUILDS) names the community's servers; the role counts there
+    and nowhere else."""
+    fake = await FakeDiscord().start()
+    settings = make_settings(
+        tmp_path, fake, **{listing: fake.foreign_guild_id}, CLAIMBOT_DATABASE_URL=database_url
+    )
+    service = await asyncio.to_thread(ClaimService.open, settings)
+    task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
+    try:
+        await asyncio.wait_for(fake.ready.wait(), 10)
+        listed = {"channel_id": fake.foreign_channel_id, "roles": [fake.foreign_moderator_role_id]}
+        call = await fake.wait_response(
+            await fake.interact(fake.slash("review", subcommand="queue", **listed))
+        )
+        assert "review queue is empty" in call.json["data"]["content"]
+        # The review channel's server is not listed: its role holders are ordinary members.
+        call = await fake.wait_response(
+            await fake.interact(fake.slash("review", subcommand="queue", **moderator(fake)))
+        )
+        assert "only this community's moderators" in call.json["data"]["content"]
+        log = await asyncio.to_thread(service.audit_log)
+        assert [(e.actor, e.action, e.allowed) for e in log] == [
+            (f"discord:{fake.moderator_id}", "queue", False)
+        ]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await fake.close()
+        service.engine.dispose()
 
 
 async def test_sync_skipped_for_same_application(tmp_path: Path, database_url: str) -> None:

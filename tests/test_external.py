@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 from tests.conftest import claimbot, make_settings
-from tests.fakes.publisher_site import HANG, FakeFactCheckTools
+from tests.fakes.publisher_site import HANG, FakeFactCheckTools, gzip_bomb
 
 KEY = "AIzaTEST-secret-key-0123456789"
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,12 @@ REVIEW_URL = "https://factdesk.example/checks/brooklyn-bridge-sale"
 def settings_for(
     url: str = "http://api.test/v1alpha1", db: str = "sqlite://", **overrides: object
 ) -> Settings:
-    values: dict[str, object] = {"CLAIMBOT_FACTCHECK_API_KEY": KEY, "CLAIMBOT_FACTCHECK_API_URL": url}
+    values: dict[str, object] = {
+        "CLAIMBOT_FACTCHECK_API_KEY": KEY,
+        "CLAIMBOT_FACTCHECK_API_URL": url,
+        # Long enough for an answering API on a busy machine; tests of a silent one pass a short timeout.
+        "CLAIMBOT_FACTCHECK_TIMEOUT": 10,
+    }
     values.update(overrides)
     return make_settings(db, **values)
 
@@ -263,6 +269,22 @@ def test_a_slow_api_costs_at_most_the_timeout() -> None:
         client.close()
 
 
+def test_a_compressed_bomb_is_refused_without_inflating_it(caplog: pytest.LogCaptureFixture) -> None:
+    with FakeFactCheckTools(KEY) as api:
+        api.raw = gzip_bomb(64 << 20)  # 64 MiB of spaces gzipped twice: a few KB on the wire
+        api.raw_headers = {"Content-Encoding": "gzip, gzip"}
+        client = FactCheckToolsClient(settings_for(api.base_url))
+        tracemalloc.start()
+        try:
+            assert client.search(QUESTION) == []
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        client.close()
+    assert peak < 16 << 20, f"{peak >> 20} MiB held to refuse a 2 MiB-capped response"
+    assert "response too large" in caplog.text and client.backing_off
+
+
 def test_fake_server_speaks_claims_search_with_a_key() -> None:
     with FakeFactCheckTools(KEY) as api:
         api.add_claim(CLAIM, REVIEW_URL, "False")
@@ -300,8 +322,7 @@ def external_service(api: FakeFactCheckTools, tmp_path: Path) -> Iterator[ClaimS
 
 
 def open_external_service(api: FakeFactCheckTools, tmp_path: Path, timeout: float = 10) -> ClaimService:
-    """A service asking `api`. The timeout is long enough for an answering API on a busy machine;
-    tests of a silent API pass a short one and make the API hang."""
+    """A service asking `api`; tests of a silent API pass a short timeout and make the API hang."""
     settings = settings_for(
         api.base_url, f"sqlite:///{tmp_path / 'ext.db'}", CLAIMBOT_FACTCHECK_TIMEOUT=timeout
     )
@@ -390,3 +411,37 @@ def test_acceptance_claimbot_ask_answers_from_the_api_then_without_it(tmp_path: 
     assert json.loads(second.stdout)["outcome"] == "answer"
     assert json.loads(second.stdout)["matches"][0]["url"] == REVIEW_URL
     assert KEY not in second.stderr
+
+
+# ------------------------------------------------------------------------------------ hostile answers
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"claims": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"claims": [], "n": ' + b"9" * 1_000_000 + b"}",
+    ],
+)
+def test_a_hostile_answer_is_garbage_not_an_outage(body: bytes) -> None:
+    client, _ = mock_client(lambda r: httpx.Response(200, content=body))
+    assert client.search(QUESTION) == []
+    assert not client.backing_off
+
+
+def test_control_characters_from_the_api_are_cleaned_before_storing(database_url: str) -> None:
+    with FakeFactCheckTools(KEY) as api:
+        api.add_claim(
+            "The Brooklyn\x00 Bridge was sold to a private buyer in 2025",
+            REVIEW_URL,
+            "False\x00",
+            publisher="Fact\x00 Desk",
+        )
+        service = ClaimService.open(settings_for(api.base_url, database_url))
+        try:
+            outcome = ask(service, QUESTION)
+        finally:
+            service.engine.dispose()
+    assert outcome.kind is OutcomeKind.ANSWER
+    card = outcome.fact_check
+    assert (card.claim, card.rating_text, card.publisher) == (CLAIM, "False", "Fact Desk")

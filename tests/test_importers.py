@@ -465,3 +465,262 @@ def test_starter_file_parses_cleanly_and_holds_the_seed_verdict():
         "https://www.nasa.gov/",
         "https://www.fda.gov/",
     }
+
+
+# --- hostile files: nothing crashes an import, nothing outside the review workflow writes a verdict ---
+def review_json(url: str, claim: str = "Cats can fly", **extra: object) -> str:
+    node = {
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": claim,
+        "reviewRating": {"alternateName": "False"},
+    } | extra
+    return json.dumps(node)  # control characters and surrogates travel as \u escapes
+
+
+DEEP_LIST = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a": ' * 100_000 + "1" + "}" * 100_000
+HUGE_NUMBER = review_json("https://e.org/n")[:-1] + ', "ratingValue": ' + "9" * 1_000_000 + "}"
+# The first "url" passes a glance; json.loads keeps the last one.
+SMUGGLED_URL = review_json("https://e.org/smuggled")[:-1] + ', "url": "review:default:1"}'
+
+
+def test_hostile_json_lines_are_errors_with_their_line_and_later_lines_still_import(tmp_path: Path):
+    path = tmp_path / "hostile.jsonl"
+    lines = [
+        review_json("https://e.org/1"),
+        DEEP_LIST,
+        DEEP_OBJECT,
+        HUGE_NUMBER,
+        SMUGGLED_URL,
+        review_json("https://e.org/6"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records, errors = split(read_records(path))
+    assert [r.url for r in records] == ["https://e.org/1", "https://e.org/6"]
+    assert [e.line for e in errors] == [2, 3, 4, 5]
+    assert "nested too deeply" in errors[0].message and "nested too deeply" in errors[1].message
+    assert "digits" in errors[2].message
+    assert "duplicate key 'url'" in errors[3].message
+    assert all(len(e.message) < 200 for e in errors)  # no million-digit echo
+
+
+@pytest.mark.parametrize("hostile", [DEEP_LIST, DEEP_OBJECT, HUGE_NUMBER, SMUGGLED_URL])
+def test_a_hostile_json_document_is_one_error_with_its_line(tmp_path: Path, hostile: str):
+    path = tmp_path / "hostile.json"
+    path.write_text("[\n" + review_json("https://e.org/1") + ",\n" + hostile + "\n]\n", encoding="utf-8")
+    [error] = list(read_records(path))
+    assert isinstance(error, RecordError) and error.line == 3, error
+    vclaims = tmp_path / "vclaims.json"
+    vclaims.write_text('[{"vclaim_id": "v1", "vclaim": "x"},\n' + hostile + "\n]\n", encoding="utf-8")
+    [error] = list(read_records(vclaims, "checkthat"))
+    assert isinstance(error, RecordError) and error.line == 2, error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "review:default:1",  # the review workflow's verdicts
+        "claimbot:starter/earth-is-flat",  # the bundled starter set's own keys
+        "report:cats-can-fly",  # minted by the report importer, never taken from an input
+        "checkthat:vclaim-1",
+        "file:///etc/passwd",
+        "ftp://e.org/x",
+        "https://e.org/a\x00b",
+    ],
+)
+def test_only_http_urls_key_what_an_input_names(tmp_path: Path, url: str):
+    (tmp_path / "r.jsonl").write_text(review_json(url) + "\n", encoding="utf-8")
+    (tmp_path / "r.csv").write_text(f'url,claim,rating\n"{url}",Cats can fly,False\n', encoding="utf-8")
+    (tmp_path / "v.jsonl").write_text(
+        json.dumps({"vclaim_id": "v1", "vclaim": "Cats can fly", "page_url": url}) + "\n", encoding="utf-8"
+    )
+    for name, line in (("r.jsonl", 1), ("r.csv", 2), ("v.jsonl", 1)):
+        [item] = list(read_records(tmp_path / name))
+        assert isinstance(item, RecordError), (name, item)
+        assert (item.file, item.line) == (str(tmp_path / name), line)
+        assert "http(s)" in item.message
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        {"@type": "CreativeWork", "name": "Evil", "url": "javascript:alert(1)"},
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        {"@type": "CreativeWork", "name": "Evil", "url": "vbscript:msgbox(1)"},
+    ],
+)
+def test_a_source_link_that_is_not_http_refuses_the_record(tmp_path: Path, citation: object):
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n" + review_json("https://e.org/1", citation=[citation]) + "\n", encoding="utf-8")
+    [error] = list(read_records(path))
+    assert isinstance(error, RecordError) and error.line == 2
+    assert "source" in error.message and "http(s)" in error.message
+
+
+def test_identifiers_that_are_not_links_are_no_source_url(tmp_path: Path):
+    citations = [{"@id": "urn:isbn:9780000000000", "name": "A book"}, {"@id": "_:b0", "name": "AFP"}]
+    path = tmp_path / "r.jsonl"
+    path.write_text(review_json("https://e.org/1", citation=citations) + "\n", encoding="utf-8")
+    [record] = list(read_records(path))
+    assert isinstance(record, FactCheckRecord)
+    assert [(s.outlet, s.url) for s in record.sources] == [("A book", None), ("AFP", None)]
+
+
+def test_imported_text_is_cleaned_of_control_characters_like_questions(tmp_path: Path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        review_json(
+            "https://e.org/1",
+            claim="Cats\x00 can\u202e fly\x07",
+            headline="Cats\x1b[31m fly",
+            description="First line\x00.\nSecond\u200b line.",
+            publisher={"name": "Fact\x00 Desk"},
+            reviewBody="Para one.\x00\n\nPara\x0b two.",
+            citation=[{"name": "AFP\x00", "headline": "Title\ud800 here", "url": "https://afp.example/a"}],
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    [record] = list(read_records(path))
+    assert isinstance(record, FactCheckRecord)
+    assert (record.claim, record.title, record.publisher) == ("Cats can fly", "Cats [31m fly", "Fact Desk")
+    assert record.summary == "First line .\nSecond line."
+    assert record.body == "Para one.\n\nPara two."
+    assert [(s.outlet, s.title) for s in record.sources] == [("AFP", "Title here")]
+    report = tmp_path / "r.txt"
+    report.write_text(
+        "Is it\x00 true?\n\nExecutive summary\n\nIt is\x00 false.\n\nWant to dive deeper?\nWhy\x00 not?\n",
+        encoding="utf-8",
+    )
+    [record] = list(read_records(report))
+    assert isinstance(record, FactCheckRecord)
+    assert (record.claim, record.summary, record.follow_ups) == ("Is it true?", "It is false.", ["Why not?"])
+    assert "\x00" not in (record.body or "")
+
+
+def test_the_starter_set_keeps_its_own_keys():
+    records, errors = split(read_records(starter_path()))
+    assert errors == [] and all(r.url.startswith("claimbot:starter/") for r in records)
+
+
+# --- importing into the store (both engines) -------------------------------------------------------------
+def test_an_import_never_writes_a_moderators_verdict(service, tmp_path: Path):
+    from sqlmodel import Session, select
+
+    from bot.domain import Actor, Asker, ChatRef, Question
+    from store import factchecks
+    from store.models import Notification
+
+    moderator = Actor("cli", "mod-ann")
+    asked = service.ask(
+        Question(
+            "did the city of Springfield ban skateboards in 2026",
+            Asker("telegram", "u1"),
+            ChatRef("telegram", "chat-u1"),
+            message_id="1",
+        )
+    )
+    item_id = asked.review_item_id
+    draft = service.write_verdict(
+        moderator,
+        item_id,
+        "False",
+        "Springfield passed no such ban.",
+        ["https://springfield.example/council"],
+    )
+    verdict = service.approve(moderator, item_id, draft.revision).fact_check
+    service.record_sent("telegram", "chat-u1", "2", verdict)
+    assert verdict.url == f"review:default:{item_id}"
+
+    feed = tmp_path / "feed.jsonl"
+    overwrite = review_json(
+        verdict.url, claim="Springfield banned skateboards in 2026", reviewRating={"alternateName": "True"}
+    )
+    smuggled = review_json("https://e.org/ok", claim="Springfield banned skateboards in 2026")[:-1]
+    smuggled += f', "url": "{verdict.url}"}}'
+    feed.write_text(
+        "\n".join([overwrite, smuggled, review_json("https://e.org/good")]) + "\n", encoding="utf-8"
+    )
+    report = service.import_records(read_records(feed))
+    assert (report.added, report.updated) == (1, 0)
+    assert [(e.file, e.line) for e in report.errors] == [(str(feed), 1), (str(feed), 2)]
+
+    # The same record handed to the service by any other path (a feed, the API client) is refused too.
+    forged = FactCheckRecord(
+        url=verdict.url,
+        claim="Springfield banned skateboards",
+        verdict=Verdict.TRUE,
+        file="https://feed.example/x",
+        line=7,
+    )
+    report = service.import_records([forged])
+    assert (report.added, report.updated) == (0, 0)
+    assert [(e.file, e.line) for e in report.errors] == [("https://feed.example/x", 7)]
+    assert "review" in report.errors[0].message
+
+    with Session(service.engine) as session:
+        after = factchecks.get_card(session, verdict.id)
+    assert after is not None
+    assert (after.id, after.verdict, after.revision, after.origin) == (verdict.id, Verdict.FALSE, 1, "review")
+    with Session(service.engine) as session:
+        assert session.exec(select(Notification).where(Notification.kind == "edit")).all() == []
+
+
+def test_an_import_skips_a_fact_check_the_review_workflow_owns(service, tmp_path: Path):
+    from store import factchecks
+    from store.db import session_scope
+
+    url = "https://springfield.example/verdicts/skateboards"
+    with session_scope(service.engine) as session:
+        factchecks.upsert_record(
+            session,
+            FactCheckRecord(
+                url=url, claim="Springfield banned skateboards", verdict=Verdict.FALSE, origin="review"
+            ),
+        )
+    path = tmp_path / "checks.csv"
+    path.write_text(
+        f"url,claim,rating\n{url},Springfield banned skateboards,True\nhttps://e.org/2,x,False\n",
+        encoding="utf-8",
+    )
+    report = service.import_records(read_records(path))
+    assert (report.added, report.updated, report.skipped, report.errors) == (1, 0, 1, [])
+    [notice] = report.notices
+    assert (notice.file, notice.line) == (str(path), 2) and "review" in notice.message
+    with session_scope(service.engine) as session:
+        stored = factchecks.find_by_url(session, url)
+        assert stored is not None and (stored.rating, stored.revision, stored.origin) == (
+            "False",
+            1,
+            "review",
+        )
+
+
+def test_nul_bytes_and_oversized_fields_cost_no_other_record(service, tmp_path: Path):
+    path = tmp_path / "feed.jsonl"
+    lines = [
+        review_json("https://e.org/1", claim="Penguins live at the North Pole"),
+        review_json(
+            "https://e.org/2",
+            claim="Camels\x00 store water",
+            description="In\x00 humps.",
+            citation=[{"name": "AFP\x00", "url": "https://afp.example/c"}],
+        ),
+        review_json("https://e.org/3", inLanguage="x" * 40),
+        review_json("https://e.org/\x00nul"),
+        review_json("https://e.org/5", claim="Goldfish remember for three seconds"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = service.import_records(read_records(path))
+    assert report.added == 3
+    assert [e.line for e in report.errors] == [3, 4]
+    camels = service.search("camels store water")[0].fact_check
+    assert (camels.url, camels.claim, camels.summary) == (
+        "https://e.org/2",
+        "Camels store water",
+        "In humps.",
+    )
+    assert [s.outlet for s in camels.sources] == ["AFP"]

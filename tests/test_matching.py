@@ -24,7 +24,6 @@ from bot.matching import (
     is_chitchat,
     normalise,
     question_similarity,
-    semantic_available,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -213,7 +212,6 @@ def test_vectors_rank_candidates_without_shared_words() -> None:
         matcher.upsert_many(docs[:2], [None])
 
 
-@pytest.mark.skipif(not semantic_available(), reason="claimbot[semantic] extra not installed")
 def test_real_encoder_shapes() -> None:
     vectors = Encoder().encode(
         ["did a nyc cop arrest an ice agent", "a new york police officer arrested an ice agent"]

@@ -3,7 +3,8 @@
 Arbitrary Unicode, markup, mentions (@everyone, <@&role>), zero-width and RTL characters and huge
 ids go into every stored field a reply shows. The output must stay within each platform's limits,
 keep its markup balanced with stored text escaped, carry button data the platform accepts (and that
-parses back to the same ids), and contain nothing that could ping anyone.
+parses back to the same ids), and contain nothing that could ping anyone. On Discord, stored text
+also never renders as a channel, slash-command or server-navigation link, a timestamp or an emoji.
 """
 
 from __future__ import annotations
@@ -28,6 +29,26 @@ TELEGRAM_ENTITIES = {"bold", "italic", "text_link", "blockquote", "code"}
 # What Discord turns into a ping: @everyone/@here and user or role mentions of real snowflakes
 # (17-20 digits; "<@0>" names nobody). Replies also go out with AllowedMentions.none().
 PING = re.compile(r"@(everyone|here)\b|<@[!&]?\d{17,20}>")
+# Angle-bracket syntax Discord renders in embeds: <#channel>, <@user>, </command:id>, <t:unix:style>,
+# <:emoji:id>, <a:emoji:id>, <id:customize>, <sound:guild:id>.
+RENDERED = re.compile(r"<(?:[#@/:]|(?:a|t|id|sound):)")
+DISCORD_SYNTAX = st.sampled_from(
+    [
+        "<#123456789012345678>",
+        "</check:123456789012345678>",
+        "</review approve:123456789012345678>",
+        "<t:1767225600:R>",
+        "<t:1767225600>",
+        "<:blob:123456789012345678>",
+        "<a:blob:123456789012345678>",
+        "<id:customize>",
+        "<sound:123456789012345678:123456789012345679>",
+        "<",
+        "#",
+        "/",
+    ]
+)
+DISCORD_TEXT = st.lists(st.one_of(TEXT, DISCORD_SYNTAX), max_size=8).map("".join)
 
 
 def _replies(claim: str, summary: str, outlet: str, url: str | None, request_id: int, fc_id: int) -> list:
@@ -116,6 +137,7 @@ def _check_discord(embed: discord.Embed, view: discord.ui.View | None) -> dict:
     assert len(embed) <= 6000
     for text in _embed_texts(data):
         assert not PING.search(text), text
+        assert not RENDERED.search(text), text
     for item in view.children if view is not None else ():
         custom_id = getattr(item, "custom_id", None)
         assert custom_id is None or len(custom_id) <= 100
@@ -127,9 +149,9 @@ def _check_discord(embed: discord.Embed, view: discord.ui.View | None) -> dict:
 
 @PROPERTY_SETTINGS
 @given(
-    claim=TEXT,
-    summary=TEXT,
-    outlet=TEXT,
+    claim=DISCORD_TEXT,
+    summary=DISCORD_TEXT,
+    outlet=DISCORD_TEXT,
     url=st.one_of(st.none(), TEXT, st.just("https://e.org/(x) <y>")),
     request_id=IDS,
     fc_id=IDS,
@@ -146,7 +168,7 @@ def test_discord_embed_stays_within_limits_escaped_and_silent(
 
 
 @PROPERTY_SETTINGS
-@given(text=TEXT, summary=TEXT, outlet=TEXT, item=IDS, fc_id=IDS, long=st.booleans())
+@given(text=DISCORD_TEXT, summary=DISCORD_TEXT, outlet=DISCORD_TEXT, item=IDS, fc_id=IDS, long=st.booleans())
 def test_discord_review_embed_stays_within_limits(
     text: str, summary: str, outlet: str, item: int, fc_id: int, long: bool
 ) -> None:

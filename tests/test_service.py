@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -12,7 +15,16 @@ from bot.matching import MatchDocument
 from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService, NotAllowed, ServiceError
-from store.models import AuditLog, Notification, Request, ReviewItem, SentReply, Subscription
+from store.models import (
+    AuditLog,
+    FactCheck,
+    Notification,
+    Request,
+    ReviewItem,
+    SentReply,
+    Subscription,
+    utcnow,
+)
 from tests.conftest import make_settings
 
 NYC_ICE = "did a NYC cop arrest an ICE agent"
@@ -84,7 +96,7 @@ def test_moderator_writes_and_approves_a_verdict_and_the_asker_is_notified(servi
     assert draft.status == "draft"
     # A draft is not an answer yet.
     assert ask(service, SPRINGFIELD, user="other").kind is not OutcomeKind.ANSWER
-    result = service.approve(MODERATOR, item_id)
+    result = service.approve(MODERATOR, item_id, draft.revision)
     assert result.published and result.notified == 1
     with Session(service.engine) as session:
         notes = session.exec(select(Notification).where(Notification.kind == "answer")).all()
@@ -138,7 +150,7 @@ def test_revision_edits_every_sent_answer_and_tells_subscribers(service: ClaimSe
     # Leased: a second worker gets nothing until they fail or the lease ends.
     assert service.claim_deliveries("telegram") == []
     for delivery in deliveries:
-        service.delivered(delivery.id)
+        assert service.delivered(delivery)
     assert service.outbox_backlog() == 0
 
 
@@ -147,12 +159,75 @@ def test_failed_delivery_backs_off_then_dead_letters(service: ClaimService) -> N
     service.record_sent("telegram", "c", "1", outcome.fact_check, outcome.request_id)
     service.revise(MODERATOR, outcome.fact_check.id, rating="Mostly false")
     (delivery,) = service.claim_deliveries("telegram")
-    assert service.delivery_failed(delivery.id, "timeout") == "pending"
+    assert service.delivery_failed(delivery, "timeout") == "pending"
     assert service.claim_deliveries("telegram") == []  # backing off
-    assert service.delivery_failed(delivery.id, "bot was blocked", permanent=True) == "dead"
+    assert service.delivery_failed(delivery, "bot was blocked", permanent=True) == "dead"
     with Session(service.engine) as session:
         row = session.get(Notification, delivery.id)
     assert row.status == "dead" and "blocked" in row.last_error
+
+
+def one_edit_to_deliver(service: ClaimService) -> None:
+    outcome = ask(service, NYC_ICE)
+    service.record_sent("telegram", "c", "1", outcome.fact_check, outcome.request_id)
+    service.revise(MODERATOR, outcome.fact_check.id, rating="Mostly false")
+
+
+def lease_runs_out(service: ClaimService) -> None:
+    """As if the worker holding the notification stalled past its lease."""
+    with Session(service.engine) as session:
+        session.execute(update(Notification).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session.commit()
+
+
+def notification(service: ClaimService, notification_id: int) -> Notification:
+    with Session(service.engine) as session:
+        row = session.get(Notification, notification_id)
+    assert row is not None
+    return row
+
+
+def test_a_stalled_workers_delivery_is_recorded_once_and_not_sent_again(service: ClaimService) -> None:
+    one_edit_to_deliver(service)
+    (stalled,) = service.claim_deliveries("telegram")
+    lease_runs_out(service)
+    (second,) = service.claim_deliveries("telegram")  # another worker re-claims it
+    assert not service.renew_lease(stalled)
+    assert not service.delivered(stalled)  # it did go out: recorded, though the lease had passed on
+    first_delivery = notification(service, stalled.id).delivered_at
+    assert first_delivery is not None
+    assert not service.renew_lease(second)  # the new holder learns it is settled
+    assert not service.delivered(second)
+    assert service.delivery_failed(second, "timeout") == "delivered"
+    row = notification(service, stalled.id)
+    assert (row.status, row.delivered_at, row.last_error) == ("delivered", first_delivery, None)
+    lease_runs_out(service)
+    assert service.claim_deliveries("telegram") == []
+
+
+def test_a_delivery_recorded_after_the_lease_ran_out_stops_the_next_worker_sending_it(
+    service: ClaimService,
+) -> None:
+    one_edit_to_deliver(service)
+    (stalled,) = service.claim_deliveries("telegram")
+    lease_runs_out(service)
+    assert service.delivered(stalled)  # nobody had re-claimed it: still this worker's
+    assert service.claim_deliveries("telegram") == []
+
+
+def test_a_stalled_workers_failure_leaves_the_new_holders_lease_alone(service: ClaimService) -> None:
+    one_edit_to_deliver(service)
+    (stalled,) = service.claim_deliveries("telegram")
+    lease_runs_out(service)
+    (holder,) = service.claim_deliveries("telegram")
+    leased_until = notification(service, holder.id).next_attempt_at
+    assert service.delivery_failed(stalled, "timeout") == "reclaimed"
+    assert service.delivery_failed(stalled, "bot was blocked", permanent=True) == "reclaimed"
+    row = notification(service, holder.id)
+    assert (row.status, row.next_attempt_at, row.last_error) == ("pending", leased_until, None)
+    assert service.renew_lease(holder)
+    assert service.delivered(holder)
+    assert notification(service, holder.id).status == "delivered"
 
 
 def test_repeated_event_is_handled_once(service: ClaimService) -> None:
@@ -193,9 +268,9 @@ def test_registered_moderator_may_act(service: ClaimService) -> None:
 def test_second_approval_cannot_come_from_the_author(database_url: str) -> None:
     service = ClaimService.open(make_settings(database_url, CLAIMBOT_REQUIRE_SECOND_APPROVAL=True))
     item_id = ask(service, SPRINGFIELD).review_item_id
-    service.write_verdict(MODERATOR, item_id, "False", "No such ban.", ["https://x.example/a"])
-    assert not service.approve(MODERATOR, item_id).published
-    assert service.approve(Actor("cli", "mod-bob"), item_id).published
+    draft = service.write_verdict(MODERATOR, item_id, "False", "No such ban.", ["https://x.example/a"])
+    assert not service.approve(MODERATOR, item_id, draft.revision).published
+    assert service.approve(Actor("cli", "mod-bob"), item_id, draft.revision).published
 
 
 def test_reject_closes_the_item_with_a_reason(service: ClaimService) -> None:
@@ -376,10 +451,6 @@ def test_a_resumed_queued_question_is_counted_once(service: ClaimService) -> Non
 
 
 def test_semantic_matching_stores_embeddings_once(tmp_path) -> None:  # noqa: ANN001
-    from bot.matching import semantic_available
-
-    if not semantic_available():
-        pytest.skip("the claimbot[semantic] extra is not installed")
     from store.models import Embedding
 
     settings = make_settings(f"sqlite:///{tmp_path / 'semantic.db'}", CLAIMBOT_SEMANTIC=True)
@@ -421,8 +492,10 @@ def test_notify_me_on_a_suggestion_asks_to_pick_one_first(service: ClaimService)
 def test_forget_cancels_answers_still_waiting_in_the_outbox(service: ClaimService) -> None:
     queued = ask(service, SPRINGFIELD, user="gone")
     service.subscribe(Asker("telegram", "gone"), "chat-gone", queued.request_id)
-    service.write_verdict(MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/b"])
-    service.approve(MODERATOR, queued.review_item_id)
+    draft = service.write_verdict(
+        MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/b"]
+    )
+    service.approve(MODERATOR, queued.review_item_id, draft.revision)
     service.forget(Asker("telegram", "gone"))
     assert service.claim_deliveries("telegram") == []
 
@@ -437,3 +510,140 @@ def test_a_draft_in_the_index_is_never_served(service: ClaimService) -> None:
     outcome = ask(service, SPRINGFIELD, user="b")
     assert outcome.fact_check is None or outcome.fact_check.id != draft.id
     assert all(c.fact_check.id != draft.id for c in outcome.candidates)
+
+
+# ------------------------------------------------------------------ issue 12: askers and approvals
+
+
+def test_only_the_asker_may_subscribe_to_their_question(service: ClaimService) -> None:
+    queued = ask(service, SPRINGFIELD, user="owner")
+    answered = ask(service, NYC_ICE, user="owner")
+    stranger = Asker("telegram", "stranger")
+    # Request ids are sequential: forged "Notify me" data names someone else's question.
+    for outcome in (queued, answered):
+        with pytest.raises(NotAllowed, match="Only the person who asked"):
+            service.subscribe(stranger, "chat-stranger", outcome.request_id)
+    refused = [a for a in service.audit_log() if a.action == "subscribe" and not a.allowed]
+    assert [(a.actor, a.target) for a in refused] == [
+        ("telegram:stranger", f"request:{answered.request_id}"),
+        ("telegram:stranger", f"request:{queued.request_id}"),
+    ]
+    assert service.subscribe(Asker("telegram", "owner"), "chat-owner", queued.request_id)
+    service.link(MODERATOR, queued.review_item_id, answered.fact_check.id)
+    assert [d.target for d in service.claim_deliveries("telegram")] == ["chat-owner"]
+    with Session(service.engine) as session:
+        assert [s.reply_to for s in session.exec(select(Subscription))] == ["chat-owner"]
+
+
+def test_a_second_approval_approves_the_revision_the_approver_saw(database_url: str) -> None:
+    service = ClaimService.open(make_settings(database_url, CLAIMBOT_REQUIRE_SECOND_APPROVAL=True))
+    item_id = ask(service, SPRINGFIELD).review_item_id
+    url = ["https://springfield.example/minutes"]
+    seen = service.write_verdict(MODERATOR, item_id, "False", "No such ban was passed.", url)
+    second = Actor("cli", "mod-bob")
+    # Approving without naming a revision only shows the draft.
+    look = service.approve(second, item_id)
+    assert not look.published and look.review_again and look.fact_check.revision == seen.revision
+    # The author rewrites the draft after the second moderator looked at it.
+    rewritten = service.write_verdict(MODERATOR, item_id, "True", "A ban was passed in March.", url)
+    assert rewritten.revision > seen.revision
+    stale = service.approve(second, item_id, seen.revision)
+    assert not stale.published and stale.review_again
+    assert "changed since you saw it" in (stale.waiting_for or "")
+    assert stale.fact_check.summary == "A ban was passed in March."  # what to look at now
+    assert service.review_item(MODERATOR, item_id).status == "drafted"
+    assert ask(service, SPRINGFIELD, user="other").kind is not OutcomeKind.ANSWER
+    refused = [a for a in service.audit_log() if a.action == "approve" and not a.allowed]
+    assert refused and refused[0].actor == "cli:mod-bob" and "revision" in (refused[0].detail or "")
+    # A fresh look at the new revision publishes exactly that.
+    result = service.approve(second, item_id, rewritten.revision)
+    assert result.published and result.fact_check.summary == "A ban was passed in March."
+    service.engine.dispose()
+
+
+PERSON = "7315220946"  # a Telegram user id; their private chat with the bot has the same id
+
+
+def test_forget_leaves_nothing_of_the_person_in_any_table(service: ClaimService) -> None:
+    from sqlalchemy import select as select_rows
+    from sqlmodel import SQLModel
+
+    person, private = Asker("telegram", PERSON), ChatRef("telegram", PERSON)
+    group = ChatRef("telegram", "-1009", is_private=False)
+    lone = "zorblax quintessence gargle moon"
+    unanswered = "the lighthouse keeper was elected mayor of atlantis"
+    in_group = "did a New York cop arrest an ICE agent"
+    their_words = (SPRINGFIELD, lone, unanswered, NYC_ICE, in_group)
+
+    def asks(text: str, chat: ChatRef = private, who: Asker = person):
+        return service.ask(Question(text, who, chat, message_id=str(len(text))))
+
+    shared = asks(SPRINGFIELD)  # opens an item that another asker joins
+    other = asks(
+        "Springfield city banned skateboards in 2026?", ChatRef("telegram", "555"), Asker("telegram", "555")
+    )
+    assert other.review_item_id == shared.review_item_id
+    alone, still_open = asks(lone), asks(unanswered)
+    answered, grouped = asks(NYC_ICE), asks(in_group, group)
+    assert answered.kind is OutcomeKind.ANSWER and grouped.kind is OutcomeKind.ANSWER
+    service.replied(answered, "telegram", PERSON, "50")
+    service.replied(grouped, "telegram", "-1009", "60")
+    service.mark_pinned(Actor("telegram", "1", platform_admin=True), "-1009", "60")
+    for outcome in (shared, alone):
+        assert service.subscribe(person, PERSON, outcome.request_id)
+    # A verdict whose claim and title default to their words, published; its answer delivered to them.
+    draft = service.write_verdict(
+        MODERATOR, shared.review_item_id, "False", "No ban.", ["https://x.example/s"]
+    )
+    assert draft.claim == SPRINGFIELD
+    assert service.approve(MODERATOR, shared.review_item_id, draft.revision).published
+    (delivery,) = service.claim_deliveries("telegram")
+    service.record_sent("telegram", delivery.target, "70", delivery.fact_check)
+    service.delivered(delivery)
+    # Their words become an alias; a revision queues edits of the answer in their private chat.
+    nyc = answered.fact_check
+    service.link(MODERATOR, alone.review_item_id, nyc.id)
+    service.revise(MODERATOR, nyc.id, summary="Still no record of such an arrest.")
+
+    service.forget(person)
+
+    hashed = service.asker_hash(person)
+    with Session(service.engine) as session:
+        tables = SQLModel.metadata.sorted_tables
+        assert {"request", "reviewitem", "alias", "factcheck", "notification", "sentreply"} <= {
+            t.name for t in tables
+        }
+        for table in tables:
+            for row in session.execute(select_rows(table)).mappings():
+                for column, value in row.items():
+                    text = str(value)
+                    found = [w for w in (PERSON, hashed, *their_words) if w in text]
+                    assert not found, f"{table.name}.{column} still holds {found}: {text[:200]}"
+        items = {i.id: i for i in session.exec(select(ReviewItem))}
+        # The item keeps the other asker's words; the ones only they asked keep a neutral placeholder.
+        assert items[shared.review_item_id].text == "Springfield city banned skateboards in 2026?"
+        assert items[alone.review_item_id].status == "answered"
+        assert items[still_open.review_item_id].status == "rejected"  # nothing left to review
+        published = session.exec(select(FactCheck).where(FactCheck.id == draft.id)).one()
+        assert published.status == "published" and published.claim == items[shared.review_item_id].text
+        # The group's pinned answer is the group's: still edited on revision, no longer tied to them.
+        kept = session.exec(select(SentReply)).all()
+        assert [(s.chat_id, s.message_id, s.request_id) for s in kept] == [("-1009", "60", None)]
+        assert session.exec(select(Request.text)).all() == ["Springfield city banned skateboards in 2026?"]
+    # Nothing is delivered to them any more, and their words no longer answer anyone.
+    assert all(PERSON not in d.target for d in service.claim_deliveries("telegram"))
+    assert ask(service, lone, user="later").kind is not OutcomeKind.ANSWER
+
+
+def test_forget_does_not_lift_a_block(service: ClaimService) -> None:
+    service.block(MODERATOR, Asker("telegram", "troll"))
+    service.forget(Asker("telegram", "troll"))
+    assert ask(service, SPRINGFIELD, user="troll").reason == "blocked"
+
+
+def test_an_answer_recorded_after_forget_is_not_kept(service: ClaimService) -> None:
+    person = Asker("telegram", PERSON)
+    outcome = service.ask(Question(NYC_ICE, person, ChatRef("telegram", PERSON), message_id="8"))
+    service.forget(person)  # while the adapter was still sending the answer
+    service.replied(outcome, "telegram", PERSON, "80")
+    assert service.sent_reply("telegram", PERSON, "80") is None

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from adapters.telegram import build_application, running
-from adapters.telegram_render import MAX_TEXT, parse_callback, render_html, render_review
+from adapters.telegram_render import MAX_TEXT, parse_callback, render_draft, render_html, render_review
 from bot.config import Settings
 from bot.domain import FactCheckCard, SourceLink
 from bot.replies import REFUSALS, compose_answer
@@ -147,6 +147,8 @@ def test_render_trims_to_4096_after_parsing_and_keeps_tags_balanced() -> None:
 def test_callback_data_is_validated() -> None:
     assert parse_callback("c:12:7") == ("c", (12, 7))
     assert parse_callback("ml:3:9") == ("ml", (3, 9))
+    assert parse_callback("ma:3:2") == ("ma", (3, 2))  # review item, draft revision shown
+    assert parse_callback("ma:3") == ("ma", (3,))  # posted before approvals named a revision
     for bad in (None, "", "c:12", "x:1", "n:abc", "n:1:2", "c:1:2;drop", "n:" + "9" * 70):
         assert parse_callback(bad) is None
 
@@ -160,8 +162,12 @@ def test_review_buttons_fit_callback_limit() -> None:
     now = datetime(2026, 2, 2)
     review = ReviewSummary(10**15, "x" * 5000, "open", 3, now, now, 1, (Candidate(card(id=10**15), 0.5),))
     text, markup = render_review(review)
+    draft_text, approve = render_draft(
+        10**18, card(id=10**18, revision=10**18, summary="s" * 5000), "x" * 300
+    )
+    assert utf16_len(parse_html(draft_text)[0]) <= MAX_TEXT
     assert utf16_len(parse_html(text)[0]) <= MAX_TEXT
-    for row in markup.inline_keyboard:
+    for row in [*markup.inline_keyboard, *approve.inline_keyboard]:
         for button in row:
             assert len(button.callback_data.encode()) <= 64
 
@@ -227,8 +233,15 @@ async def test_queue_and_notify_me(fake: FakeTelegramAPI, service: ClaimService,
     (notify,) = data_of(call.params, "s:")
     review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
     assert "New question for review" in review.params["text"] and data_of(review.params, "mr:")
+    # Someone else sending the same button data (request ids are sequential) is refused and audited.
+    mark = len(fake.calls)
+    fake.callback(OTHER, USER, call.result["message_id"], notify)
+    refused = await fake.wait_for("answerCallbackQuery", since=mark)
+    assert "Only the person who asked" in refused.params["text"] and refused.params.get("show_alert")
+    assert any(e.actor == f"telegram:{OTHER}" and e.action == "subscribe" for e in service.audit_log())
+    mark = len(fake.calls)
     fake.callback(USER, USER, call.result["message_id"], notify)
-    answer = await fake.wait_for("answerCallbackQuery")
+    answer = await fake.wait_for("answerCallbackQuery", since=mark)
     assert "notify you" in answer.params["text"]
 
 
@@ -339,8 +352,12 @@ async def test_moderator_flow_end_to_end(fake: FakeTelegramAPI, service: ClaimSe
         MODERATOR,
         f"/verdict {item} False | No aliens opened a bakery. | https://example.org/aliens",
     )
-    await fake.wait_for("sendMessage", has_text("Drafted", f"/approve {item}"))
+    drafted = await fake.wait_for("sendMessage", has_text("Drafted", "No aliens opened a bakery."))
+    assert data_of(drafted.params, "ma:") == [f"ma:{item}:1"]
+    # /approve without a revision shows the draft; the revision seen is what gets published.
     fake.group_message(MOD_CHAT, MODERATOR, f"/approve {item}")
+    await fake.wait_for("sendMessage", has_text("revision 1", f"/approve {item} 1", "No aliens opened"))
+    fake.group_message(MOD_CHAT, MODERATOR, f"/approve {item} 1")
     await fake.wait_for("sendMessage", has_text("Published", "notifying 1 subscriber"))
 
     notified = await fake.wait_for("sendMessage", has_text("A moderator has answered"))
@@ -358,6 +375,37 @@ async def test_moderator_flow_end_to_end(fake: FakeTelegramAPI, service: ClaimSe
     assert "Misleading" in edit.params["text"] and data_of(edit.params, "n:")
     assert fake.pinned(GROUP) == [answer_id]
     assert "Updated" in fake.message(GROUP, answer_id)["text"]
+
+
+async def test_approve_button_publishes_only_the_draft_the_moderator_saw(
+    fake: FakeTelegramAPI, service: ClaimService, polling: Any
+) -> None:
+    fake.private_message(USER, UNKNOWN)
+    review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
+    item = int(data_of(review.params, "mr:")[0].split(":")[1])
+    fake.group_message(
+        MOD_CHAT, MODERATOR, f"/verdict {item} False | No bakery was opened. | https://e.org/a"
+    )
+    seen = await fake.wait_for("sendMessage", has_text("Drafted"))
+    (button,) = data_of(seen.params, "ma:")
+    # The draft is rewritten after the moderator looked at it; the old button must not publish the new text.
+    mark = len(fake.calls)
+    fake.group_message(MOD_CHAT, MODERATOR, f"/verdict {item} True | Aliens run it now. | https://e.org/b")
+    rewritten = await fake.wait_for("sendMessage", has_text("Drafted"), since=mark)
+    mark = len(fake.calls)
+    fake.callback(MODERATOR, MOD_CHAT, seen.result["message_id"], button)
+    alert = await fake.wait_for("answerCallbackQuery", since=mark)
+    assert "changed since you saw it" in alert.params["text"] and alert.params.get("show_alert") is True
+    # Each draft message shows what its button approves.
+    assert "No bakery was opened." in seen.params["text"] and "Aliens run it now." in rewritten.params["text"]
+    fresh = await fake.wait_for("sendMessage", has_text("revision 2", "Aliens run it now."), since=mark)
+    assert data_of(fresh.params, "ma:") == data_of(rewritten.params, "ma:") == [f"ma:{item}:2"]
+    assert (await asyncio.to_thread(service.review_for_delivery, item)).status == "drafted"
+    mark = len(fake.calls)
+    fake.callback(MODERATOR, MOD_CHAT, fresh.result["message_id"], f"ma:{item}:2")
+    await fake.wait_for("sendMessage", has_text("Published"), since=mark)
+    published = await asyncio.to_thread(service.review_for_delivery, item)
+    assert published.status == "answered" and published.fact_check.summary == "Aliens run it now."
 
 
 async def test_moderator_buttons_and_chat_admins(

@@ -10,6 +10,8 @@ import gzip
 import json
 import subprocess
 import threading
+import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -44,7 +46,7 @@ from store.models import utcnow
 from tests.conftest import claimbot as run_claimbot
 from tests.conftest import make_settings
 from tests.fakes import eventually, patient
-from tests.fakes.publisher_site import HANG, PublisherSite, html_page, review, sitemap
+from tests.fakes.publisher_site import HANG, PublisherSite, gzip_bomb, html_page, review, sitemap
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "https://factdesk.example/checks/page.html"
@@ -62,7 +64,8 @@ def errors(items: list) -> list[RecordError]:
 
 
 def claimbot(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    return run_claimbot(*args, db=db)
+    # The publisher runs on 127.0.0.1, which only the allow-list lets through.
+    return run_claimbot(*args, db=db, env={"CLAIMBOT_HTTP_ALLOW_HOSTS": "127.0.0.1"})
 
 
 def test_every_json_ld_block_graph_and_list_is_read() -> None:
@@ -142,6 +145,18 @@ def test_sitemaps_plain_gzipped_and_indexes() -> None:
             sitemap_locations(bad)
 
 
+def test_a_doctype_anywhere_in_a_sitemap_is_refused() -> None:
+    entities = '<!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    urlset = "<urlset><url><loc>http://a.test/&b;</loc></url></urlset>"
+    after_a_comment = '<?xml version="1.0"?>\n<!--' + "padding " * 500 + "-->\n" + entities + urlset
+    after_blank_lines = '<?xml version="1.0"?>' + "\n" * 3000 + entities + urlset
+    for late in (after_a_comment, after_blank_lines):
+        assert late.index("<!DOCTYPE") > 2048
+        for body in (late.encode(), gzip.compress(late.encode())):
+            with pytest.raises(ValueError, match="DOCTYPE"):
+                sitemap_locations(body)
+
+
 def test_kind_is_told_from_content_type_and_body() -> None:
     assert detect_kind("text/html; charset=utf-8", b"{") == "html"
     assert detect_kind("application/ld+json", b"") == "json"
@@ -156,9 +171,12 @@ def test_kind_is_told_from_content_type_and_body() -> None:
 
 
 def site_settings(db: str, **overrides: object) -> Settings:
+    # The fake publisher is on loopback, which is refused unless the operator allows it by name.
     # The default timeout (10 s): a page that answers is never timed out, however busy the machine.
     # Pages that never answer (HANG) are given up on sooner by `GiveUpOnHanging`.
-    return make_settings(db, **overrides)
+    values: dict[str, object] = {"CLAIMBOT_HTTP_ALLOW_HOSTS": "127.0.0.1"}
+    values.update(overrides)
+    return make_settings(db, **values)
 
 
 class GiveUpOnHanging(httpx.AsyncBaseTransport):
@@ -372,6 +390,131 @@ async def test_a_failing_url_is_an_error_not_an_exception(site: PublisherSite, s
     assert (await import_url_async(service, "ftp://example.org/x")).error.startswith("not an http(s) URL")
 
 
+# ------------------------------------------------------------------------------------ hostile servers
+
+
+async def crawl_error_and_traced_peak(crawler: Crawler, url: str) -> tuple[str, int]:
+    """The CrawlError of crawling `url`, and the most memory Python held at once meanwhile (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(CrawlError) as caught:
+            await crawler.crawl(url)
+        return str(caught.value), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+async def test_an_internal_address_not_on_the_allow_list_is_never_requested(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite:///{tmp_path / 'a.db'}", CLAIMBOT_HTTP_TIMEOUT=0.5)  # no allow-list
+    with PublisherSite() as site:
+        site.page("/page.html", html_page(review(None, "Internal claim", "False")))
+        async with Crawler(settings) as crawler:
+            with pytest.raises(CrawlError, match=r"127\.0\.0\.1 is a loopback address"):
+                await crawler.crawl(site.url("/page.html"))
+        assert site.hits == {}  # not even robots.txt
+
+
+async def test_redirects_to_internal_addresses_are_refused_before_they_are_requested(
+    site: PublisherSite, tmp_path: Path
+) -> None:
+    secret = f"http://localhost:{site.port}/secret.html"  # the same server, under a name not allowed
+    site.page("/secret.html", html_page(review(None, "An internal secret", "False")))
+    site.redirect("/go", secret)
+    site.redirect("/metadata", "http://169.254.169.254/latest/meta-data/")
+    site.redirect("/listed", secret)
+    site.document("/hostile.xml", sitemap(site.url("/listed")), "application/xml")
+    async with Crawler(site_settings(f"sqlite:///{tmp_path / 'r.db'}")) as crawler:
+        with pytest.raises(CrawlError, match=r"localhost is a loopback address \((127\.0\.0\.1|::1)\)"):
+            await crawler.crawl(site.url("/go"))
+        with pytest.raises(CrawlError, match=r"169\.254\.169\.254 is a link-local address"):
+            await crawler.crawl(site.url("/metadata"))
+        result = await crawler.crawl(site.url("/hostile.xml"))
+    [listed] = result.pages
+    assert listed.error == "redirected to another host (localhost)"
+    assert site.hits["/secret.html"] == 0 and site.hits["/listed"] == 1
+
+
+async def test_redirects_within_the_site_are_followed_up_to_a_limit(
+    site: PublisherSite, tmp_path: Path
+) -> None:
+    site.redirect("/old.html", "/moved.html", status=301)
+    site.redirect("/moved.html", site.url("/page.html"), status=308)
+    site.redirect("/loop", "/loop")
+    async with Crawler(site_settings(f"sqlite:///{tmp_path / 'l.db'}")) as crawler:
+        result = await crawler.crawl(site.url("/old.html"))
+        with pytest.raises(CrawlError, match="more than 5 redirects"):
+            await crawler.crawl(site.url("/loop"))
+    assert len(records(result.start.items)) == 3
+    assert site.hits["/loop"] == 6  # the first request and five redirects, then no more
+
+
+async def test_a_double_gzip_bomb_is_refused_without_inflating_it(
+    site: PublisherSite, tmp_path: Path
+) -> None:
+    bomb = gzip_bomb(64 << 20)  # 64 MiB of spaces, gzipped twice
+    assert len(bomb) < 4096
+    site.document("/bomb.html", bomb, "text/html", headers={"Content-Encoding": "gzip, gzip"})
+    # A sitemap.xml.gz whose gzip hides another: the Content-Encoding layer and the file's own.
+    site.document("/bomb.xml.gz", bomb, "application/gzip", headers={"Content-Encoding": "gzip"})
+    async with Crawler(site_settings(f"sqlite:///{tmp_path / 'b.db'}")) as crawler:
+        for path in ("/bomb.html", "/bomb.xml.gz"):
+            error, peak = await crawl_error_and_traced_peak(crawler, site.url(path))
+            assert peak < 32 << 20, f"{path}: {peak >> 20} MiB held while refusing it"
+            assert error == "larger than 10 MiB once decoded; not read"
+
+
+async def test_a_gzipped_sitemap_sent_gzip_encoded_is_read(site: PublisherSite, tmp_path: Path) -> None:
+    listing = gzip.compress(sitemap(site.url("/page.html"), site.url("/checks/list.html")).encode())
+    site.document(
+        "/sitemap.xml.gz", gzip.compress(listing), "application/gzip", headers={"Content-Encoding": "gzip"}
+    )
+    async with Crawler(site_settings(f"sqlite:///{tmp_path / 'g.db'}")) as crawler:
+        result = await crawler.crawl(site.url("/sitemap.xml.gz"))
+    assert result.start.kind == "sitemap"
+    assert [len(records(p.items)) for p in result.pages] == [3, 1]
+
+
+async def test_an_endless_robots_txt_is_read_only_up_to_its_cap(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def endless_robots() -> Iterator[bytes]:
+        yield b"User-agent: *\nDisallow: /private/\n"
+        padding = (b"# " + b"x" * 1022 + b"\n") * 64
+        for _ in range(1600):  # 100 MiB: endless for a client that would read it all
+            yield padding
+
+    with PublisherSite(robots=None) as site:
+        site.streamed("/robots.txt", endless_robots, "text/plain")
+        site.page("/page.html", html_page(review(None, "A claim behind a huge robots.txt", "False")))
+        site.page("/private/hidden.html", html_page(review(None, "Hidden", "False")))
+        async with Crawler(site_settings(f"sqlite:///{tmp_path / 'e.db'}")) as crawler:
+            result = await crawler.crawl(site.url("/page.html"))
+            with pytest.raises(CrawlError, match="robots.txt"):
+                await crawler.crawl(site.url("/private/hidden.html"))
+        assert len(records(result.start.items)) == 1  # robots.txt's first 500 KiB were honoured
+        assert "over 500 KiB: only its first 500 KiB are read" in caplog.text
+        assert site.hits["/robots.txt"] == 1 and site.hits["/private/hidden.html"] == 0
+        # The client hung up after its cap; what was sent beyond it sat in socket buffers.
+        assert site.sent["/robots.txt"] < 48 << 20
+
+
+async def test_a_slow_drip_server_hits_the_overall_deadline(tmp_path: Path) -> None:
+    def drip() -> Iterator[bytes]:
+        yield b"<html><body>"
+        for _ in range(80):  # a byte every 50 ms: never slow enough for the per-read timeout
+            time.sleep(0.05)
+            yield b" "
+        yield html_page(review(None, "A claim that took its time", "False")).encode()
+
+    settings = site_settings(f"sqlite:///{tmp_path / 's.db'}", CLAIMBOT_HTTP_DEADLINE=1)
+    with PublisherSite() as site:
+        site.streamed("/drip.html", drip)
+        async with Crawler(settings) as crawler:
+            with pytest.raises(CrawlError, match="not read within the 1 s deadline"):
+                await crawler.crawl(site.url("/drip.html"))
+        assert site.hits["/drip.html"] == 1
+
+
 # ------------------------------------------------------------------------------------ saved sources
 
 
@@ -544,3 +687,70 @@ async def test_a_serving_worker_syncs_saved_sources(site: PublisherSite, service
     await asyncio.wait_for(task, timeout=patient(5))
     assert site.hits["/page.html"] >= 1
     assert list_sources(service)[0].last_result.startswith("added")
+
+
+# ------------------------------------------------------------------------------------ hostile documents
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _huge_number(url: str) -> str:
+    return json.dumps(review(url, "Huge", "False"))[:-1] + ', "ratingValue": ' + "9" * 1_000_000 + "}"
+
+
+def _smuggled(url: str) -> str:
+    return json.dumps(review(url, "Smuggled", "True"))[:-1] + ', "url": "review:default:1"}'
+
+
+def test_hostile_json_ld_blocks_are_errors_and_the_other_blocks_are_read() -> None:
+    html = html_page(
+        review("https://factdesk.example/ok", "Good claim", "False"),
+        raw_blocks=(
+            DEEP,
+            _huge_number("https://factdesk.example/n"),
+            _smuggled("https://factdesk.example/s"),
+        ),
+    )
+    items = records_from_html(html, PAGE)
+    assert [r.url for r in records(items)] == ["https://factdesk.example/ok"]
+    messages = [e.message for e in errors(items)]
+    assert len(messages) == 3
+    assert (
+        "nested too deeply" in messages[0]
+        and "digits" in messages[1]
+        and "duplicate key 'url'" in messages[2]
+    )
+
+
+def test_hostile_lines_of_a_json_lines_feed_are_errors_and_the_rest_is_read() -> None:
+    one = json.dumps(review("https://factdesk.example/1", "One", "False"))
+    four = json.dumps(review("https://factdesk.example/5", "Five", "True"))
+    feed = "\n".join(
+        [one, DEEP, _huge_number("https://factdesk.example/3"), _smuggled("https://f.example/4"), four]
+    )
+    items = records_from_json(feed, "feed.jsonl")
+    assert [r.url for r in records(items)] == ["https://factdesk.example/1", "https://factdesk.example/5"]
+    assert [e.line for e in errors(items)] == [2, 3, 4]
+    assert "duplicate key 'url'" in errors(items)[2].message
+    [error] = errors(records_from_json("[" + DEEP + "]", "feed.json"))
+    assert error.line == 1 and "nested too deeply" in error.message
+
+
+async def test_a_hostile_page_imports_its_good_reviews_on_both_engines(
+    site: PublisherSite, database_url: str
+) -> None:
+    base = site.base_url
+    nul = review(f"{base}/checks/nul", "Owls\x00 can swim", "False", description="Owls\x00 cannot swim.")
+    page = site.page(
+        "/checks/hostile.html",
+        html_page(review(f"{base}/checks/good", "Snails can sprint", "False"), nul, raw_blocks=(DEEP,)),
+    )
+    service = ClaimService.open(site_settings(database_url))
+    try:
+        result = await import_url_async(service, page)
+        assert result.error is None and result.report.added == 2
+        assert [e.file for e in result.report.errors] == [page]
+        card = service.search("can owls swim")[0].fact_check
+        assert (card.claim, card.summary) == ("Owls can swim", "Owls cannot swim.")
+    finally:
+        service.engine.dispose()

@@ -39,6 +39,7 @@ from bot.importers.records import FactCheckRecord, SourceRecord
 from bot.ratings import Verdict
 from bot.service import ClaimService
 from store.models import Notification
+from tests.adapter_harness import telegram_bot
 from tests.conftest import make_settings
 from tests.fakes import PATIENCE, eventually, patient
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -206,11 +207,11 @@ async def test_two_workers_exactly_once_and_fresh_index(
         item_id = item_id or outcome.review_item_id
         assert outcome.review_item_id == item_id
         assert service.subscribe(asker, str(user), outcome.request_id)
-    service.write_verdict(
+    draft = service.write_verdict(
         CLI, item_id, "False", "The ferry company announced no free Sundays.", ["https://ferry.example/faq"]
     )
     started = time.perf_counter()
-    approval = service.approve(CLI, item_id)
+    approval = service.approve(CLI, item_id, draft.revision)
     assert approval.published and approval.notified == 50
     answered = "A moderator has answered"
     await fake.wait_until(lambda: all(sent_to(fake, u, answered) >= 1 for u in subscribers), timeout=20)
@@ -233,7 +234,7 @@ async def test_two_workers_exactly_once_and_fresh_index(
             title="Is the Gull Island lighthouse being demolished?",
             summary="The harbour trust renewed the lighthouse's listing; no demolition is planned.",
             publisher="Harbour Fact Desk",
-            sources=[SourceRecord(1, "harbour.example", "Listing renewal", "https://harbour.example/l")],
+            sources=[SourceRecord(1, "harbour.example", "https://harbour.example/l", "Listing renewal")],
         )
         imported = time.perf_counter()
         assert service.import_records([record]).added == 1
@@ -264,6 +265,51 @@ async def test_two_workers_exactly_once_and_fresh_index(
         await asyncio.sleep(0.05)
     figures["revised_fact_check_answered_after_s"] = round(time.perf_counter() - revised, 3)
     print(f"\nworkers figures: {figures}")
+
+
+LEASE_SECONDS = 1.0
+SLOW_SEND_SECONDS = 1.5  # every send outlives the lease by half, as sends to a rate-limited group do
+
+
+async def test_two_workers_with_sends_slower_than_the_lease_send_each_answer_once(database_url: str) -> None:
+    """Security issue 12: a notification is sent once even when each send takes longer than the lease.
+
+    Two workers (a service, engine and Telegram adapter each: PTB's real HTTP stack and rate limiter)
+    drain one outbox while the fake Bot API answers every sendMessage after more than the lease.
+    """
+    async with FakeTelegramAPI() as fake:
+        settings = make_settings(
+            database_url,
+            CLAIMBOT_OUTBOX_LEASE_SECONDS=LEASE_SECONDS,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_BASE_URL=fake.base_url,
+        )
+        workers = [await asyncio.to_thread(ClaimService.open, settings) for _ in range(2)]
+        try:
+            subscribers = list(range(7101, 7107))
+            item_id = None
+            for user in subscribers:
+                fake.add_user(user)
+                asker = Asker("telegram", str(user))
+                question = Question(UNKNOWN, asker, ChatRef("telegram", str(user)), event_key=f"slow{user}")
+                outcome = workers[0].ask(question)
+                assert outcome.kind is OutcomeKind.QUEUED and outcome.request_id is not None
+                item_id = item_id or outcome.review_item_id
+                assert workers[0].subscribe(asker, str(user), outcome.request_id)
+            workers[0].write_verdict(CLI, item_id, "False", "No free Sundays.", ["https://ferry.example/f"])
+            fake.slow_down("sendMessage", SLOW_SEND_SECONDS)
+            async with telegram_bot(workers[0]), telegram_bot(workers[1]):
+                approval = await asyncio.to_thread(workers[0].approve, CLI, item_id)
+                assert approval.published and approval.notified == len(subscribers)
+                async with asyncio.timeout(120):
+                    while await asyncio.to_thread(workers[1].outbox_backlog):
+                        await asyncio.sleep(0.05)
+            # Both adapters have stopped and finished the sends they had started: no more can come.
+        finally:
+            for worker in workers:
+                worker.engine.dispose()
+    answered = "A moderator has answered"
+    assert {u: sent_to(fake, u, answered) for u in subscribers} == {u: 1 for u in subscribers}
 
 
 class _NoMessenger:
@@ -339,14 +385,16 @@ def test_two_moderators_approving_one_item_publish_it_once(postgres_url: str) ->
         assert outcome.review_item_id is not None and outcome.request_id is not None
         services[0].subscribe(asker, "9001", outcome.request_id)
         item = outcome.review_item_id
-        services[0].write_verdict(CLI, item, "False", "No free Sundays.", ["https://ferry.example/faq"])
+        draft = services[0].write_verdict(
+            CLI, item, "False", "No free Sundays.", ["https://ferry.example/faq"]
+        )
         barrier = threading.Barrier(2)
         results: list[Any] = []
 
         def approve(service: ClaimService, moderator: str) -> None:
             barrier.wait()
             try:
-                results.append(service.approve(Actor("cli", moderator), item))
+                results.append(service.approve(Actor("cli", moderator), item, draft.revision))
             except Exception as exc:  # noqa: BLE001 - collected and checked below
                 results.append(exc)
 

@@ -8,9 +8,9 @@ for item in read_records(Path("checks.jsonl")):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from importlib.resources import files
 from pathlib import Path
 
+from bot.importers._common import starter_path
 from bot.importers.checkthat import read_checkthat
 from bot.importers.claimreview import read_claimreview
 from bot.importers.csv_format import read_csv
@@ -85,8 +85,3 @@ def read_records(path: Path | str, fmt: str | None = None) -> Iterator[FactCheck
     if name not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     return FORMATS[name](path)
-
-
-def starter_path() -> Path:
-    """The bundled starter fact-checks (ClaimReview JSON Lines) that fill a new database."""
-    return Path(str(files("bot") / "data" / "starter.jsonl"))

@@ -1,4 +1,5 @@
-"""Helpers shared by the format readers: per-line decoding, dates, slugs, outlets from URLs."""
+"""Helpers shared by the format readers: per-line decoding, JSON, dates, slugs, outlets from URLs, and
+the checks every record passes on its way to the store."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
+from bot.importers.records import (
+    MINTED_KEY_PREFIXES,
+    REVIEW_KEY_PREFIX,
+    REVIEW_ORIGIN,
+    STARTER_KEY_PREFIX,
+    FactCheckRecord,
+    RecordError,
+    SourceRecord,
+)
+from bot.text import clean_text
 
 Item = FactCheckRecord | RecordError
 
@@ -21,6 +32,73 @@ Item = FactCheckRecord | RecordError
 MAX_URL = 2048
 MAX_SHORT = 300
 MAX_RATING_TEXT = 500
+MAX_LANGUAGE = 16
+# No rating or date needs a longer integer; int() refuses more than 4,300 digits with advice about
+# sys.set_int_max_str_digits, and float() overflows beyond 308.
+MAX_INTEGER_DIGITS = 100
+
+
+def starter_path() -> Path:
+    """The bundled starter fact-checks (ClaimReview JSON Lines) that fill a new database."""
+    return Path(str(files("bot") / "data" / "starter.jsonl"))
+
+
+# --- JSON that is valid but not read ------------------------------------------------------------------
+class RefusedJson(json.JSONDecodeError):
+    """Valid JSON that is not imported: a key twice in one object, nesting too deep, a number too long.
+
+    A JSONDecodeError, so every reader reports it with its line like broken JSON; `msg` says why.
+    """
+
+
+class _Refusal(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which of two equal keys counts (json keeps the last): a "url" that looks
+    # harmless first and names another fact-check second must not pass.
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refusal(f"duplicate key {key[:80]!r} in one object")
+            seen.add(key)
+    return found
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refusal(f"a number of {len(digits.lstrip('-')):,} digits (at most {MAX_INTEGER_DIGITS})")
+    return int(digits)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_int=_integer)
+_LENIENT_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_int=_integer, strict=False)
+
+
+def _refused(exc: BaseException, text: str, start: int) -> RefusedJson:
+    message = "JSON nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+    return RefusedJson(message, text, start)
+
+
+def loads(text: str, *, strict: bool = True) -> Any:
+    """json.loads for input from outside: RefusedJson (at the value's start) for what is not read.
+
+    `strict=False` lets literal control characters through inside strings, as JSON-LD in pages has.
+    """
+    try:
+        return (_DECODER if strict else _LENIENT_DECODER).decode(text)
+    except (_Refusal, RecursionError) as exc:
+        raise _refused(exc, text, len(text) - len(text.lstrip())) from None
+
+
+def _raw_decode(text: str, start: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, start)
+    except (_Refusal, RecursionError) as exc:
+        raise _refused(exc, text, start) from None
 
 
 def decoded_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
@@ -69,7 +147,9 @@ def looks_like_json_lines(path: Path) -> bool:
             if seen_first:
                 return stripped.startswith(b"{")
             try:
-                first = json.loads(stripped)
+                first = loads(stripped.decode("utf-8"))
+            except RefusedJson:
+                first = {} if stripped.startswith(b"{") else None  # a whole object, refused line by line
             except (ValueError, UnicodeDecodeError):
                 return False
             if not isinstance(first, dict):
@@ -164,25 +244,95 @@ def is_key(value: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value)) and len(value) <= MAX_URL
 
 
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, of printable characters without spaces, short enough to store.
+
+    Anything else (`javascript:`, `data:`, `file:`, a key of the bot's own) is no link to show.
+    """
+    if not value[:8].lower().startswith(("http://", "https://")) or len(value) > MAX_URL:
+        return False
+    if not value.isprintable() or " " in value:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unbalanced "[" around the host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def finish(record: FactCheckRecord) -> Item:
-    """Last checks before a record leaves an importer: a usable key, and fields that fit the store."""
-    if not is_key(record.url):
-        return RecordError(record.file, record.line, f"url is not a URL or key: {record.url[:80]!r}")
-    if not record.claim.strip():
+def finish(record: FactCheckRecord, *, minted: bool = False) -> Item:
+    """Last checks before a record leaves an importer: a key the input may name, then `importable`.
+
+    An input names http(s) URLs only. `minted` says the importer made the key itself (report:<slug>,
+    checkthat:<id>) because the input names none; the bundled starter set keeps its own keys.
+    """
+    url = record.url
+    if minted:
+        if not (url.startswith(MINTED_KEY_PREFIXES) and is_key(url)):
+            return RecordError(record.file, record.line, f"no usable key: {url[:80]!r}")
+    elif not is_http_url(url) and not (
+        url.startswith(STARTER_KEY_PREFIX) and record.file == str(starter_path())
+    ):
+        return RecordError(record.file, record.line, f"url is not an http(s) URL: {url[:80]!r}")
+    return importable(record)
+
+
+def importable(record: FactCheckRecord) -> Item:
+    """The record as the store takes it from an import, or why not; every import path ends here.
+
+    The key is in a namespace imports may write (never the review workflow's), text is cleaned of
+    control characters as questions are, source links are http(s), and fields fit the store's
+    columns (display text is clipped, a key or language that does not fit is an error).
+    """
+    problem = _key_problem(record)
+    if problem:
+        return RecordError(record.file, record.line, problem)
+    record.claim = clean_text(record.claim)
+    if not record.claim:
         return RecordError(record.file, record.line, "claim is empty")
-    record.publisher = clip(record.publisher, MAX_SHORT)
-    record.rating_text = clip(record.rating_text, MAX_RATING_TEXT)
-    record.sources = [
-        SourceRecord(
-            s.position, clip(s.outlet, MAX_SHORT), s.url if s.url and len(s.url) <= MAX_URL else None, s.title
+    record.language = clean_text(record.language) or "en"
+    if len(record.language) > MAX_LANGUAGE:
+        message = (
+            f"language {record.language[:40]!r} is not a language code ({MAX_LANGUAGE} characters at most)"
         )
-        for s in record.sources
-    ]
+        return RecordError(record.file, record.line, message)
+    record.title = clean_text(record.title)
+    record.summary = clean_text(record.summary, keep_lines=True)
+    if record.body is not None:
+        record.body = clean_text(record.body, keep_lines=True) or None
+    record.rating_text = clip(clean_text(record.rating_text), MAX_RATING_TEXT)
+    record.publisher = clip(clean_text(record.publisher), MAX_SHORT)
+    record.disclaimer = clean_text(record.disclaimer)
+    record.author = clean_text(record.author)
+    record.follow_ups = [text for text in map(clean_text, record.follow_ups) if text]
+    sources = []
+    for source in record.sources:
+        link = source.url or None
+        if link is not None and len(link) > MAX_URL and link.startswith(("http://", "https://")):
+            link = None  # too long to store: the source stays, without its link
+        if link is not None and not is_http_url(link):
+            message = f"source {source.position} link is not an http(s) URL: {link[:80]!r}"
+            return RecordError(record.file, record.line, message)
+        sources.append(
+            SourceRecord(
+                source.position, clip(clean_text(source.outlet), MAX_SHORT), link, clean_text(source.title)
+            )
+        )
+    record.sources = sources
     return record
+
+
+def _key_problem(record: FactCheckRecord) -> str | None:
+    url = record.url
+    if record.origin == REVIEW_ORIGIN or url.startswith(REVIEW_KEY_PREFIX):
+        return f"{url[:80]!r} belongs to the review workflow: only moderators write verdicts"
+    if is_http_url(url) or (url.startswith((*MINTED_KEY_PREFIXES, STARTER_KEY_PREFIX)) and is_key(url)):
+        return None
+    return f"url is not an http(s) URL: {url[:80]!r}"
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
@@ -195,7 +345,9 @@ def json_lines(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text)
+            yield number, loads(text)
+        except RefusedJson as exc:
+            yield RecordError(file, number, f"{exc.msg}; line not imported")
         except json.JSONDecodeError as exc:
             yield RecordError(file, number, f"invalid JSON at column {exc.colno}: {exc.msg}")
 
@@ -212,6 +364,8 @@ def json_document(path: Path) -> list[tuple[int, Any]] | RecordError:
         return text
     try:
         return top_level_items(text)
+    except RefusedJson as exc:
+        return RecordError(file, exc.lineno, f"{exc.msg}; file not imported")
     except json.JSONDecodeError as exc:
         message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         return RecordError(file, exc.lineno, message)
@@ -223,7 +377,6 @@ def top_level_items(text: str) -> list[tuple[int, Any]]:
     json.loads forgets positions, so a list is walked with raw_decode one element at a time,
     counting newlines as it goes (linear in the size of the document).
     """
-    decoder = json.JSONDecoder()
     length = len(text)
 
     def skip(i: int) -> int:
@@ -233,7 +386,7 @@ def top_level_items(text: str) -> list[tuple[int, Any]]:
 
     start = skip(0)
     if start >= length or text[start] != "[":
-        value = json.loads(text)  # raises with line and column on a broken document
+        value = loads(text)  # raises with line and column on a broken document
         return [(text.count("\n", 0, start) + 1, value)] if value not in (None, [], {}) else []
 
     items: list[tuple[int, Any]] = []
@@ -247,7 +400,7 @@ def top_level_items(text: str) -> list[tuple[int, Any]]:
                 raise json.JSONDecodeError("Expecting value", text, i)
             line += text.count("\n", counted, i)
             counted = i
-            value, end = decoder.raw_decode(text, i)
+            value, end = _raw_decode(text, i)
             items.append((line, value))
             i = skip(end)
             if i < length and text[i] == ",":

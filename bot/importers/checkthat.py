@@ -69,4 +69,4 @@ def vclaim_to_record(entry: Any, file: str, line: int) -> Item:
         file=file,
         line=line,
     )
-    return finish(record)
+    return finish(record, minted=not page_url)

@@ -6,6 +6,7 @@ which is what the fact-check search API returns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,18 +66,24 @@ def _is_review(node: dict) -> bool:
     return "ClaimReview" in _types(node) or ("claimReviewed" in node and "reviewRating" in node)
 
 
+_CONTAINERS = ("@graph", "mainEntity", "review", "hasPart", "itemListElement", "item")
+
+
 def _find(value: Any, out: list[dict]) -> None:
-    """Collect ClaimReview nodes from lists, `@graph`, and pages that nest them (mainEntity, review)."""
-    if isinstance(value, list):
-        for element in value:
-            _find(element, out)
-    elif isinstance(value, dict):
-        if _is_review(value):
-            out.append(value)
-            return
-        for key in ("@graph", "mainEntity", "review", "hasPart", "itemListElement", "item"):
-            if key in value:
-                _find(value[key], out)
+    """Collect ClaimReview nodes from lists, `@graph`, and pages that nest them (mainEntity, review).
+
+    Walked with a stack of its own, in document order: a hostile file nests as deep as the parser allows.
+    """
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(reversed(node))
+        elif isinstance(node, dict):
+            if _is_review(node):
+                out.append(node)
+            else:
+                pending.extend(node[key] for key in reversed(_CONTAINERS) if key in node)
 
 
 def reviews_in(value: Any, file: str, line: int, complain: bool) -> Iterator[Item]:
@@ -110,7 +117,7 @@ def _text(value: Any) -> str:
 def _number(value: Any) -> float | None:
     try:
         return float(_first(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         return None
 
 
@@ -138,6 +145,13 @@ def rating_of(node: dict) -> tuple[Verdict, str]:
     return Verdict.UNRATED, words
 
 
+_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")  # "scheme:…" without spaces: meant as a link
+
+
+def _http(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else ""
+
+
 def _sources(node: dict) -> list[SourceRecord]:
     """Sources from citation, isBasedOn, and where the claim appeared, de-duplicated by URL."""
     item = _first(node.get("itemReviewed"))
@@ -157,7 +171,8 @@ def _sources(node: dict) -> list[SourceRecord]:
         if isinstance(entry, str):
             url, outlet, title = entry.strip(), "", ""
         elif isinstance(entry, dict):
-            url = _text(entry.get("url")) or _text(entry.get("@id"))
+            # An @id is a link only when it is http(s); "urn:isbn:…" or "_:b0" just name the node.
+            url = _text(entry.get("url")) or _http(_text(entry.get("@id")))
             title = _text(entry.get("headline"))
             outlet = _text(entry.get("publisher")) or _text(entry.get("author"))
             name = _text(entry.get("name"))
@@ -167,7 +182,8 @@ def _sources(node: dict) -> list[SourceRecord]:
                 title = name
         else:
             continue
-        url_or_none = url if url.startswith(("http://", "https://")) else None
+        # A link of another scheme is kept, so that the record is refused with its line (finish).
+        url_or_none = url if _LINK.match(url) else None
         if url_or_none and url_or_none in seen:
             continue
         if not outlet and not url_or_none:

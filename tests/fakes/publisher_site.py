@@ -14,7 +14,10 @@ Each route may have an ETag / Last-Modified (a matching If-None-Match / If-Modif
 answer waits until the test sets it or the server stops (`HANG`: a server that does not answer while
 the test runs; after PATIENCE it answers anyway, so a client that never gives up fails its test
 rather than hanging it). Waiting on an event rather than a clock lets a test know a request is still
-unanswered, however slow the machine is.
+unanswered, however slow the machine is. A hostile route streams its body instead (`stream=`: a
+function returning an iterable of chunks, sent without Content-Length until it ends or the client
+hangs up): an endless robots.txt, a server that drips a byte at a time. `site.sent[path]` counts the
+body bytes the client actually took.
 
     with FakeFactCheckTools(key="k") as api:      # speaks GET /v1alpha1/claims:search
         api.add_claim("text", review_url=..., rating="False", publisher="Fact Desk")
@@ -24,10 +27,14 @@ unanswered, however slow the machine is.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import threading
 import time
+import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -50,6 +57,10 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Callable[[], Iterable[bytes]] | None = None  # a streamed body; `body` is then unused
+
+
+Body = bytes | Iterable[bytes]  # an iterable is streamed chunk by chunk
 
 
 class _Server(ThreadingHTTPServer):
@@ -63,6 +74,7 @@ class LoopbackServer:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.hits: Counter[str] = Counter()
+        self.sent: Counter[str] = Counter()  # body bytes written per path (all of them, or until hang-up)
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests handled at once (polite concurrency)
         self._lock = threading.Lock()
@@ -87,33 +99,44 @@ class LoopbackServer:
                     owner.in_flight += 1
                     owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
                 try:
-                    self._answer(headers)
+                    self._answer(path, headers)
                 finally:
                     with owner._lock:
                         owner.in_flight -= 1
 
-            def _answer(self, headers: dict[str, str]) -> None:
+            def _answer(self, path: str, headers: dict[str, str]) -> None:
                 status, content_type, body, extra, delay = owner.respond(self.path, headers)
                 owner._wait(delay)
+                streamed = not isinstance(body, bytes)
                 try:
                     self.send_response(status)
                     if status != 304:
                         self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(0 if status == 304 else len(body)))
+                    if streamed:
+                        # No length: the body ends when the server closes the connection.
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    else:
+                        self.send_header("Content-Length", str(0 if status == 304 else len(body)))
                     for name, value in extra.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    if status != 304:
-                        self.wfile.write(body)
+                    if status == 304:
+                        return
+                    for chunk in body if streamed else (body,):
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        with owner._lock:
+                            owner.sent[path] += len(chunk)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test)
+                    pass  # the client gave up (a timeout test, a body it would not read to the end)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
         return Handler
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], Delay]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, Body, dict[str, str], Delay]:
         raise NotImplementedError
 
     def _wait(self, delay: Delay) -> None:
@@ -178,7 +201,23 @@ class PublisherSite(LoopbackServer):
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], Delay]:
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        """Answer `path` with a redirect to `location` (absolute or relative)."""
+        self.routes[path] = Route(b"", "text/plain", status=status, headers={"Location": location})
+        return self.url(path)
+
+    def streamed(
+        self,
+        path: str,
+        chunks: Callable[[], Iterable[bytes]],
+        content_type: str = "text/html",
+        **options: Any,
+    ) -> str:
+        """Serve `path` by streaming `chunks()` (called once per request) without a Content-Length."""
+        self.routes[path] = Route(b"", content_type, stream=chunks, **options)
+        return self.url(path)
+
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, Body, dict[str, str], Delay]:
         route = self.routes.get(urlsplit(target).path)
         if route is None:
             return 404, "text/plain", b"not found", {}, 0.0
@@ -196,7 +235,8 @@ class PublisherSite(LoopbackServer):
             )
             if etag_hit or date_hit:
                 return 304, "", b"", extra, route.delay
-        return route.status, route.content_type, route.body, extra, route.delay
+        body = route.stream() if route.stream is not None else route.body
+        return route.status, route.content_type, body, extra, route.delay
 
 
 def review(
@@ -262,6 +302,7 @@ class FakeFactCheckTools(LoopbackServer):
         self.failures: list[tuple[int, dict[str, str]]] = []
         self.delay: Delay = 0.0
         self.raw: bytes | None = None  # answer this body verbatim (garbage tests)
+        self.raw_headers: dict[str, str] = {}  # with these headers (Content-Encoding of a bomb)
 
     @property
     def base_url(self) -> str:
@@ -301,7 +342,7 @@ class FakeFactCheckTools(LoopbackServer):
     def searches(self) -> list[dict[str, list[str]]]:
         return [parse_qs(urlsplit(path).query) for path, _ in self.requests if "claims:search" in path]
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], Delay]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str], float]:
         parts = urlsplit(target)
         if parts.path != "/v1alpha1/claims:search":
             return 404, "application/json", b'{"error": {"code": 404}}', {}, 0.0
@@ -314,7 +355,7 @@ class FakeFactCheckTools(LoopbackServer):
             error = {"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}}
             return 403, "application/json", json.dumps(error).encode(), {}, 0.0
         if self.raw is not None:
-            return 200, "application/json", self.raw, {}, self.delay
+            return 200, "application/json", self.raw, dict(self.raw_headers), self.delay
         words = {w for w in _words(query.get("query", [""])[0]) if len(w) >= 3}
         size = int(query.get("pageSize", ["10"])[0])
         found = [c for c in self.claims if words and len(words & set(_words(c["text"]))) * 2 >= len(words)]
@@ -325,3 +366,17 @@ class FakeFactCheckTools(LoopbackServer):
 
 def _words(text: str) -> list[str]:
     return "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
+
+
+# ------------------------------------------------------------------------------------ hostile bodies
+
+
+@functools.cache
+def gzip_bomb(size: int, layers: int = 2) -> bytes:
+    """`size` bytes of spaces gzipped `layers` times: a few KB on the wire (send with Content-Encoding)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * (1 << 20)
+    body = b"".join(packer.compress(block) for _ in range(size >> 20)) + packer.flush()
+    for _ in range(layers - 1):
+        body = gzip.compress(body)
+    return body

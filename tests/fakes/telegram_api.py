@@ -16,6 +16,8 @@ What it offers a test:
 * checks the real server makes: text length after entity parsing (4096), HTML parse errors,
   callback data over 64 bytes, editing a missing message, "message is not modified", pin rights;
 * programmable failures: ``fail_next("sendMessage", 429, retry_after=1)``;
+* programmable slowness: ``slow_down("sendMessage", 1.5)`` answers each call that much later, as
+  Telegram does when the bot sends to a group at its rate limit;
 * a record of every call (``calls``, ``calls_to``) with arrival times and ``await wait_for(...)``.
 
 Use it as ``async with FakeTelegramAPI() as fake:`` and give the bot ``fake.base_url``.
@@ -228,6 +230,7 @@ class FakeTelegramAPI:
         self.members: dict[tuple[int, int], JSON] = {}
         self.blocked: set[int] = set()
         self.failures: dict[str, list[Failure]] = {}
+        self.latency: dict[str, float] = {}  # method -> seconds each call waits before it is handled
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -355,6 +358,10 @@ class FakeTelegramAPI:
         )
 
     # ------------------------------------------------------------------ building updates
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Handle every later call of `method` only after `seconds` (0 makes it prompt again)."""
+        self.latency[method] = seconds
 
     def push_update(self, update: JSON) -> int:
         """Queue an update (``update_id`` assigned when missing) and return its id."""
@@ -519,6 +526,8 @@ class FakeTelegramAPI:
                 if failure.migrate_to_chat_id is not None:
                     parameters["migrate_to_chat_id"] = failure.migrate_to_chat_id
                 raise ApiError(failure.code, failure.description, parameters or None)
+            if self.latency.get(method):
+                await asyncio.sleep(self.latency[method])
             handler = getattr(self, f"_api_{method.lower()}", None)
             if handler is None:
                 raise ApiError(400, "Bad Request: method not found")
