@@ -39,9 +39,9 @@ from bot.matching.normalise import tokens  # noqa: E402
 from bot.matching.rerank import FEATURES  # noqa: E402
 from bot.matching.semantic import Encoder, semantic_available  # noqa: E402
 
-DATA = Path(os.environ.get("CLAIMBOT_CHECKTHAT_DIR", ROOT.parent / "shared" / "data" / "checkthat2022-2a-en"))
-if not DATA.exists():
-    DATA = Path("/work/shared/data/checkthat2022-2a-en")
+# The copy in the repository (benchmarks/data/checkthat2022-2a-en/README.md: provenance, licence);
+# CLAIMBOT_CHECKTHAT_DIR reads another copy with the same layout.
+DATA = Path(os.environ.get("CLAIMBOT_CHECKTHAT_DIR") or ROOT / "benchmarks" / "data" / "checkthat2022-2a-en")
 OUT = ROOT / "benchmarks" / "out"
 SPLITS = ("train", "dev", "dev-test", "test")
 

@@ -3,7 +3,8 @@
 tests/test_telegram.py and tests/test_discord.py each start one adapter with fixtures of their own;
 the authorization, load and secrets tests need both adapters on one service (and one event loop), so
 the pieces live here: settings for both platforms, context managers that start and stop each adapter,
-payload helpers for the Discord fake, and a heartbeat that measures how long the event loop is blocked.
+payload helpers for the Discord fake, a heartbeat that measures how long the event loop is blocked
+(a figure to print), and a count of blocking calls made on the loop's thread (a figure to assert).
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine, event
 
 from adapters import discord as discord_adapter
 from adapters.telegram import build_application, running
 from bot.config import Settings
 from bot.service import ClaimService
+from tests.fakes import patient
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import MOD_CHAT, MODERATOR
@@ -67,7 +72,7 @@ async def discord_bot(fake: FakeDiscord, service: ClaimService, state_dir: Path)
         discord_adapter.serve(service, service.settings, outbox_interval=0.1, state_dir=state_dir)
     )
     try:
-        await asyncio.wait_for(fake.ready.wait(), 15)
+        await asyncio.wait_for(fake.ready.wait(), patient(15))
         yield
     finally:
         task.cancel()
@@ -125,28 +130,53 @@ class LoopMonitor:
             await self._task
 
 
-class ThreadRecorder:
-    """Wraps a callable and counts calls made on a given thread (the event loop's) versus others."""
+class LoopThreadCalls:
+    """Counts blocking calls by the thread they ran on: the event loop's, or any other.
 
-    def __init__(self, func: Any, loop_thread: int) -> None:
-        self.func = func
+    Wrapped callables (the matcher) and every SQL statement and commit on a watched engine are
+    counted; a count on the loop thread is a call that blocked every chat for its whole duration,
+    however fast the machine happens to be. Wall-clock times are kept for the printed figures only.
+    """
+
+    def __init__(self, loop_thread: int) -> None:
         self.loop_thread = loop_thread
-        self.on_loop = 0
-        self.off_loop = 0
-        self.slowest = 0.0
+        self.on_loop: Counter[str] = Counter()
+        self.off_loop: Counter[str] = Counter()
+        self.slowest: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._listeners: list[tuple[Any, str, Any]] = []
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return self.func(*args, **kwargs)
-        finally:
-            with self._lock:
-                if threading.get_ident() == self.loop_thread:
-                    self.on_loop += 1
-                else:
-                    self.off_loop += 1
-                self.slowest = max(self.slowest, time.perf_counter() - started)
+    def _count(self, kind: str, seconds: float = 0.0) -> None:
+        with self._lock:
+            (self.on_loop if threading.get_ident() == self.loop_thread else self.off_loop)[kind] += 1
+            self.slowest[kind] = max(self.slowest.get(kind, 0.0), seconds)
+
+    def wrap(self, kind: str, func: Any) -> Any:
+        """`func`, counted as `kind` on each call."""
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self._count(kind, time.perf_counter() - started)
+
+        return counted
+
+    def watch(self, engine: Engine) -> None:
+        """Count every statement ("sql") and commit ("commit") `engine` runs, until `close()`."""
+        for name, kind in (("before_cursor_execute", "sql"), ("commit", "commit")):
+
+            def listener(*args: Any, _kind: str = kind, **kwargs: Any) -> None:
+                self._count(_kind)
+
+            event.listen(engine, name, listener)
+            self._listeners.append((engine, name, listener))
+
+    def close(self) -> None:
+        for engine, name, listener in self._listeners:
+            event.remove(engine, name, listener)
+        self._listeners.clear()
 
 
 def percentile(values: list[float], q: float) -> float:

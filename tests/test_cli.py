@@ -116,7 +116,6 @@ def test_import_seed_and_reimport_is_idempotent(db: str) -> None:
     assert "added 0, updated 0, skipped 1" in second.stdout
 
 
-@pytest.mark.skipif(not CHECKTHAT.exists(), reason="CheckThat! data not present")
 def test_import_vclaims_then_match_dev_queries_in_order(db: str) -> None:
     imported = claimbot("import", str(CHECKTHAT / "vclaims.jsonl"), db=db)
     assert imported.returncode == 0, imported.stderr

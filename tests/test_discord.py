@@ -18,6 +18,7 @@ from bot.domain import Actor, Candidate, Outcome, OutcomeKind, SourceLink
 from bot.replies import compose, compose_answer
 from bot.service import ClaimService
 from tests.factories import fact_check_card
+from tests.fakes import PATIENCE, patient
 from tests.fakes.discord_api import ADMINISTRATOR, MEMBER, PIN_MESSAGES, FakeDiscord
 from tests.test_render_properties import RENDERED
 
@@ -57,6 +58,14 @@ def make_settings(tmp_path: Path, fake: FakeDiscord, **extra: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+@pytest.fixture(autouse=True)
+def answers_are_not_deferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter defers an interaction whose answer takes over DEFER_AFTER seconds. Whether a test
+    sees an answer or a deferral must not depend on how busy the machine is: answers come at once,
+    unless a test sets DEFER_AFTER itself (test_slow_work_is_deferred_then_followed_up)."""
+    monkeypatch.setattr(adapter, "DEFER_AFTER", 3600.0)
+
+
 @contextlib.asynccontextmanager
 async def running(tmp_path: Path, **extra: Any) -> AsyncIterator[Harness]:
     fake = await FakeDiscord().start()
@@ -64,7 +73,7 @@ async def running(tmp_path: Path, **extra: Any) -> AsyncIterator[Harness]:
     service = await asyncio.to_thread(ClaimService.open, settings)
     task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
     try:
-        await asyncio.wait_for(fake.ready.wait(), 10)
+        await asyncio.wait_for(fake.ready.wait(), patient(10))
         yield Harness(fake, service, settings, task)
     finally:
         task.cancel()
@@ -80,7 +89,7 @@ async def bot(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def eventually(func: Any, *args: Any, timeout: float = 3.0) -> Any:
+async def eventually(func: Any, *args: Any, timeout: float = PATIENCE) -> Any:
     """Poll a synchronous service call until it returns something truthy (work done after a callback)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -522,7 +531,7 @@ async def test_sync_skipped_for_same_application(tmp_path: Path, database_url: s
                 adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path)
             )
             fake.ready.clear()
-            await asyncio.wait_for(fake.ready.wait(), 10)
+            await asyncio.wait_for(fake.ready.wait(), patient(10))
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -538,7 +547,7 @@ async def test_guild_sync_and_guild_command_dispatch(tmp_path: Path, database_ur
     service = await asyncio.to_thread(ClaimService.open, settings)
     task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
     try:
-        await asyncio.wait_for(fake.ready.wait(), 10)
+        await asyncio.wait_for(fake.ready.wait(), patient(10))
         put = fake.find("PUT", rf"/applications/\d+/guilds/{fake.guild_id}/commands")
         assert put and {c["name"] for c in put[0].json} == {"check", "Fact-check this", "review", "forget"}
         review = next(c for c in put[0].json if c["name"] == "review")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,13 +15,13 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.domain import Asker, ChatRef, OutcomeKind, Question
+from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.external import FactCheckToolsClient
 from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 from tests.conftest import claimbot, make_settings
-from tests.fakes.publisher_site import FakeFactCheckTools, gzip_bomb
+from tests.fakes.publisher_site import HANG, FakeFactCheckTools, gzip_bomb
 
 KEY = "AIzaTEST-secret-key-0123456789"
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +33,12 @@ REVIEW_URL = "https://factdesk.example/checks/brooklyn-bridge-sale"
 def settings_for(
     url: str = "http://api.test/v1alpha1", db: str = "sqlite://", **overrides: object
 ) -> Settings:
-    values: dict[str, object] = {"CLAIMBOT_FACTCHECK_API_KEY": KEY, "CLAIMBOT_FACTCHECK_API_URL": url}
+    values: dict[str, object] = {
+        "CLAIMBOT_FACTCHECK_API_KEY": KEY,
+        "CLAIMBOT_FACTCHECK_API_URL": url,
+        # Long enough for an answering API on a busy machine; tests of a silent one pass a short timeout.
+        "CLAIMBOT_FACTCHECK_TIMEOUT": 10,
+    }
     values.update(overrides)
     return make_settings(db, **values)
 
@@ -256,11 +260,11 @@ def test_the_key_never_appears_in_logs_even_at_debug(caplog: pytest.LogCaptureFi
 def test_a_slow_api_costs_at_most_the_timeout() -> None:
     with FakeFactCheckTools(KEY) as api:
         api.add_claim(CLAIM, REVIEW_URL, "False")
-        api.delay = 3
-        client = FactCheckToolsClient(settings_for(api.base_url, CLAIMBOT_FACTCHECK_TIMEOUT=0.5))
-        started = time.perf_counter()
+        api.delay = HANG  # the API never answers while the test runs
+        client = FactCheckToolsClient(settings_for(api.base_url, CLAIMBOT_FACTCHECK_TIMEOUT=0.2))
+        # search() returns although the API never answered: the client gave up at its own timeout.
         assert client.search(QUESTION) == []
-        assert time.perf_counter() - started < 1.5
+        assert len(api.searches) == 1
         assert client.backing_off
         client.close()
 
@@ -294,10 +298,8 @@ def test_fake_server_speaks_claims_search_with_a_key() -> None:
 # ------------------------------------------------------------------------------------ the service
 
 
-def ask(service: ClaimService, text: str) -> tuple[object, float]:
-    started = time.perf_counter()
-    outcome = service.ask(Question(text=text, asker=Asker("cli", "tester"), chat=ChatRef("cli", "terminal")))
-    return outcome, time.perf_counter() - started
+def ask(service: ClaimService, text: str) -> Outcome:
+    return service.ask(Question(text=text, asker=Asker("cli", "tester"), chat=ChatRef("cli", "terminal")))
 
 
 @pytest.fixture
@@ -314,17 +316,25 @@ def api() -> Iterator[FakeFactCheckTools]:
 
 @pytest.fixture
 def external_service(api: FakeFactCheckTools, tmp_path: Path) -> Iterator[ClaimService]:
-    settings = settings_for(api.base_url, f"sqlite:///{tmp_path / 'ext.db'}", CLAIMBOT_FACTCHECK_TIMEOUT=0.5)
-    service = ClaimService.open(settings)
-    assert isinstance(service.external, FactCheckToolsClient)
+    service = open_external_service(api, tmp_path)
     yield service
     service.engine.dispose()
+
+
+def open_external_service(api: FakeFactCheckTools, tmp_path: Path, timeout: float = 10) -> ClaimService:
+    """A service asking `api`; tests of a silent API pass a short timeout and make the API hang."""
+    settings = settings_for(
+        api.base_url, f"sqlite:///{tmp_path / 'ext.db'}", CLAIMBOT_FACTCHECK_TIMEOUT=timeout
+    )
+    service = ClaimService.open(settings)
+    assert isinstance(service.external, FactCheckToolsClient)
+    return service
 
 
 def test_a_strong_external_match_is_answered_and_cached_locally(
     external_service: ClaimService, api: FakeFactCheckTools
 ) -> None:
-    outcome, _ = ask(external_service, QUESTION)
+    outcome = ask(external_service, QUESTION)
     assert outcome.kind is OutcomeKind.ANSWER
     card = outcome.fact_check
     assert (card.url, card.origin, card.publisher) == (REVIEW_URL, "external", "Fact Desk")
@@ -333,13 +343,13 @@ def test_a_strong_external_match_is_answered_and_cached_locally(
     assert external_service.settings.disclaimer in text
     # The next asker is answered from the store, without asking the API again.
     api.stop()
-    again, elapsed = ask(external_service, "brooklyn bridge sold to a private buyer in 2025?")
+    again = ask(external_service, "brooklyn bridge sold to a private buyer in 2025?")
     assert again.kind is OutcomeKind.ANSWER and again.fact_check.url == REVIEW_URL
     assert len(api.searches) == 1
 
 
 def test_a_near_miss_is_at_most_a_suggestion(external_service: ClaimService, api: FakeFactCheckTools) -> None:
-    outcome, _ = ask(external_service, "Is the Golden Gate Bridge going to be demolished in 2027?")
+    outcome = ask(external_service, "Is the Golden Gate Bridge going to be demolished in 2027?")
     assert api.searches, "the API was asked"
     assert outcome.kind in (OutcomeKind.SUGGEST, OutcomeKind.QUEUED)
     assert outcome.fact_check is None
@@ -348,29 +358,34 @@ def test_a_near_miss_is_at_most_a_suggestion(external_service: ClaimService, api
 
 
 def test_no_external_result_queues_as_before(external_service: ClaimService, api: FakeFactCheckTools) -> None:
-    outcome, _ = ask(external_service, "did the town of Zzyzx ban bicycles on Tuesdays")
+    outcome = ask(external_service, "did the town of Zzyzx ban bicycles on Tuesdays")
     assert outcome.kind is OutcomeKind.QUEUED
     assert len(api.searches) == 1
 
 
 @pytest.mark.parametrize("failure", ["429", "timeout", "down", "garbage"])
 def test_a_failing_api_still_gives_the_local_outcome_in_time(
-    failure: str, external_service: ClaimService, api: FakeFactCheckTools
+    failure: str, api: FakeFactCheckTools, tmp_path: Path
 ) -> None:
+    service = open_external_service(api, tmp_path, timeout=0.2 if failure == "timeout" else 10)
     if failure == "429":
         api.fail_next(429, **{"Retry-After": "60"})
     elif failure == "timeout":
-        api.delay = 3
+        api.delay = HANG  # never answers: the outcome below can only come from giving up in time
     elif failure == "down":
         api.stop()
     else:
         api.raw = b'{"claims": [{"claimReview": "oops"}]'
-    outcome, elapsed = ask(external_service, QUESTION)
-    assert outcome.kind in (OutcomeKind.QUEUED, OutcomeKind.SUGGEST)
-    assert elapsed < 1.5
-    # The known local answer is unaffected.
-    local, elapsed = ask(external_service, "did a NYC cop arrest an ICE agent")
-    assert local.kind is OutcomeKind.ANSWER and elapsed < 1.0
+    try:
+        outcome = ask(service, QUESTION)
+        assert outcome.kind in (OutcomeKind.QUEUED, OutcomeKind.SUGGEST)
+        asked = len(api.searches)
+        assert asked == (0 if failure == "down" else 1)
+        # The known local answer is unaffected, and never waits for the failing API: it is not asked.
+        local = ask(service, "did a NYC cop arrest an ICE agent")
+        assert local.kind is OutcomeKind.ANSWER and len(api.searches) == asked
+    finally:
+        service.engine.dispose()
 
 
 # ------------------------------------------------------------------------------------ acceptance
@@ -390,14 +405,12 @@ def test_acceptance_claimbot_ask_answers_from_the_api_then_without_it(tmp_path: 
     assert "Fact Desk" in payload["reply"] and REVIEW_URL in payload["reply"]
     assert KEY not in first.stderr and KEY not in first.stdout  # -v logs at DEBUG
 
-    # The server is gone: the same question is answered from the store, quickly.
-    started = time.perf_counter()
+    # The server is gone: the same question is answered from the store.
     second = claimbot("ask", "--json", "-v", QUESTION, db=db, env=env)
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["outcome"] == "answer"
     assert json.loads(second.stdout)["matches"][0]["url"] == REVIEW_URL
     assert KEY not in second.stderr
-    assert time.perf_counter() - started < 60
 
 
 # ------------------------------------------------------------------------------------ hostile answers
@@ -424,9 +437,9 @@ def test_control_characters_from_the_api_are_cleaned_before_storing(database_url
             "False\x00",
             publisher="Fact\x00 Desk",
         )
-        service = ClaimService.open(settings_for(api.base_url, database_url, CLAIMBOT_FACTCHECK_TIMEOUT=2))
+        service = ClaimService.open(settings_for(api.base_url, database_url))
         try:
-            outcome, _ = ask(service, QUESTION)
+            outcome = ask(service, QUESTION)
         finally:
             service.engine.dispose()
     assert outcome.kind is OutcomeKind.ANSWER

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -13,10 +12,11 @@ from bot.importers import FORMATS, detect_format, read_records, starter_path
 from bot.importers.records import FactCheckRecord, RecordError
 from bot.importers.report import derive_verdict, parse_report, summary_sentences
 from bot.ratings import Verdict
+from tests.conftest import CHECKTHAT
 
 DATA = Path(__file__).parent / "data" / "importers"
-SEED = DATA / "seed_report.txt"  # a copy of shared/seeds/000_145bb1abe3826062.txt
-VCLAIMS = Path(__file__).resolve().parents[2] / "shared" / "data" / "checkthat2022-2a-en" / "vclaims.jsonl"
+SEED = DATA / "seed_report.txt"  # the seed report (seeds/000_145bb1abe3826062.txt), unchanged
+VCLAIMS = CHECKTHAT / "vclaims.jsonl"
 
 
 def split(items) -> tuple[list[FactCheckRecord], list[RecordError]]:
@@ -323,15 +323,12 @@ def test_checkthat_small_file():
     assert (other.publisher, other.title, other.checked_at) == ("C. Writer", other.claim, None)
 
 
-@pytest.mark.skipif(not VCLAIMS.exists(), reason="shared CheckThat! data not present")
-def test_checkthat_full_data_set_fast():
+def test_checkthat_full_data_set():
+    # How fast it imports is measured by benchmarks/scale.py (import /s), not asserted here.
     assert detect_format(VCLAIMS) == "checkthat"
-    started = time.perf_counter()
     records, errors = split(read_records(VCLAIMS))
-    elapsed = time.perf_counter() - started
     assert errors == []
     assert len(records) == 14231
-    assert elapsed < 5
     with_page = [r for r in records if r.url.startswith("https://www.snopes.com/")]
     assert len(with_page) == 2266
     assert all(r.url.startswith(("https://", "checkthat:vclaim-sno-")) for r in records)

@@ -7,7 +7,9 @@ user asks more than the per-minute limit.
 
 Checked: every question gets exactly one reply (an answer, suggestions, the queue notice, or the
 friendly throttle notice); no user gets more than CLAIMBOT_QUESTIONS_PER_MINUTE real replies; the
-event loop never stalls (a heartbeat measures its lag) and matching never runs on the loop's thread.
+event loop is never blocked: no matching, SQL statement or commit runs on the loop's thread (counted,
+so the check holds however busy the machine is). A heartbeat's lag is printed, not asserted: it
+measures the machine as much as the bot.
 
 CI runs the small size (300 + 100); `CLAIMBOT_LOAD_SCALE=full` runs 2,000 from 200 users + 500 from
 50 members; `python benchmarks/load.py` runs the full size and prints latency and throughput.
@@ -29,7 +31,7 @@ from bot.replies import REFUSALS
 from bot.service import ClaimService
 from tests.adapter_harness import (
     LoopMonitor,
-    ThreadRecorder,
+    LoopThreadCalls,
     both_settings,
     discord_bot,
     percentile,
@@ -54,7 +56,6 @@ QUESTIONS = [
     "a meteor shower will knock out the power grid next week",
 ]
 THROTTLE = "asking faster"
-MAX_LOOP_LAG = 0.5
 
 
 @dataclass
@@ -63,10 +64,10 @@ class LoadResult:
     discord_questions: int
     latencies: list[float]  # seconds from the platform event to the first reply, every question
     elapsed: float  # first event to last reply
-    max_loop_lag: float
+    max_loop_lag: float  # printed only: it depends on how busy the machine is
     heartbeats: int
-    matches_on_loop: int
-    matches_off_loop: int
+    on_loop: dict[str, int]  # blocking calls ("match", "sql", "commit") made on the event loop's thread
+    off_loop: dict[str, int]  # the same, made on worker threads
     slowest_match: float
     tg_replies: dict[tuple[int, int], list[str]]  # (chat, question message) -> reply texts
     tg_by_user: dict[int, Counter[str]]  # user -> {"reply": n, "throttled": n}
@@ -86,9 +87,13 @@ class LoadResult:
             f"p50 {percentile(ms, 50):.0f} ms, p90 {percentile(ms, 90):.0f} ms, "
             f"p99 {percentile(ms, 99):.0f} ms, max {max(ms):.0f} ms; "
             f"event-loop max lag {1000 * self.max_loop_lag:.0f} ms over {self.heartbeats} heartbeats; "
-            f"matching: {self.matches_off_loop} calls off the loop, {self.matches_on_loop} on it "
-            f"(slowest {1000 * self.slowest_match:.0f} ms)"
+            f"blocking calls off the loop {self._counts(self.off_loop)}, on it {self._counts(self.on_loop)} "
+            f"(slowest match {1000 * self.slowest_match:.0f} ms)"
         )
+
+    @staticmethod
+    def _counts(counts: dict[str, int]) -> str:
+        return "{" + ", ".join(f"{kind} {counts.get(kind, 0)}" for kind in ("match", "sql", "commit")) + "}"
 
 
 def scale() -> tuple[int, int, int, int]:
@@ -115,11 +120,15 @@ async def run_load(
                 discord_bot(dc, service, tmp_path),
                 LoopMonitor() as monitor,
             ):
-                recorder = ThreadRecorder(service.matcher.match, monitor.loop_thread or 0)
-                service.matcher.match = recorder  # type: ignore[method-assign]
-                result = await _fire(tg, dc, tg_count, tg_users, dc_count, dc_users, timeout)
-                await asyncio.sleep(0.5)  # late duplicates would show up here
-                return _collect(tg, dc, result, monitor, recorder, settings.questions_per_minute)
+                calls = LoopThreadCalls(monitor.loop_thread or 0)
+                service.matcher.match = calls.wrap("match", service.matcher.match)  # type: ignore[method-assign]
+                calls.watch(service.engine)
+                try:
+                    result = await _fire(tg, dc, tg_count, tg_users, dc_count, dc_users, timeout)
+                    await asyncio.sleep(0.5)  # late duplicates would show up here
+                finally:
+                    calls.close()
+                return _collect(tg, dc, result, monitor, calls, settings.questions_per_minute)
         finally:
             await dc.close()
             service.engine.dispose()
@@ -192,7 +201,7 @@ def _collect(
     dc: FakeDiscord,
     fired: dict[str, Any],
     monitor: LoopMonitor,
-    recorder: ThreadRecorder,
+    calls: LoopThreadCalls,
     per_minute: int,
 ) -> LoadResult:
     tg_questions, replied = fired["tg_questions"], fired["replied"]
@@ -238,9 +247,9 @@ def _collect(
         elapsed=last,
         max_loop_lag=monitor.max_lag,
         heartbeats=monitor.beats,
-        matches_on_loop=recorder.on_loop,
-        matches_off_loop=recorder.off_loop,
-        slowest_match=recorder.slowest,
+        on_loop=dict(calls.on_loop),
+        off_loop=dict(calls.off_loop),
+        slowest_match=calls.slowest.get("match", 0.0),
         tg_replies=dict(tg_replies),
         tg_by_user=dict(tg_by_user),
         dc_callbacks=dict(dc_callbacks),
@@ -262,9 +271,10 @@ def check(result: LoadResult) -> None:
         for user, counts in by_user.items():
             assert counts["reply"] <= result.questions_per_minute, (user, counts)
             assert counts["throttled"] >= 1, (user, counts)
-    # Matching ran off the event loop, which never stalled.
-    assert result.matches_on_loop == 0 and result.matches_off_loop > 0
-    assert result.max_loop_lag < MAX_LOOP_LAG, result.summary()
+    # Matching and the database ran on worker threads, never on the event loop: the loop was never
+    # blocked by them, on a fast machine or a busy one.
+    assert result.on_loop == {}, result.summary()
+    assert result.off_loop.get("match", 0) > 0 and result.off_loop.get("sql", 0) > 0, result.summary()
     assert REFUSALS["throttled"]  # the notice the counts above look for exists
 
 

@@ -1,5 +1,5 @@
 """Tests of bot.matching: normalisation, the incremental index, decisions on a small hand corpus,
-and a ranking-quality floor on the CheckThat dev split (skipped when the shared data is absent)."""
+and a ranking-quality floor on the CheckThat dev split (benchmarks/data/checkthat2022-2a-en)."""
 
 from __future__ import annotations
 
@@ -332,8 +332,6 @@ def _benchmark_module():  # type: ignore[no-untyped-def]
 
 def test_checkthat_dev_floor() -> None:
     bench = _benchmark_module()
-    if not (bench.DATA / "vclaims.jsonl").exists():
-        pytest.skip(f"CheckThat data not found at {bench.DATA}")
     corpus = bench.load_corpus()
     matcher, _, _ = bench.build(corpus)
     split = bench.load_split("dev", corpus)
@@ -351,8 +349,6 @@ def test_chat_dev_no_wrong_answers() -> None:
     """Chat-style questions (benchmarks/data/chat_dev.jsonl) against the starter fact-checks and
     2k CheckThat claims: no wrong answer, and most paraphrases answered (measured 44 of 68)."""
     bench = _benchmark_module()
-    if not (bench.DATA / "vclaims.jsonl").exists() or not bench.STARTER.exists():
-        pytest.skip("CheckThat data or starter fact-checks not found")
     docs, key_to_id = bench.chat_corpus(bench.load_corpus())
     matcher = Matcher()
     matcher.upsert_many(docs)

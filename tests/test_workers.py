@@ -4,9 +4,10 @@ The fake Bot API POSTs every update to both workers (a load balancer retrying on
 exactly one answer per update must come from the database's unique keys, not from luck. Then 50
 subscribers are notified through the outbox that both workers drain (FOR UPDATE SKIP LOCKED on
 PostgreSQL), and a fact-check imported and revised by another process must reach the workers' match
-index within about a second, without a restart (LISTEN/NOTIFY on PostgreSQL, polling on SQLite).
+index without a restart (LISTEN/NOTIFY on PostgreSQL, polling on SQLite).
 
-The measured figures are printed (run with `-s` to see them).
+How long each step took is printed (run with `-s` to see it), not asserted: on a busy machine it
+measures the machine. That NOTIFY alone refreshes an index is checked without a clock below.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+import bot.delivery
+import bot.service
 from bot.delivery import run_outbox
 from bot.domain import Actor, Asker, ChatRef, OutcomeKind, Question
 from bot.importers.records import FactCheckRecord, SourceRecord
@@ -37,6 +41,7 @@ from bot.service import ClaimService
 from store.models import Notification
 from tests.adapter_harness import telegram_bot
 from tests.conftest import make_settings
+from tests.fakes import PATIENCE, eventually, patient
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +104,7 @@ def start_worker(name: str, database_url: str, fake: FakeTelegramAPI, tmp_path: 
 
 
 async def wait_healthy(worker: Worker, client: httpx.AsyncClient, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     while True:
         if worker.process.poll() is not None:
             raise AssertionError(f"{worker.name} exited:\n{worker.log.read_text()[-3000:]}")
@@ -236,11 +241,10 @@ async def test_two_workers_exactly_once_and_fresh_index(
         delays = []
         for worker, count in zip(workers, before, strict=True):
             while metric(await worker.metrics(client), "claimbot_fact_checks_indexed") < count + 1:
-                assert time.perf_counter() - imported < 5, f"{worker.name} never indexed the new fact-check"
+                assert time.perf_counter() - imported < PATIENCE, f"{worker.name} never indexed the new one"
                 await asyncio.sleep(0.01)
             delays.append(round(time.perf_counter() - imported, 3))
     figures["new_fact_check_indexed_after_s"] = delays
-    assert max(delays) < 1.5
     fake.private_message(8001, "is the Gull Island lighthouse being demolished in March")
     await fake.wait_until(lambda: sent_to(fake, 8001, "no demolition is planned") == 1, timeout=10)
 
@@ -250,16 +254,16 @@ async def test_two_workers_exactly_once_and_fresh_index(
         CLI, fact_check_id, claim="The Gull Island lighthouse keeper's cottage will become a hotel"
     )
     revised = time.perf_counter()
-    for user in range(8100, 8130):  # a new asker each time: a question is answered once, then remembered
+    user = 8100
+    while True:  # a new asker each time: a question is answered once, then remembered
         fake.private_message(user, "will the lighthouse keeper's cottage become a hotel")
         await fake.wait_until(lambda user=user: sent_to(fake, user) == 1, timeout=10)
         if sent_to(fake, user, "no demolition is planned"):
             break
+        assert time.perf_counter() - revised < PATIENCE, "the revised wording never matched"
+        user += 1
         await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the revised wording never matched")
     figures["revised_fact_check_answered_after_s"] = round(time.perf_counter() - revised, 3)
-    assert time.perf_counter() - revised < 2.5
     print(f"\nworkers figures: {figures}")
 
 
@@ -324,14 +328,31 @@ class _NoMessenger:
 
 
 @pytest.mark.postgres
-async def test_listen_notify_refreshes_the_index_without_polling(postgres_url: str) -> None:
-    """With polling every 30 s, only PostgreSQL's NOTIFY can bring a change in within a second."""
+async def test_listen_notify_refreshes_the_index_without_polling(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader polls once at start and then not for an hour: only NOTIFY can bring a change in."""
+    # A channel of this test's own: tests running in parallel on the same database notify the usual
+    # one, and their notifications must not refresh this reader.
+    channel = f"claimbot_factchecks_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setattr(bot.service, "FACT_CHECKS_CHANNEL", channel)
+    monkeypatch.setattr(bot.delivery, "FACT_CHECKS_CHANNEL", channel)
     writer = await asyncio.to_thread(ClaimService.open, make_settings(postgres_url))
     reader = await asyncio.to_thread(ClaimService.open, make_settings(postgres_url))
+    refreshes: list[int] = []
+    refresh = reader.refresh_index
+
+    def counted_refresh() -> int:
+        refreshes.append(refresh())
+        return refreshes[-1]
+
+    reader.refresh_index = counted_refresh  # type: ignore[method-assign]
     stop = asyncio.Event()
-    loop = asyncio.create_task(run_outbox(reader, _NoMessenger(), stop, interval=30))
+    loop = asyncio.create_task(run_outbox(reader, _NoMessenger(), stop, interval=3600))
     try:
-        await asyncio.sleep(0.5)  # the listener is connected
+        # The polling loop's first look, and the listener's look right after its LISTEN: from now on
+        # the index changes only when a notification arrives.
+        await eventually(lambda: len(refreshes) >= 2, "the first poll and the LISTEN")
         before = len(reader.matcher)
         record = FactCheckRecord(
             url="https://factcheck.example/notify",
@@ -342,9 +363,7 @@ async def test_listen_notify_refreshes_the_index_without_polling(postgres_url: s
         )
         started = time.perf_counter()
         await asyncio.to_thread(writer.import_records, [record])
-        while len(reader.matcher) < before + 1:
-            assert time.perf_counter() - started < 1.0, "NOTIFY did not reach the listener"
-            await asyncio.sleep(0.005)
+        await eventually(lambda: len(reader.matcher) >= before + 1, "NOTIFY reaching the listener")
         delay = time.perf_counter() - started
         print(f"\nLISTEN/NOTIFY index freshness: {delay * 1000:.0f} ms")
         outcome = reader.evaluate("will the old tram depot become a skate park")

@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import patient
+
 DISCORD_EPOCH_MS = 1420070400000
 JSON = "application/json"
 
@@ -445,7 +447,8 @@ class FakeDiscord:
         async with self._changed:
             try:
                 await asyncio.wait_for(
-                    self._changed.wait_for(lambda: any(predicate(c) for c in self.calls[after:])), timeout
+                    self._changed.wait_for(lambda: any(predicate(c) for c in self.calls[after:])),
+                    patient(timeout),
                 )
             except TimeoutError:
                 raise AssertionError(

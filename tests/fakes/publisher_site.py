@@ -10,14 +10,18 @@ to see the bot cope with a server that is gone.
         site.hits["/page.html"], site.requests (path, headers) for assertions
 
 Each route may have an ETag / Last-Modified (a matching If-None-Match / If-Modified-Since gets
-304), a status (500), a delay (a slow answer) and a content type. A hostile route streams its body
-instead (`stream=`: a function returning an iterable of chunks, sent without Content-Length until
-it ends or the client hangs up): an endless robots.txt, a server that drips a byte at a time.
-`site.sent[path]` counts the body bytes the client actually took.
+304), a status (500), a delay and a content type. A delay is seconds, or a `threading.Event`: the
+answer waits until the test sets it or the server stops (`HANG`: a server that does not answer while
+the test runs; after PATIENCE it answers anyway, so a client that never gives up fails its test
+rather than hanging it). Waiting on an event rather than a clock lets a test know a request is still
+unanswered, however slow the machine is. A hostile route streams its body instead (`stream=`: a
+function returning an iterable of chunks, sent without Content-Length until it ends or the client
+hangs up): an endless robots.txt, a server that drips a byte at a time. `site.sent[path]` counts the
+body bytes the client actually took.
 
     with FakeFactCheckTools(key="k") as api:      # speaks GET /v1alpha1/claims:search
         api.add_claim("text", review_url=..., rating="False", publisher="Fact Desk")
-        api.fail_next(429) / api.delay = 5        # programmable failures
+        api.fail_next(429) / api.delay = HANG     # programmable failures
         api.base_url -> "http://127.0.0.1:PORT/v1alpha1"
 """
 
@@ -36,7 +40,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes import PATIENCE
+
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
+HANG = threading.Event()  # never set: a route with this delay answers only when its server stops
+
+Delay = float | threading.Event
 
 
 @dataclass
@@ -44,7 +53,7 @@ class Route:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
-    delay: float = 0.0
+    delay: Delay = 0.0
     etag: str | None = None
     last_modified: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -70,6 +79,7 @@ class LoopbackServer:
         self.max_in_flight = 0  # the most requests handled at once (polite concurrency)
         self._lock = threading.Lock()
         self._server: _Server | None = None
+        self._stopping = threading.Event()  # held answers give up waiting: the server is going away
         self._thread: threading.Thread | None = None
         self.port = 0
 
@@ -96,8 +106,7 @@ class LoopbackServer:
 
             def _answer(self, path: str, headers: dict[str, str]) -> None:
                 status, content_type, body, extra, delay = owner.respond(self.path, headers)
-                if delay:
-                    time.sleep(delay)
+                owner._wait(delay)
                 streamed = not isinstance(body, bytes)
                 try:
                     self.send_response(status)
@@ -127,10 +136,21 @@ class LoopbackServer:
 
         return Handler
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, Body, dict[str, str], float]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, Body, dict[str, str], Delay]:
         raise NotImplementedError
 
+    def _wait(self, delay: Delay) -> None:
+        if isinstance(delay, threading.Event):
+            # Answer at last after PATIENCE: a client that should have given up long before then gets
+            # an answer, and its test fails on that instead of hanging.
+            deadline = time.monotonic() + PATIENCE
+            while not delay.is_set() and not self._stopping.wait(0.02) and time.monotonic() < deadline:
+                pass
+        elif delay:
+            time.sleep(delay)
+
     def start(self) -> LoopbackServer:
+        self._stopping.clear()
         self._server = _Server(("127.0.0.1", self.port), self._handler())
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -141,6 +161,7 @@ class LoopbackServer:
 
     def stop(self) -> None:
         if self._server is not None:
+            self._stopping.set()  # before shutdown: closing the server waits for its handler threads
             self._server.shutdown()
             self._server.server_close()
             self._server = None
@@ -196,7 +217,7 @@ class PublisherSite(LoopbackServer):
         self.routes[path] = Route(b"", content_type, stream=chunks, **options)
         return self.url(path)
 
-    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, Body, dict[str, str], float]:
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, str, Body, dict[str, str], Delay]:
         route = self.routes.get(urlsplit(target).path)
         if route is None:
             return 404, "text/plain", b"not found", {}, 0.0
@@ -279,7 +300,7 @@ class FakeFactCheckTools(LoopbackServer):
         self.key = key
         self.claims: list[dict[str, Any]] = []
         self.failures: list[tuple[int, dict[str, str]]] = []
-        self.delay = 0.0
+        self.delay: Delay = 0.0
         self.raw: bytes | None = None  # answer this body verbatim (garbage tests)
         self.raw_headers: dict[str, str] = {}  # with these headers (Content-Encoding of a bomb)
 

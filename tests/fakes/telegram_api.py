@@ -37,6 +37,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes import patient
+
 JSON = dict[str, Any]
 
 MAX_TEXT = 4096
@@ -482,6 +484,7 @@ class FakeTelegramAPI:
                     await self._changed.wait()
                 return found
 
+        timeout = patient(timeout)
         try:
             return await asyncio.wait_for(wait(), timeout)
         except TimeoutError:
@@ -494,7 +497,7 @@ class FakeTelegramAPI:
                 while not condition():
                     await self._changed.wait()
 
-        await asyncio.wait_for(wait(), timeout)
+        await asyncio.wait_for(wait(), patient(timeout))
 
     def _notify(self) -> None:
         async def notify() -> None:
