@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters import discord as discord_adapter
-from adapters.telegram_render import MAX_TEXT, parse_callback, render_html, render_review
+from adapters.telegram.render import MAX_TEXT, parse_callback, render_html, render_review
 from bot.domain import Candidate, Outcome, OutcomeKind
 from bot.replies import compose, compose_update
 from bot.service import ReviewSummary

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from adapters.telegram import build_application, running
-from adapters.telegram_render import MAX_TEXT, parse_callback, render_draft, render_html, render_review
+from adapters.telegram.render import MAX_TEXT, parse_callback, render_draft, render_html, render_review
 from bot.config import Settings
 from bot.domain import FactCheckCard, SourceLink
 from bot.replies import REFUSALS, compose_answer

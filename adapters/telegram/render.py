@@ -8,13 +8,21 @@ code units, as Telegram counts entity offsets) and 64 bytes of callback data per
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from adapters.buttons import (
+    Button,
+    ButtonData,
+    ButtonKind,
+    Press,
+    approve_button,
+    reply_buttons,
+    review_buttons,
+)
 from bot.domain import Candidate, FactCheckCard
-from bot.replies import ActionKind, Reply, choice_label
+from bot.replies import Reply, choice_label
 from bot.service import ReviewSummary
 
 MAX_TEXT = 4096
@@ -22,19 +30,21 @@ MAX_CALLBACK_DATA = 64
 MAX_BUTTON_LABEL = 60
 ELLIPSIS = "…"
 
-# Callback data: short prefixes and decimal ids, validated on the way back in.
-CALLBACK_PATTERNS = {
-    "n": re.compile(r"n:(\d{1,19})"),  # not what I asked: request id
-    "s": re.compile(r"s:(\d{1,19})"),  # subscribe (notify me): request id
-    "c": re.compile(r"c:(\d{1,19}):(\d{1,19})"),  # choose: request id, fact-check id
-    "ml": re.compile(r"ml:(\d{1,19}):(\d{1,19})"),  # moderator link: review item, fact-check id
-    "mr": re.compile(r"mr:(\d{1,19})"),  # moderator reject: review item
-    # Moderator approve: review item and the draft revision the button showed (buttons posted before
-    # approvals named a revision carry none: pressing one shows the draft again).
-    "ma": re.compile(r"ma:(\d{1,19})(?::(\d{1,19}))?"),
-}
-# The moderator action a callback prefix stands for, to audit forged or garbled presses by name.
-CALLBACK_ACTIONS = {"ml": "link", "mr": "reject", "ma": "approve"}
+# Callback data: no prefix (Telegram sends it back only to this bot), 64 bytes at most.
+BUTTON_DATA = ButtonData(
+    prefix="",
+    max_size=MAX_CALLBACK_DATA,
+    id_counts={
+        ButtonKind.NOT_WHAT_I_ASKED: (1,),
+        ButtonKind.SUBSCRIBE: (1,),
+        ButtonKind.CHOOSE: (2,),
+        ButtonKind.MOD_LINK: (2,),
+        ButtonKind.MOD_REJECT: (1,),
+        ButtonKind.MOD_APPROVE: (1, 2),
+    },
+)
+# Marks in front of the moderators' button labels.
+MODERATOR_ICONS = {ButtonKind.MOD_LINK: "🔗 ", ButtonKind.MOD_REJECT: "✖ ", ButtonKind.MOD_APPROVE: "✔ "}
 
 
 def utf16_len(text: str) -> int:
@@ -107,23 +117,16 @@ def _label(text: str, limit: int = MAX_BUTTON_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-def callback_data(*parts: object) -> str:
-    data = ":".join(str(p) for p in parts)
-    if len(data.encode()) > MAX_CALLBACK_DATA:
-        raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {data!r}")
-    return data
-
-
-def parse_callback(data: str | None) -> tuple[str, tuple[int, ...]] | None:
+def parse_callback(data: str | None) -> Press | None:
     """`("c", (request_id, fact_check_id))` for valid data; None for anything forged or garbled."""
-    if not data or len(data.encode()) > MAX_CALLBACK_DATA:
-        return None
-    kind = data.split(":", 1)[0]
-    pattern = CALLBACK_PATTERNS.get(kind)
-    match = pattern.fullmatch(data) if pattern else None
-    if match is None:
-        return None
-    return kind, tuple(int(g) for g in match.groups() if g is not None)
+    return BUTTON_DATA.parse(data)
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.kind is None:
+        return InlineKeyboardButton(_label(button.label), url=button.url)
+    label = _label(MODERATOR_ICONS.get(button.kind, "") + button.label)
+    return InlineKeyboardButton(label, callback_data=BUTTON_DATA.encode(button.kind, *button.ids))
 
 
 def _sources(reply: Reply) -> list[Segment]:
@@ -141,29 +144,13 @@ def _sources(reply: Reply) -> list[Segment]:
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows: list[list[InlineKeyboardButton]] = []
-    for candidate in reply.choices:
-        if reply.request_id is not None:
-            data = callback_data("c", reply.request_id, candidate.fact_check.id)
-            rows.append([InlineKeyboardButton(_label(choice_label(candidate)), callback_data=data)])
-    buttons: list[InlineKeyboardButton] = []
-    for action in reply.actions:
-        if action.kind is ActionKind.FULL_REPORT and action.url:
-            rows.insert(0, [InlineKeyboardButton(_label(action.label), url=action.url)])
-        elif action.kind is ActionKind.NOT_WHAT_I_ASKED and action.request_id is not None:
-            buttons.append(
-                InlineKeyboardButton(
-                    _label(action.label), callback_data=callback_data("n", action.request_id)
-                )
-            )
-        elif action.kind is ActionKind.NOTIFY and action.request_id is not None:
-            buttons.append(
-                InlineKeyboardButton(
-                    _label(action.label), callback_data=callback_data("s", action.request_id)
-                )
-            )
-    if buttons:
-        rows.append(buttons)
+    """The full report on top, one suggestion a row, then "Not what I asked" and "Notify me" side by side."""
+    buttons = reply_buttons(reply)
+    rows = [[_button(b)] for b in buttons.actions if b.url]
+    rows += [[_button(b)] for b in buttons.choices]
+    presses = [_button(b) for b in buttons.actions if not b.url]
+    if presses:
+        rows.append(presses)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -220,25 +207,15 @@ def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
             separator="\n\n",
         )
     )
-    rows = [
-        [
-            InlineKeyboardButton(
-                _label(f"🔗 Link #{c.fact_check.id}: {c.fact_check.claim}"),
-                callback_data=callback_data("ml", item, c.fact_check.id),
-            )
-        ]
-        for c in review.suggestions[:3]
-    ]
-    rows.append([InlineKeyboardButton("✖ Reject", callback_data=callback_data("mr", item))])
+    # Approving is offered under the drafted verdict instead (see `approve_keyboard`).
+    buttons = review_buttons(review)
+    rows = [[_button(b)] for b in (*buttons.links, buttons.reject)]
     return fit(segments), InlineKeyboardMarkup(rows)
 
 
 def approve_keyboard(item: int, revision: int) -> InlineKeyboardMarkup:
     """The button under a drafted verdict: it approves the revision shown above it, and no later one."""
-    button = InlineKeyboardButton(
-        f"✔ Approve revision {revision}", callback_data=callback_data("ma", item, revision)
-    )
-    return InlineKeyboardMarkup([[button]])
+    return InlineKeyboardMarkup([[_button(approve_button(item, revision))]])
 
 
 def render_draft(item: int, draft: FactCheckCard, headline: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -261,12 +238,6 @@ def render_draft(item: int, draft: FactCheckCard, headline: str) -> tuple[str, I
         )
     )
     return fit(segments), approve_keyboard(item, draft.revision)
-
-
-def callback_action(data: str | None) -> str:
-    """The moderator action garbled callback data pretends to be (for the audit log), else "button"."""
-    prefix = (data or "").split(":", 1)[0][:4]
-    return CALLBACK_ACTIONS.get(prefix, "button")
 
 
 def render_queue(reviews: list[ReviewSummary]) -> str:
