@@ -13,6 +13,7 @@ import discord
 import pytest
 
 from adapters import discord as adapter
+from adapters.discord import interactions
 from bot.config import Settings
 from bot.domain import Actor, Candidate, Outcome, OutcomeKind, SourceLink
 from bot.replies import compose, compose_answer
@@ -63,7 +64,7 @@ def answers_are_not_deferred(monkeypatch: pytest.MonkeyPatch) -> None:
     """The adapter defers an interaction whose answer takes over DEFER_AFTER seconds. Whether a test
     sees an answer or a deferral must not depend on how busy the machine is: answers come at once,
     unless a test sets DEFER_AFTER itself (test_slow_work_is_deferred_then_followed_up)."""
-    monkeypatch.setattr(adapter, "DEFER_AFTER", 3600.0)
+    monkeypatch.setattr(interactions, "DEFER_AFTER", 3600.0)
 
 
 @contextlib.asynccontextmanager
@@ -284,7 +285,7 @@ async def test_malformed_event_is_skipped_and_bot_keeps_running(bot: Harness) ->
 
 async def test_slow_work_is_deferred_then_followed_up(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = bot.fake
-    monkeypatch.setattr(adapter, "DEFER_AFTER", 0.0)
+    monkeypatch.setattr(interactions, "DEFER_AFTER", 0.0)
     payload = fake.slash("check", {"question": NYC})
     body = await bot.interact(payload)
     assert body["type"] == 5, "deferred (thinking) first"

@@ -1,0 +1,138 @@
+"""Discord handlers for members: /check, /forget, the "Fact-check this" menu and the answers' buttons.
+
+Application commands only: no privileged intent (message content comes with context-menu
+interactions). Each handler parses the interaction, calls the core through `interaction.client`
+(adapters/discord/interactions.py) and shows the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import discord
+from discord import app_commands
+
+from adapters.buttons import ButtonKind
+from adapters.discord.interactions import PLATFORM, CoreClient
+from bot.domain import ChatRef, Question
+
+Interaction = discord.Interaction[CoreClient]
+
+
+async def ask(interaction: Interaction, text: str, *, message_id: str | None) -> None:
+    """Ask the core about a text (a /check question or another member's message) and show the outcome."""
+    bot = interaction.client
+    question = Question(
+        text=text or "",
+        asker=bot.asker(interaction),
+        chat=ChatRef(PLATFORM, str(interaction.channel_id), is_private=interaction.guild_id is None),
+        message_id=message_id,
+        event_key=str(interaction.id),
+    )
+    outcome = await bot.work(interaction, bot.service.ask, question, ephemeral=False)
+    await bot.show(interaction, outcome)
+
+
+@app_commands.command(name="check")
+@app_commands.describe(question="The claim you want checked, e.g. did a NYC cop arrest an ICE agent?")
+async def check(interaction: Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
+    """Check a claim against published fact-checks."""
+    await ask(interaction, question, message_id=None)
+
+
+@app_commands.command(name="forget")
+async def forget(interaction: Interaction) -> None:
+    """Delete the questions and subscriptions the bot stored about you."""
+    bot = interaction.client
+    removed = await bot.work(interaction, bot.service.forget, bot.asker(interaction))
+    plural = "s" if removed != 1 else ""
+    await bot.say(interaction, f"Done: I deleted {removed} stored record{plural} about you.")
+
+
+@app_commands.context_menu(name="Fact-check this")
+async def fact_check_this(interaction: Interaction, message: discord.Message) -> None:
+    # Context menus carry the target message's content even without the message-content intent.
+    await ask(interaction, message.content, message_id=str(message.id))
+
+
+COMMANDS = (check, fact_check_this, forget)
+
+
+# ---------------------------------------------------------------------- answer buttons
+
+
+async def not_what_i_asked_pressed(interaction: Interaction, request_id: int, *, values: list[str]) -> None:
+    """Queue the question for reviewers; the asker gets an ephemeral confirmation."""
+    bot = interaction.client
+    outcome = await bot.work(interaction, bot.service.not_what_i_asked, request_id, bot.asker(interaction))
+    await bot.show(interaction, outcome)
+
+
+async def subscribe_pressed(interaction: Interaction, request_id: int, *, values: list[str]) -> None:
+    """Notify the asker by DM (or here when DMs are closed) when the verdict arrives or changes."""
+    bot, user_id = interaction.client, interaction.user.id
+    reply_to = (
+        f"user:{user_id}" if interaction.guild_id is None else f"user:{user_id}:{interaction.channel_id}"
+    )
+    added = await bot.work(interaction, bot.service.subscribe, bot.asker(interaction), reply_to, request_id)
+    await bot.say(
+        interaction,
+        "I'll message you when reviewers publish a verdict or this fact-check changes."
+        if added
+        else "You're already subscribed to updates on this.",
+    )
+
+
+async def choose_pressed(
+    interaction: Interaction, request_id: int, fact_check_id: int | None = None, *, values: list[str]
+) -> None:
+    """The asker picked a suggestion: the suggestions message becomes the answer."""
+    bot = interaction.client
+    if fact_check_id is None:
+        if len(values) != 1 or not values[0].isdigit():
+            await bot.refuse(interaction, "Please pick one of the suggested claims.")
+            return
+        fact_check_id = int(values[0])
+    outcome = await bot.work(
+        interaction, bot.service.choose, request_id, fact_check_id, bot.asker(interaction), update=True
+    )
+    await bot.show(interaction, outcome, update=True)
+
+
+async def pin_pressed(interaction: Interaction, *, values: list[str]) -> None:
+    """Pin an answer: the member needs the pin permission, and so does the bot."""
+    bot, message = interaction.client, interaction.message
+    if interaction.guild_id is None or message is None:
+        await bot.refuse(interaction, "Answers can be pinned in server channels only.")
+        return
+    chat_id, message_id = str(message.channel.id), str(message.id)
+    pinner = bot.actor(interaction)
+    if interaction.permissions.pin_messages:
+        # Their own pin permission in this channel is enough, in any server; without it only moderator
+        # rights are, and those exist in the community's servers only.
+        pinner = replace(pinner, community=bot.settings.community, platform_admin=True)
+    # authorize() lets members who may pin through and audits everyone else.
+    await bot.work(interaction, bot.service.authorize, pinner, "pin", f"message:{chat_id}:{message_id}")
+    if not interaction.app_permissions.pin_messages:
+        await bot.refuse(interaction, "I need the Pin Messages permission in this channel to do that.")
+        return
+    if await asyncio.to_thread(bot.service.sent_reply, PLATFORM, chat_id, message_id) is None:
+        await bot.refuse(interaction, "Only ClaimBot's answers can be pinned.")
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        await message.pin(reason=f"ClaimBot answer pinned by {interaction.user.id}")
+    except discord.Forbidden:
+        await bot.say(interaction, "Discord did not let me pin here (missing permission).")
+        return
+    await asyncio.to_thread(bot.service.mark_pinned, pinner, chat_id, message_id)
+    await bot.say(interaction, "Pinned. I'll keep this answer up to date if the fact-check is revised.")
+
+
+BUTTONS = {
+    ButtonKind.NOT_WHAT_I_ASKED: not_what_i_asked_pressed,
+    ButtonKind.SUBSCRIBE: subscribe_pressed,
+    ButtonKind.CHOOSE: choose_pressed,
+    ButtonKind.PIN: pin_pressed,
+}

@@ -1,0 +1,194 @@
+"""Discord handlers for moderators: the /review command group and the review posts' buttons.
+
+Who may do what is the core's decision (`ClaimService` authorizes and audits every call); these
+handlers only say who is acting (`CoreClient.actor`) and pass the command's options on.
+"""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord import app_commands
+
+from adapters.buttons import ButtonKind
+from adapters.discord.interactions import PLATFORM, CoreClient
+from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft
+from bot.domain import Asker
+from bot.exporters import export_file
+from bot.ratings import Verdict
+
+Interaction = discord.Interaction[CoreClient]
+REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
+
+
+class ReviewCommands(
+    app_commands.Group,
+    name="review",
+    description="Work the fact-check review queue (moderators)",
+    guild_only=True,
+    default_permissions=discord.Permissions(manage_messages=True),
+):
+    """Moderator commands; rights are checked in code (CoreClient.actor, authorize), refusals audited."""
+
+    @app_commands.command()
+    async def queue(self, interaction: Interaction) -> None:
+        """List the open review items, most asked first."""
+        bot = interaction.client
+        items = await bot.work(interaction, bot.service.queue, bot.actor(interaction), 10)
+        lines = [f"**#{i.id}** ({i.ask_count}×, {i.status}) {clip(escape(i.text), 200)}" for i in items]
+        await bot.say(interaction, "\n".join(lines) or "The review queue is empty.")
+
+    @app_commands.command()
+    @app_commands.describe(
+        item="Review item number",
+        rating="Verdict",
+        summary="One or two sentences",
+        sources="Source URLs separated by spaces",
+        claim="The claim as checked (optional)",
+    )
+    @app_commands.choices(rating=[app_commands.Choice(name=v.value, value=v.value) for v in Verdict][:25])
+    async def verdict(
+        self,
+        interaction: Interaction,
+        item: int,
+        rating: str,
+        summary: str,
+        sources: str,
+        claim: str | None = None,
+    ) -> None:
+        """Draft a verdict for a review item; it is published on approval."""
+        bot = interaction.client
+        card = await bot.work(
+            interaction,
+            bot.service.write_verdict,
+            bot.actor(interaction),
+            item,
+            rating,
+            summary,
+            sources.replace(",", " ").split(),
+            claim,
+        )
+        await bot.say(
+            interaction,
+            f"Draft saved for item #{item}: {card.verdict.icon} {card.verdict.value}. "
+            f"Approve it with /review approve item:{item}.",
+        )
+
+    @app_commands.command()
+    @app_commands.describe(
+        item="Review item number", revision="The draft revision you checked (leave out to see the draft)"
+    )
+    async def approve(self, interaction: Interaction, item: int, revision: int | None = None) -> None:
+        """Publish the drafted verdict you checked and notify everyone who asked."""
+        await approve_draft(interaction, item, revision)
+
+    @app_commands.command()
+    @app_commands.describe(item="Review item number", reason="Why it is rejected")
+    async def reject(self, interaction: Interaction, item: int, reason: str) -> None:
+        """Reject a review item (not a checkable claim, spam…)."""
+        bot = interaction.client
+        await bot.work(interaction, bot.service.reject, bot.actor(interaction), item, reason)
+        await bot.say(interaction, f"Review item #{item} rejected.")
+
+    @app_commands.command()
+    @app_commands.describe(item="Review item number", fact_check="Existing fact-check number")
+    async def link(self, interaction: Interaction, item: int, fact_check: int) -> None:
+        """Answer a review item with an existing fact-check."""
+        bot = interaction.client
+        card = await bot.work(interaction, bot.service.link, bot.actor(interaction), item, fact_check)
+        await bot.say(interaction, f"Item #{item} answered with fact-check #{card.id}: {escape(card.claim)}")
+
+    @app_commands.command()
+    @app_commands.describe(user="The member whose questions should be dropped")
+    async def block(self, interaction: Interaction, user: discord.User) -> None:
+        """Drop a member's questions silently from now on; they never reach reviewers."""
+        bot = interaction.client
+        await bot.work(interaction, bot.service.block, bot.actor(interaction), Asker(PLATFORM, str(user.id)))
+        await bot.say(interaction, "Blocked: their questions are dropped silently and never reach reviewers.")
+
+    @app_commands.command()
+    @app_commands.describe(format="Published fact-checks as ClaimReview JSON-LD, or the audit log")
+    @app_commands.choices(
+        format=[
+            app_commands.Choice(name="ClaimReview JSON-LD", value="claimreview"),
+            app_commands.Choice(name="Audit log (JSON lines)", value="audit"),
+        ]
+    )
+    async def export(self, interaction: Interaction, format: str = "claimreview") -> None:
+        """Export published fact-checks or the audit log as a file only you can see."""
+        bot = interaction.client
+        name, content = await bot.work(interaction, export_file, bot.service, bot.actor(interaction), format)
+        file = discord.File(io.BytesIO(content), filename=name)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                content=name, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.followup.send(
+                content=name, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+    @app_commands.command()
+    @app_commands.describe(fact_check="Fact-check number", rating="New verdict", summary="New summary")
+    @app_commands.choices(rating=[app_commands.Choice(name=v.value, value=v.value) for v in Verdict][:25])
+    async def revise(
+        self, interaction: Interaction, fact_check: int, rating: str | None = None, summary: str | None = None
+    ) -> None:
+        """Revise a published fact-check; every posted answer is edited in place."""
+        bot = interaction.client
+        changes = {k: v for k, v in (("rating", rating), ("summary", summary)) if v}
+        card = await bot.work(interaction, bot.service.revise, bot.actor(interaction), fact_check, **changes)
+        await bot.say(
+            interaction,
+            f"Fact-check #{card.id} is now at revision {card.revision}; posted answers will be updated.",
+        )
+
+
+# ---------------------------------------------------------------------- review buttons
+
+
+async def link_pressed(interaction: Interaction, item: int, fact_check: int, *, values: list[str]) -> None:
+    """A moderator links a review item to a suggested fact-check."""
+    bot = interaction.client
+    card = await bot.work(interaction, bot.service.link, bot.actor(interaction), item, fact_check)
+    await bot.say(interaction, f"Item #{item} answered with fact-check #{card.id}.")
+
+
+async def reject_pressed(interaction: Interaction, item: int, *, values: list[str]) -> None:
+    """A moderator rejects a review item from the review channel."""
+    bot = interaction.client
+    await bot.work(interaction, bot.service.reject, bot.actor(interaction), item, REJECT_FROM_BUTTON)
+    await bot.say(interaction, f"Review item #{item} rejected.")
+
+
+async def approve_pressed(
+    interaction: Interaction, item: int, revision: int | None = None, *, values: list[str]
+) -> None:
+    """A moderator approves the draft revision a button was shown with."""
+    await approve_draft(interaction, item, revision)
+
+
+async def approve_draft(interaction: Interaction, item: int, revision: int | None) -> None:
+    """Publish a draft at the revision the moderator saw; a changed draft, or none named, is shown."""
+    bot = interaction.client
+    result = await bot.work(interaction, bot.service.approve, bot.actor(interaction), item, revision)
+    if result.review_again:
+        embed, view = render_draft(item, result.fact_check)
+        text = clip(f"Not published yet: {result.waiting_for}.", 2000)
+        await bot.respond(interaction, content=text, embed=embed, view=view, ephemeral=True)
+    elif result.published:
+        await bot.say(
+            interaction,
+            f"Published fact-check #{result.fact_check.id}; "
+            f"{result.notified} subscriber(s) will be notified.",
+        )
+    else:
+        await bot.say(interaction, f"Not published yet: {result.waiting_for}.")
+
+
+BUTTONS = {
+    ButtonKind.MOD_LINK: link_pressed,
+    ButtonKind.MOD_REJECT: reject_pressed,
+    ButtonKind.MOD_APPROVE: approve_pressed,
+}
