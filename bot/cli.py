@@ -17,9 +17,19 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, load_settings
-from bot.domain import Actor, Asker, ChatRef, FactCheckCard, Outcome, OutcomeKind, Question
+from bot.domain import (
+    Actor,
+    Asker,
+    ChatRef,
+    FactCheckCard,
+    Outcome,
+    OutcomeKind,
+    Question,
+    ReviewSummary,
+    ServiceError,
+)
 from bot.replies import compose, render_text
-from bot.service import ClaimService, ReviewSummary, ServiceError
+from bot.service import ClaimService
 from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2

@@ -8,8 +8,9 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.domain import Delivery, ReviewSummary
 from bot.replies import Reply, compose_notification, compose_update
-from bot.service import FACT_CHECKS_CHANNEL, ClaimService, Delivery, ReviewSummary
+from bot.service import FACT_CHECKS_CHANNEL, ClaimService
 
 log = logging.getLogger(__name__)
 LISTEN_WAIT = 1.0  # seconds a listener waits for a notification before it looks at `stop` again

@@ -6,8 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from bot.domain import Actor, FactCheckCard
-from bot.ratings import Verdict
+from bot.domain import Actor, FactCheckCard, Verdict
 from store.models import AuditLog
 
 if TYPE_CHECKING:

@@ -31,10 +31,11 @@ from urllib.parse import quote, quote_plus
 import httpx
 
 from bot.config import Settings
+from bot.domain import FactCheckRecord
 from bot.fetching import BodyDecoder, FetchRefused, TooLarge
 from bot.importers._common import RefusedJson, loads
 from bot.importers.claimreview import reviews_in
-from bot.importers.records import FactCheckRecord
+from bot.importers.web import user_agent
 from bot.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class FactCheckToolsClient:
             timeout=httpx.Timeout(self._timeout),
             # Accept-Encoding: only what _read_some decodes (httpx adds br / zstd when installed).
             headers={
-                "User-Agent": user_agent(settings),
+                "User-Agent": user_agent(settings.http_user_agent),
                 "Accept": "application/json",
                 "Accept-Encoding": "gzip, deflate",
             },
@@ -233,19 +234,6 @@ class FactCheckToolsClient:
             if form:
                 text = text.replace(form, "***")
         return text
-
-
-def user_agent(settings: Settings) -> str:
-    """The User-Agent of every request ClaimBot makes on its own."""
-    if settings.http_user_agent:
-        return settings.http_user_agent
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        number = version("claimbot")
-    except PackageNotFoundError:
-        number = "0"
-    return f"ClaimBot/{number} (+https://github.com/claimbot)"
 
 
 def _with_publisher_name(claim: Any) -> Any:

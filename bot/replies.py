@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain import Candidate, FactCheckCard, Outcome, OutcomeKind, SourceLink
-from bot.ratings import Verdict
+from bot.domain import Candidate, FactCheckCard, Outcome, OutcomeKind, SourceLink, Verdict
 
 MAX_SOURCES = 3
 MAX_SUMMARY_CHARS = 600

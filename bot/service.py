@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,15 +19,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
 from bot.config import Settings
-from bot.domain import Actor, Asker, Candidate, FactCheckCard, Outcome, OutcomeKind, Question
-from bot.importers._common import importable, outlet_from_url
-from bot.importers.records import (
+from bot.domain import (
     REVIEW_KEY_PREFIX,
     REVIEW_ORIGIN,
+    Actor,
+    ApprovalResult,
+    Asker,
+    Candidate,
+    Delivery,
+    FactCheckCard,
     FactCheckRecord,
+    ImportReport,
+    NotAllowed,
+    NotFound,
+    Outcome,
+    OutcomeKind,
+    Question,
     RecordError,
+    ReviewSummary,
+    ServiceError,
     SourceRecord,
+    Verdict,
+    parse_verdict,
 )
+from bot.importers._common import importable, outlet_from_url
 from bot.matching import (
     DEFAULT_THRESHOLDS,
     SEMANTIC_THRESHOLDS,
@@ -41,7 +55,6 @@ from bot.matching import (
     semantic_available,
 )
 from bot.metrics import Metrics
-from bot.ratings import Verdict, parse_verdict
 from bot.text import clean_text
 from store import embeddings, factchecks, outbox
 from store.db import exclusive, make_engine, migrate, session_scope
@@ -69,72 +82,6 @@ THROTTLED = "throttled"  # Request.outcome of a question refused by the rate lim
 FACT_CHECKS_CHANNEL = "claimbot_factchecks"  # PostgreSQL NOTIFY channel: fact-checks changed
 # What replaces a forgotten person's question where it was copied and nobody else's phrasing can.
 WITHDRAWN = "(withdrawn: the person who asked this asked to be forgotten)"
-
-
-class ServiceError(Exception):
-    """A request the service refuses, with a message fit to show the person who made it."""
-
-
-class NotAllowed(ServiceError):
-    pass
-
-
-class NotFound(ServiceError):
-    pass
-
-
-@dataclass(frozen=True)
-class ReviewSummary:
-    id: int
-    text: str
-    status: str
-    ask_count: int
-    first_asked_at: datetime
-    last_asked_at: datetime
-    subscribers: int
-    suggestions: tuple[Candidate, ...] = ()
-    draft: FactCheckCard | None = None
-    fact_check: FactCheckCard | None = None
-    drafted_by: str | None = None
-    reject_reason: str | None = None
-    phrasings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ApprovalResult:
-    published: bool
-    fact_check: FactCheckCard  # what was published, or the draft as it stands
-    notified: int = 0
-    waiting_for: str | None = None  # why it is not published yet
-    # No revision was named, or the draft changed since the one named: show the approver `fact_check`
-    # (the current draft) and let them approve its revision.
-    review_again: bool = False
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One notification an adapter must deliver, with everything it needs to render it."""
-
-    id: int
-    kind: str  # answer, edit, review
-    target: str
-    fact_check: FactCheckCard | None
-    review: ReviewSummary | None
-    attempts: int  # this claim's number, too: what the worker holds the lease under (store/outbox.py)
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    errors: list[RecordError] = field(default_factory=list)
-    # Why records were skipped other than being unchanged (a moderator's verdict is never re-imported).
-    notices: list[RecordError] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.errors)
 
 
 class ExternalLookup(Protocol):

@@ -30,8 +30,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.domain import ImportReport, ServiceError
 from bot.importers.web import MAX_URL, Crawler, CrawlError, PageResult, Validators
-from bot.service import ClaimService, ImportReport, ServiceError
+from bot.service import ClaimService
 from store.db import session_scope
 from store.models import FeedSource, utcnow
 

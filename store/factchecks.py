@@ -10,9 +10,7 @@ from datetime import datetime
 from sqlalchemy import Table, insert, text
 from sqlmodel import Session, col, delete, select
 
-from bot.domain import FactCheckCard, SourceLink
-from bot.importers.records import FactCheckRecord, SourceRecord
-from bot.ratings import Verdict, parse_verdict
+from bot.domain import FactCheckCard, FactCheckRecord, SourceLink, SourceRecord, Verdict, parse_verdict
 from store.models import Alias, FactCheck, FactCheckStatus, Source, utcnow
 
 

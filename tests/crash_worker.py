@@ -8,9 +8,9 @@ import sys
 
 from bot.config import Settings
 from bot.delivery import SentMessage, deliver_once
-from bot.domain import Asker, ChatRef, Question
+from bot.domain import Asker, ChatRef, Question, ReviewSummary
 from bot.replies import Reply
-from bot.service import ClaimService, ReviewSummary
+from bot.service import ClaimService
 
 
 def burst(service: ClaimService, count: int) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.domain import FactCheckCard, SourceLink
-from bot.ratings import Verdict
+from bot.domain import FactCheckCard, SourceLink, Verdict
 
 
 def fact_check_card(**changes: Any) -> FactCheckCard:

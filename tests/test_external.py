@@ -15,9 +15,8 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question, Verdict
 from bot.external import FactCheckToolsClient
-from bot.ratings import Verdict
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 from tests.conftest import claimbot, make_settings

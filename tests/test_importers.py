@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import FactCheckRecord, RecordError, Verdict
 from bot.importers import FORMATS, detect_format, read_records, starter_path
-from bot.importers.records import FactCheckRecord, RecordError
 from bot.importers.report import derive_verdict, parse_report, summary_sentences
-from bot.ratings import Verdict
 from tests.conftest import CHECKTHAT
 
 DATA = Path(__file__).parent / "data" / "importers"

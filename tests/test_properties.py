@@ -15,10 +15,18 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import Candidate, FactCheckCard, Outcome, OutcomeKind, SourceLink
+from bot.domain import (
+    Candidate,
+    FactCheckCard,
+    FactCheckRecord,
+    Outcome,
+    OutcomeKind,
+    RecordError,
+    SourceLink,
+    Verdict,
+    parse_verdict,
+)
 from bot.importers import read_records
-from bot.importers.records import FactCheckRecord, RecordError
-from bot.ratings import Verdict, parse_verdict
 from bot.replies import compose, render_text
 from bot.service import clean_text
 from tests.factories import fact_check_card

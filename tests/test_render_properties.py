@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 
 from adapters import discord as discord_adapter
 from adapters.telegram.render import MAX_TEXT, parse_callback, render_html, render_review
-from bot.domain import Candidate, Outcome, OutcomeKind
+from bot.domain import Candidate, Outcome, OutcomeKind, ReviewSummary
 from bot.replies import compose, compose_update
-from bot.service import ReviewSummary
 from tests.fakes.telegram_api import parse_html, utf16_len
 from tests.test_properties import PROPERTY_SETTINGS, TEXT, cards
 

@@ -9,12 +9,20 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.domain import Actor, Asker, ChatRef, OutcomeKind, Question
-from bot.importers.records import FactCheckRecord
+from bot.domain import (
+    Actor,
+    Asker,
+    ChatRef,
+    FactCheckRecord,
+    NotAllowed,
+    OutcomeKind,
+    Question,
+    ServiceError,
+    Verdict,
+)
 from bot.matching import MatchDocument
-from bot.ratings import Verdict
 from bot.replies import compose, render_text
-from bot.service import ClaimService, NotAllowed, ServiceError
+from bot.service import ClaimService
 from store.models import (
     AuditLog,
     FactCheck,

@@ -7,8 +7,7 @@ from datetime import date
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
-from bot.ratings import Verdict
+from bot.domain import FactCheckRecord, RecordError, SourceRecord, Verdict
 from bot.service import ClaimService
 from store import factchecks
 from store.db import downgrade, make_engine, migrate, session_scope

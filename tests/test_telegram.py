@@ -156,8 +156,7 @@ def test_callback_data_is_validated() -> None:
 def test_review_buttons_fit_callback_limit() -> None:
     from datetime import datetime
 
-    from bot.domain import Candidate
-    from bot.service import ReviewSummary
+    from bot.domain import Candidate, ReviewSummary
 
     now = datetime(2026, 2, 2)
     review = ReviewSummary(10**15, "x" * 5000, "open", 3, now, now, 1, (Candidate(card(id=10**15), 0.5),))

@@ -20,9 +20,17 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.domain import Asker, ChatRef, OutcomeKind, Question
+from bot.domain import (
+    Asker,
+    ChatRef,
+    FactCheckRecord,
+    OutcomeKind,
+    Question,
+    RecordError,
+    ServiceError,
+    Verdict,
+)
 from bot.importers import web
-from bot.importers.records import FactCheckRecord, RecordError
 from bot.importers.web import (
     Crawler,
     CrawlError,
@@ -31,8 +39,7 @@ from bot.importers.web import (
     records_from_json,
     sitemap_locations,
 )
-from bot.ratings import Verdict
-from bot.service import ClaimService, ServiceError
+from bot.service import ClaimService
 from bot.sources import (
     add_source,
     backoff,

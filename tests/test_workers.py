@@ -34,9 +34,7 @@ from sqlmodel import Session, select
 import bot.delivery
 import bot.service
 from bot.delivery import run_outbox
-from bot.domain import Actor, Asker, ChatRef, OutcomeKind, Question
-from bot.importers.records import FactCheckRecord, SourceRecord
-from bot.ratings import Verdict
+from bot.domain import Actor, Asker, ChatRef, FactCheckRecord, OutcomeKind, Question, SourceRecord, Verdict
 from bot.service import ClaimService
 from store.models import Notification
 from tests.adapter_harness import telegram_bot

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from bot.domain import FactCheckRecord, RecordError, SourceRecord
 from bot.importers._common import starter_path
 from bot.importers.checkthat import read_checkthat
 from bot.importers.claimreview import read_claimreview
 from bot.importers.csv_format import read_csv
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
 from bot.importers.report import read_report
 
 Reader = Callable[[Path], Iterator[FactCheckRecord | RecordError]]

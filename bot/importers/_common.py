@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.importers.records import (
+from bot.domain import (
     MINTED_KEY_PREFIXES,
     REVIEW_KEY_PREFIX,
     REVIEW_ORIGIN,

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.domain import FactCheckRecord, RecordError, Verdict
 from bot.importers._common import Item, finish, json_document, json_lines, looks_like_json_lines, parse_date
-from bot.importers.records import FactCheckRecord, RecordError
-from bot.ratings import Verdict
 
 _LEAD = re.compile(r"^\s*(?:rumou?r|claim)\s*:\s*", re.IGNORECASE)
 

@@ -11,6 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.domain import (
+    FactCheckRecord,
+    RecordError,
+    SourceRecord,
+    Verdict,
+    parse_verdict,
+    verdict_from_numeric,
+)
 from bot.importers._common import (
     Item,
     finish,
@@ -20,8 +28,6 @@ from bot.importers._common import (
     outlet_from_url,
     parse_date,
 )
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
-from bot.ratings import Verdict, parse_verdict, verdict_from_numeric
 
 
 def read_claimreview(path: Path) -> Iterator[Item]:

@@ -12,9 +12,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.domain import FactCheckRecord, RecordError, SourceRecord, parse_verdict
 from bot.importers._common import Item, decoded_lines, find_url, finish, outlet_from_url, parse_date
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
-from bot.ratings import parse_verdict
 
 COLUMNS = ("url", "claim", "rating", "summary", "publisher", "date", "sources")
 REQUIRED = ("url", "claim", "rating")

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.domain import FactCheckRecord, RecordError, SourceRecord, Verdict, parse_verdict
 from bot.importers._common import Item, decoded_lines, find_url, finish, outlet_from_url, parse_date, slugify
-from bot.importers.records import FactCheckRecord, RecordError, SourceRecord
-from bot.ratings import Verdict, parse_verdict
 
 DEFAULT_PUBLISHER = "Factually"
 

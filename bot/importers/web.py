@@ -40,6 +40,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
@@ -47,12 +49,10 @@ import defusedxml
 import httpx
 from defusedxml import ElementTree
 
-from bot.config import Settings
-from bot.external import user_agent
+from bot.domain import RecordError
 from bot.fetching import AddressGuard, FetchRefused, decode_all, read_body
 from bot.importers._common import MAX_URL, Item, loads, top_level_items
 from bot.importers.claimreview import _find, review_to_record, reviews_in
-from bot.importers.records import RecordError
 
 log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -84,6 +84,28 @@ class Validators:
 
 
 KnownValidators = Callable[[list[str]], Awaitable[dict[str, Validators]]]
+
+
+class CrawlSettings(Protocol):
+    """What a crawl is told by the settings (`bot.config.Settings` has all of it)."""
+
+    http_user_agent: str | None
+    http_timeout: float
+    http_deadline: float
+    http_allow_hosts: list[str]
+    crawl_page_limit: int
+    crawl_concurrency: int
+
+
+def user_agent(configured: str | None = None) -> str:
+    """The User-Agent of every request ClaimBot makes on its own: the configured one, or name/version."""
+    if configured:
+        return configured
+    try:
+        number = version("claimbot")
+    except PackageNotFoundError:
+        number = "0"
+    return f"ClaimBot/{number} (+https://github.com/claimbot)"
 
 
 @dataclass
@@ -323,13 +345,13 @@ class Crawler:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: CrawlSettings,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         page_limit: int | None = None,
     ) -> None:
         self.settings = settings
-        self.user_agent = user_agent(settings)
+        self.user_agent = user_agent(settings.http_user_agent)
         self.page_limit = page_limit or settings.crawl_page_limit
         self._transport = transport
         self._client: httpx.AsyncClient | None = None

@@ -1,11 +1,12 @@
-"""What every importer yields: parsed fact-checks, or errors pointing at a file and line."""
+"""What every importer yields (parsed fact-checks, or errors pointing at a file and line), and what an
+import of them reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.ratings import Verdict
+from bot.domain.ratings import Verdict
 
 # The namespaces of fact-check keys. An import writes http(s) URLs, the keys its importers mint for
 # inputs that name no URL, and the bundled starter set's keys; the review workflow alone writes its
@@ -56,3 +57,17 @@ class RecordError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    # Why records were skipped other than being unchanged (a moderator's verdict is never re-imported).
+    notices: list[RecordError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)

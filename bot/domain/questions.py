@@ -1,0 +1,57 @@
+"""A question from a person in a chat, and what the core made of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.factchecks import Candidate, FactCheckCard
+
+
+class OutcomeKind(StrEnum):
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    QUEUED = "queued"
+    REFUSED = "refused"  # empty, too long, throttled or blocked: nothing matched, nothing queued
+
+
+@dataclass(frozen=True)
+class Asker:
+    """A person asking; `user_id` is the platform's id, stored only as a salted hash."""
+
+    platform: str
+    user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    platform: str
+    chat_id: str
+    is_private: bool = True
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    asker: Asker
+    chat: ChatRef
+    message_id: str | None = None
+    # The platform's id for the event, so a redelivered update is handled once.
+    event_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    request_id: int | None = None
+    fact_check: FactCheckCard | None = None
+    candidates: tuple[Candidate, ...] = ()
+    review_item_id: int | None = None
+    # True when this event was already handled (a redelivered update): adapters send nothing again.
+    duplicate: bool = False
+    reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked
+
+    @property
+    def score(self) -> float | None:
+        return self.candidates[0].score if self.candidates else None
