@@ -10,7 +10,8 @@ from typing import Protocol
 
 from bot.domain import Delivery, ReviewSummary
 from bot.replies import Reply, compose_notification, compose_update
-from bot.service import FACT_CHECKS_CHANNEL, ClaimService
+from bot.service import ClaimService
+from bot.usecases.catalogue import FACT_CHECKS_CHANNEL
 
 log = logging.getLogger(__name__)
 LISTEN_WAIT = 1.0  # seconds a listener waits for a notification before it looks at `stop` again
@@ -160,7 +161,7 @@ async def run_outbox(
 async def follow_fact_checks(service: ClaimService, stop: asyncio.Event, retry: float = 5.0) -> None:
     """PostgreSQL: refresh the match index as soon as any process commits a fact-check change.
 
-    `ClaimService._reindex` sends `NOTIFY claimbot_factchecks` in the changing transaction; this
+    `Catalogue.reindex` sends `NOTIFY claimbot_factchecks` in the changing transaction; this
     LISTENs on a connection of its own (psycopg's async notifies, no thread held) and reconnects after
     a failure. The polling in `run_outbox` stays as the safety net for missed notifications.
     """

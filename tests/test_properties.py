@@ -28,7 +28,7 @@ from bot.domain import (
 )
 from bot.importers import read_records
 from bot.replies import compose, render_text
-from bot.service import clean_text
+from bot.text import clean_text
 from tests.factories import fact_check_card
 
 NASTY = st.sampled_from(

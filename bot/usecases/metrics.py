@@ -1,10 +1,16 @@
-"""Prometheus metrics of one worker, in the text exposition format (no client library needed)."""
+"""Serving metrics: one worker's Prometheus counters in the text exposition format (no client library
+needed), and the database health check behind /healthz."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import Session, func, select
+
+from store.models import FactCheck
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -62,3 +68,9 @@ class Metrics:
         for name, (help_text, reader) in gauges.items():
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {reader()}"]
         return "\n".join(lines) + "\n"
+
+
+def database_healthy(engine: Engine) -> bool:
+    """The database answers a trivial query."""
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(FactCheck)).one() >= 0

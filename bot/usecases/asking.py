@@ -1,0 +1,363 @@
+"""Asking: a question in; an answer, suggestions or a queued review item out. Then what the asker does
+next (pick a suggestion, "not what I asked", "notify me"), and a redelivered platform event handled once.
+
+The question is stored, with its outcome, before the adapter sends any reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, or_, select
+
+from bot.config import Settings
+from bot.domain import (
+    Actor,
+    Asker,
+    Candidate,
+    FactCheckRecord,
+    NotAllowed,
+    NotFound,
+    Outcome,
+    OutcomeKind,
+    Question,
+    ServiceError,
+)
+from bot.matching import Match, Matcher
+from bot.text import clean_text
+from bot.usecases.catalogue import Catalogue, candidates
+from bot.usecases.delivery import Outbox
+from bot.usecases.metrics import Metrics
+from bot.usecases.moderation import Moderation, is_blocked
+from bot.usecases.notifications import enqueue_answer
+from bot.usecases.privacy import asker_hash
+from bot.usecases.review import Review
+from store import factchecks
+from store.db import session_scope
+from store.models import FactCheck, FactCheckStatus, Request, ReviewItem, ReviewStatus, Subscription, utcnow
+
+log = logging.getLogger(__name__)
+
+# The terminal user owns the database: neither throttled nor refused moderation rights.
+LOCAL_PLATFORMS = ("cli", "terminal")
+THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
+
+
+class ExternalLookup(Protocol):
+    """An outside source of fact-checks asked when nothing stored answers (bot/external.py)."""
+
+    def search(self, text: str) -> list[FactCheckRecord]:
+        """Fact-checks for a question; an empty list when the source is slow, down or has none."""
+
+
+class Asking:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        matcher: Matcher,
+        metrics: Metrics,
+        catalogue: Catalogue,
+        moderation: Moderation,
+        review: Review,
+        outbox: Outbox,
+        external: ExternalLookup | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.matcher = matcher
+        self.metrics = metrics
+        self.catalogue = catalogue
+        self.moderation = moderation
+        self.review = review
+        self.outbox = outbox
+        self.external = external
+        # Issue 8: one asker's questions are handled one at a time in this process, so the throttle's
+        # count-then-store cannot let concurrent questions of one person all slip under the limit.
+        self._asker_locks = [threading.Lock() for _ in range(256)]
+
+    # ---------------------------------------------------------------- a question
+
+    def ask(self, question: Question) -> Outcome:
+        """Persist the question, match it, and answer, suggest or queue it."""
+        started = time.perf_counter()
+        stripe = hash((question.asker.platform, question.asker.user_id)) % len(self._asker_locks)
+        with self._asker_locks[stripe]:  # issue 8: see __init__
+            outcome = self._ask(question)
+        if not outcome.duplicate:
+            kind = outcome.reason if outcome.kind is OutcomeKind.REFUSED else outcome.kind.value
+            self.metrics.observe(question.asker.platform, kind or "refused", time.perf_counter() - started)
+        return outcome
+
+    def _ask(self, question: Question) -> Outcome:
+        text = clean_text(question.text)
+        if not text:
+            return Outcome(OutcomeKind.REFUSED, reason="empty")
+        if len(text) > self.settings.max_question_chars:
+            return Outcome(OutcomeKind.REFUSED, reason="too_long")
+        hashed = asker_hash(self.settings, question.asker)
+
+        resume_id: int | None = None
+        with Session(self.engine) as session:
+            if question.event_key is not None:
+                previous = self._request_for_event(session, question)
+                if previous is not None and not self._needs_resume(previous):
+                    return self._replay(session, previous)
+                # Stored by an attempt that died before replying: finish it instead of dropping it.
+                resume_id = previous.id if previous is not None else None
+            if is_blocked(session, question.asker.platform, hashed):
+                return Outcome(OutcomeKind.REFUSED, reason="blocked")
+            # The terminal user owns the database; throttling protects chat platforms from floods.
+            throttled = question.asker.platform not in LOCAL_PLATFORMS and self._is_throttled(
+                session, question, hashed
+            )
+        if throttled and resume_id is None:
+            with session_scope(self.engine) as session:
+                request = self._new_request(question, hashed, text, THROTTLED)
+                if not self._store_new(session, request):
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+                return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
+        return self._decide(question, hashed, text, resume_id)
+
+    def _new_request(self, question: Question, hashed: str, text: str, outcome: str | None) -> Request:
+        return Request(
+            platform=question.asker.platform,
+            event_key=question.event_key,
+            chat_id=question.chat.chat_id,
+            message_id=question.message_id,
+            asker_hash=hashed,
+            reply_to=question.chat.chat_id,
+            text=text,
+            outcome=outcome,
+        )
+
+    def _store_new(self, session: Session, request: Request) -> bool:
+        """Insert a request; False when another worker stored the same platform event first."""
+        try:
+            with session.begin_nested():
+                session.add(request)
+        except IntegrityError:
+            return False
+        return True
+
+    def _decide(self, question: Question, hashed: str, text: str, resume_id: int | None) -> Outcome:
+        """Match the question, then store it with its outcome (answer, suggest, or queued) in one unit.
+
+        Matching runs before the transaction so the database is held only for the writes; the
+        request is committed before the adapter sends any reply.
+        """
+        matches = self._match(text)
+        kind = OutcomeKind(self.matcher.decide(matches))
+        if kind is not OutcomeKind.ANSWER and self._consult_external(text):
+            # Outside results are stored like any fact-check and face the same thresholds.
+            matches = self._match(text)
+            kind = OutcomeKind(self.matcher.decide(matches))
+        with session_scope(self.engine) as session:
+            found = candidates(session, matches)
+            if not found:
+                kind = OutcomeKind.QUEUED
+            request = session.get(Request, resume_id) if resume_id is not None else None
+            if request is None:
+                request = self._new_request(question, hashed, text, kind.value)
+                if not self._store_new(session, request):
+                    # Another worker stored this very event first: it answers, we stay silent.
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            request.outcome = kind.value
+            request.score = found[0].score if found else None
+            request.fact_check_id = found[0].fact_check.id if kind is OutcomeKind.ANSWER else None
+            session.add(request)
+            session.flush()
+            assert request.id is not None
+            if kind is OutcomeKind.ANSWER:
+                return Outcome(kind, request.id, found[0].fact_check, found[:3])
+            if kind is OutcomeKind.SUGGEST:
+                return Outcome(kind, request.id, None, found[:3])
+            if request.review_item_id is None:  # a resumed question was counted the first time
+                self.review.queue_question(session, request, text)
+            return Outcome(kind, request.id, None, found[:3], review_item_id=request.review_item_id)
+
+    def _match(self, text: str) -> list[Match]:
+        return self.matcher.match(text, top_k=5)
+
+    def _consult_external(self, text: str) -> bool:
+        """Ask the outside source and store what it returns; True when anything new was stored."""
+        if self.external is None:
+            return False
+        try:
+            records = self.external.search(text)
+        except Exception:  # noqa: BLE001 - an outside failure must never cost the asker their answer
+            log.warning("external fact-check lookup failed", exc_info=True)
+            return False
+        with Session(self.engine) as session:
+            urls = [record.url for record in records]
+            query = select(FactCheck.url).where(col(FactCheck.url).in_(urls), FactCheck.origin != "external")
+            held_locally = set(session.exec(query).all())
+        # Never overwrite a richer local copy (a publisher's page we imported) with the API's thin one.
+        records = [record for record in records if record.url not in held_locally]
+        if not records:
+            return False
+        report = self.catalogue.import_records(records)
+        return report.added + report.updated > 0
+
+    def evaluate(self, text: str, top_k: int = 5) -> tuple[str, list[Candidate]]:
+        """The decision and ranked candidates for a text, storing nothing (batch evaluation)."""
+        found = self.search(text, top_k)
+        matches = [Match(c.fact_check.id, c.score, c.phrasing, c.signals) for c in found]
+        return self.matcher.decide(matches), found
+
+    def search(self, text: str, top_k: int = 5) -> list[Candidate]:
+        """Ranked fact-checks for a text, without storing anything (inline queries, moderators)."""
+        text = clean_text(text)
+        if not text:
+            return []
+        matches = self.matcher.match(text, top_k=top_k)
+        with Session(self.engine) as session:
+            return list(candidates(session, matches))
+
+    # ---------------------------------------------------------------- a redelivered event
+
+    def _request_for_event(self, session: Session, question: Question) -> Request | None:
+        return session.exec(
+            select(Request).where(
+                Request.platform == question.asker.platform, Request.event_key == question.event_key
+            )
+        ).first()
+
+    def _needs_resume(self, request: Request) -> bool:
+        """A stored question never answered, old enough that no live worker is still on it."""
+        if request.replied_at is not None or request.outcome == THROTTLED:
+            return False
+        return request.asked_at < utcnow() - timedelta(seconds=self.settings.resume_after_seconds)
+
+    def _replay(self, session: Session, request: Request) -> Outcome:
+        card = factchecks.get_card(session, request.fact_check_id) if request.fact_check_id else None
+        if request.outcome in (None, THROTTLED):
+            return Outcome(
+                OutcomeKind.REFUSED, request.id, duplicate=True, reason=request.outcome or "duplicate"
+            )
+        kind = OutcomeKind(request.outcome)
+        return Outcome(kind, request.id, card, review_item_id=request.review_item_id, duplicate=True)
+
+    def _is_throttled(self, session: Session, question: Question, hashed: str) -> bool:
+        """A few questions a minute per asker, and a ceiling per chat (a group can't flood either)."""
+        window_start = utcnow() - timedelta(minutes=1)
+        recent = (
+            select(func.count())
+            .select_from(Request)
+            .where(
+                Request.platform == question.asker.platform,
+                col(Request.asked_at) >= window_start,
+                # Refused questions don't count, so a throttled asker is let back in after a minute.
+                or_(col(Request.outcome).is_(None), col(Request.outcome) != THROTTLED),
+            )
+        )
+        by_asker = session.exec(recent.where(Request.asker_hash == hashed)).one()
+        if by_asker >= self.settings.questions_per_minute:
+            return True
+        if question.chat.is_private:
+            return False
+        by_chat = session.exec(recent.where(Request.chat_id == question.chat.chat_id)).one()
+        return by_chat >= self.settings.chat_questions_per_minute
+
+    # ---------------------------------------------------------------- what the asker does next
+
+    def replied(self, outcome: Outcome, platform: str, chat_id: str, message_id: str) -> None:
+        """The platform accepted the reply to a question: mark it, and remember where an answer went."""
+        if outcome.request_id is None:
+            return
+        with session_scope(self.engine) as session:
+            request = session.get(Request, outcome.request_id, with_for_update=True)
+            if request is not None:
+                request.replied_at = utcnow()
+                session.add(request)
+        if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
+            self.outbox.record_sent(platform, chat_id, message_id, outcome.fact_check, outcome.request_id)
+
+    def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
+        """The asker picked one of the suggested fact-checks."""
+        with session_scope(self.engine) as session:
+            request = self._own_request(session, request_id, asker, "choose")
+            card = factchecks.get_card(session, fact_check_id)
+            if card is None or card.status != FactCheckStatus.PUBLISHED:
+                raise NotFound("That fact-check is no longer available.")
+            request.fact_check_id = fact_check_id
+            request.outcome = OutcomeKind.ANSWER.value
+            session.add(request)
+            return Outcome(OutcomeKind.ANSWER, request_id, card, (Candidate(card, request.score or 0.0),))
+
+    def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
+        """The answer or suggestions missed the point: queue the question for people to review."""
+        with session_scope(self.engine) as session:
+            request = self._own_request(session, request_id, asker, "not_what_i_asked")
+            if request.review_item_id is not None:
+                return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
+            request.fact_check_id = None
+            item = self.review.queue_question(session, request, request.text)
+            return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
+
+    def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
+        """The asker's own question; anyone else's is refused, and the attempt audited."""
+        request = session.get(Request, request_id)
+        if request is not None and request.asker_hash == asker_hash(self.settings, asker):
+            return request
+        if request is not None:
+            # Buttons can be pressed by anyone in a group, and request ids are sequential, so button data
+            # naming someone else's question is easy to forge: recorded like a refused moderator action.
+            actor = Actor(asker.platform, asker.user_id)
+            self.moderation.audit_refusal(actor, action, f"request:{request_id}", "not the person who asked")
+        raise NotAllowed("Only the person who asked can use this button.")
+
+    def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
+        """Notify the asker when the question's review item gets a verdict or its fact-check is revised.
+
+        Only the person who asked may subscribe to a question: the answer to a private question
+        reaches nobody else.
+        """
+        with session_scope(self.engine) as session:
+            if session.get(Request, request_id) is None:
+                raise NotFound("That question is no longer stored.")
+            request = self._own_request(session, request_id, asker, "subscribe")
+            hashed = request.asker_hash
+            review_item_id, fact_check_id = request.review_item_id, request.fact_check_id
+            item = session.get(ReviewItem, review_item_id) if review_item_id is not None else None
+            answered = item is not None and item.status == ReviewStatus.ANSWERED and item.fact_check_id
+            if item is not None and not answered:
+                fact_check_id = None  # waiting for the verdict; it comes through the review item
+            else:
+                # Answered already (perhaps moments ago): follow the fact-check itself.
+                review_item_id = None
+                fact_check_id = item.fact_check_id if item is not None else fact_check_id
+            if review_item_id is None and fact_check_id is None:
+                raise ServiceError(
+                    "Pick one of the suggestions first, or send the question to our reviewers."
+                )
+            subscription = Subscription(
+                platform=asker.platform,
+                asker_hash=hashed,
+                reply_to=reply_to,
+                review_item_id=review_item_id,
+                fact_check_id=fact_check_id,
+                request_id=request.id,
+            )
+            exists = session.exec(
+                select(Subscription.id).where(
+                    Subscription.platform == subscription.platform,
+                    Subscription.asker_hash == hashed,
+                    Subscription.review_item_id == subscription.review_item_id,
+                    Subscription.fact_check_id == subscription.fact_check_id,
+                )
+            ).first()
+            if exists is not None:
+                return False
+            session.add(subscription)
+            if item is not None and answered and fact_check_id is not None:
+                card = factchecks.get_card(session, fact_check_id)
+                if card is not None:
+                    enqueue_answer(session, subscription, card)  # the verdict they missed
+            return True

@@ -1,0 +1,80 @@
+"""What goes into the outbox: new review items for moderators, verdicts and revisions for the askers
+waiting on them, and edits of every message that carried a revised fact-check.
+
+Each function writes in the caller's unit of work, so a notification is queued exactly when the change
+it announces commits. Taking notifications out again is `bot.usecases.delivery`.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.domain import FactCheckCard
+from store import outbox
+from store.models import Notification, ReviewItem, SentReply, Subscription
+
+
+def notify_moderators(session: Session, settings: Settings, item: ReviewItem) -> None:
+    """Show a new review item in each platform's moderator chat that is configured."""
+    for platform, configured in (
+        ("telegram", settings.telegram_moderator_chat),
+        ("discord", settings.discord_review_channel),
+    ):
+        if configured is not None:
+            outbox.enqueue(
+                session,
+                Notification(
+                    platform=platform,
+                    kind="review",
+                    target=str(configured),
+                    review_item_id=item.id,
+                    dedupe_key=f"review:{platform}:{item.id}",
+                ),
+            )
+
+
+def enqueue_answer(session: Session, subscription: Subscription, card: FactCheckCard) -> bool:
+    """Send a subscriber this revision of a fact-check; False when it was queued for them already."""
+    return outbox.enqueue(
+        session,
+        Notification(
+            platform=subscription.platform,
+            kind="answer",
+            target=subscription.reply_to,
+            fact_check_id=card.id,
+            revision=card.revision,
+            dedupe_key=f"answer:{subscription.platform}:{subscription.reply_to}:{card.id}:{card.revision}",
+        ),
+    )
+
+
+def answer_subscribers(session: Session, item: ReviewItem, card: FactCheckCard) -> int:
+    """Tell everyone waiting on a review item its verdict; returns how many were queued."""
+    count = 0
+    for subscription in session.exec(select(Subscription).where(Subscription.review_item_id == item.id)):
+        count += enqueue_answer(session, subscription, card)
+        # Keep them subscribed to later revisions of the verdict they waited for.
+        subscription.fact_check_id = card.id
+        session.add(subscription)
+    return count
+
+
+def enqueue_revision(session: Session, card: FactCheckCard) -> int:
+    """Put an edit in the outbox for every message that carried this fact-check, and tell subscribers."""
+    count = 0
+    for sent in session.exec(select(SentReply).where(SentReply.fact_check_id == card.id)):
+        count += outbox.enqueue(
+            session,
+            Notification(
+                platform=sent.platform,
+                kind="edit",
+                target=f"{sent.chat_id}:{sent.message_id}",
+                fact_check_id=card.id,
+                revision=card.revision,
+                dedupe_key=f"edit:{sent.platform}:{sent.chat_id}:{sent.message_id}:{card.id}:{card.revision}",
+            ),
+        )
+    for subscription in session.exec(select(Subscription).where(Subscription.fact_check_id == card.id)):
+        count += enqueue_answer(session, subscription, card)
+    return count
