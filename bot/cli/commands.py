@@ -1,7 +1,7 @@
-"""The `claimbot` command: ask, chat, import, match, review, export, serve.
+"""The `claimbot` commands, one function each: take the parsed arguments, call the service, print the result.
 
-Errors a user can cause print one line on stderr and exit with status 2 (no traceback);
-an import with bad records exits with status 1 after importing the rest.
+Errors a user can cause raise `CliError` (or the service's `ServiceError`); `bot.cli.main` prints them
+as one line on stderr.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
 import sys
-from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.domain import (
     Actor,
     Asker,
@@ -26,15 +24,9 @@ from bot.domain import (
     OutcomeKind,
     Question,
     ReviewSummary,
-    ServiceError,
 )
 from bot.replies import compose, render_text
 from bot.service import ClaimService
-from store.db import DatabaseUnavailable
-
-EXIT_USAGE = 2
-# Commands that never match questions skip building the in-memory index.
-NO_INDEX_COMMANDS = ("import", "export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
 
 
 class CliError(Exception):
@@ -72,9 +64,6 @@ def read_stdin_text(stream: TextIO | None = None) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CliError(f"standard input is not valid UTF-8 (byte {exc.start})") from None
-
-
-# ------------------------------------------------------------------ commands
 
 
 def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
@@ -354,170 +343,3 @@ def cmd_serve(service: ClaimService, args: argparse.Namespace) -> int:
 
         discord_adapter.run(service, service.settings)
     return 0
-
-
-# ------------------------------------------------------------------ wiring
-
-
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        default=argparse.SUPPRESS,
-        help="database URL (default: CLAIMBOT_DATABASE_URL or a SQLite file in your data directory)",
-    )
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
-    common.add_argument(  # issue 8: review, block and export checked as a platform identity
-        "--as",
-        dest="act_as",
-        metavar="PLATFORM:USER_ID",
-        default=argparse.SUPPRESS,
-        help="review/block/export: act as (and be checked as) this telegram or discord user",
-    )
-
-    parser = argparse.ArgumentParser(prog="claimbot", description=__doc__.splitlines()[0], parents=[common])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    ask = commands.add_parser("ask", parents=[common], help="answer one question as a chat user would get it")
-    ask.add_argument("question", nargs="*", help="the question (read from standard input when omitted)")
-    ask.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    ask.set_defaults(handler=cmd_ask)
-
-    chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")
-    chat.set_defaults(handler=cmd_chat)
-
-    importer = commands.add_parser(
-        "import", parents=[common], help="import fact-checks from files or http(s) URLs"
-    )
-    importer.add_argument("paths", nargs="+", metavar="PATH")
-    importer.add_argument("--format", choices=["report", "claimreview", "csv", "checkthat"], default=None)
-    # --- outside sources over HTTP (issue 9) ---
-    importer.add_argument(
-        "--refresh", action="store_true", help="URLs: fetch again even when unchanged (no ETag/Last-Modified)"
-    )
-    importer.set_defaults(handler=cmd_import)
-
-    sources = commands.add_parser("sources", parents=[common], help="saved feeds of outside fact-checks")
-    source_actions = sources.add_subparsers(dest="sources_action", required=True, metavar="ACTION")
-    source_add = source_actions.add_parser("add", parents=[common], help="save a page, feed or sitemap URL")
-    source_add.add_argument("url")
-    source_actions.add_parser("list", parents=[common], help="saved sources and how their last sync went")
-    source_remove = source_actions.add_parser("remove", parents=[common], help="forget a source (URL or #id)")
-    source_remove.add_argument("source")
-    source_sync = source_actions.add_parser("sync", parents=[common], help="sync every due source once")
-    source_sync.add_argument("--force", action="store_true", help="also sources that are backing off")
-    sources.set_defaults(handler=cmd_sources)
-    # --- end outside sources ---
-
-    match = commands.add_parser("match", parents=[common], help="match JSON lines {id, text} from stdin")
-    match.add_argument("--top", type=int, default=5)
-    match.set_defaults(handler=cmd_match)
-
-    review = commands.add_parser("review", parents=[common], help="work the review queue")
-    actions = review.add_subparsers(dest="review_action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", parents=[common], help="open items, most asked first")
-    listing.add_argument("--limit", type=int, default=20)
-    listing.add_argument("--json", action="store_true")
-    show = actions.add_parser("show", parents=[common], help="one item with its phrasings and suggestions")
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true")
-    link = actions.add_parser("link", parents=[common], help="answer an item with an existing fact-check")
-    link.add_argument("id", type=int)
-    link.add_argument("fact_check", type=int)
-    verdict = actions.add_parser("verdict", parents=[common], help="write a new verdict for an item")
-    verdict.add_argument("id", type=int)
-    verdict.add_argument("--rating", required=True)
-    verdict.add_argument("--summary", required=True)
-    verdict.add_argument(
-        "--source", action="append", default=[], required=True, help="source URL (repeatable)"
-    )
-    verdict.add_argument("--claim", default=None, help="the claim as checked (default: the question)")
-    approve = actions.add_parser("approve", parents=[common], help="publish an item's verdict")
-    approve.add_argument("id", type=int)
-    approve.add_argument(
-        "--revision",
-        type=int,
-        default=None,
-        help="the draft revision you checked (left out: print the draft)",
-    )
-    reject = actions.add_parser("reject", parents=[common], help="close an item without a verdict")
-    reject.add_argument("id", type=int)
-    reject.add_argument("--reason", required=True)
-    review.set_defaults(handler=cmd_review)
-
-    export = commands.add_parser(
-        "export", parents=[common], help="export published fact-checks or the audit log"
-    )
-    export.add_argument("--format", choices=["claimreview", "audit"], default="claimreview")
-    export.add_argument("--limit", type=int, default=100_000)
-    export.set_defaults(handler=cmd_export)
-
-    forget = commands.add_parser(
-        "forget", parents=[common], help="delete a person's questions and subscriptions"
-    )
-    forget.add_argument("--platform", required=True, choices=["telegram", "discord", "terminal", "cli"])
-    forget.add_argument("--user", required=True, help="the person's user id on that platform")
-    forget.set_defaults(handler=cmd_forget)
-
-    purge = commands.add_parser("purge", parents=[common], help="delete questions older than the retention")
-    purge.add_argument(
-        "--older-than", type=int, default=None, metavar="DAYS", help="default: CLAIMBOT_RETENTION_DAYS (90)"
-    )
-    purge.set_defaults(handler=cmd_purge)
-
-    block = commands.add_parser("block", parents=[common], help="drop a person's questions from now on")
-    block.add_argument("--platform", required=True, choices=["telegram", "discord"])
-    block.add_argument("--user", required=True)
-    block.set_defaults(handler=cmd_block)
-
-    moderators = commands.add_parser("moderators", parents=[common], help="who may work the review queue")
-    moderator_actions = moderators.add_subparsers(dest="moderator_action", required=True, metavar="ACTION")
-    moderator_actions.add_parser("list", parents=[common])
-    for name in ("add", "remove"):
-        sub = moderator_actions.add_parser(name, parents=[common])
-        sub.add_argument("--platform", required=True, choices=["telegram", "discord"])
-        sub.add_argument("--user", required=True)
-        if name == "add":
-            sub.add_argument("--role", choices=["moderator", "admin"], default="moderator")
-    moderators.set_defaults(handler=cmd_moderators)
-
-    health = commands.add_parser("healthcheck", parents=[common], help="exit 0 when the database answers")
-    health.set_defaults(handler=cmd_healthcheck)
-
-    serve = commands.add_parser("serve", parents=[common], help="run the bot on a chat platform")
-    serve.add_argument("platform", choices=["telegram", "discord"])
-    serve.add_argument("--webhook-url", default=None, help="Telegram: receive updates by webhook at this URL")
-    serve.add_argument("--listen", default="0.0.0.0", help="Telegram webhook: address to listen on")
-    serve.add_argument("--port", type=int, default=8443, help="Telegram webhook: port to listen on")
-    serve.set_defaults(handler=cmd_serve)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Transport loggers print request URLs, and Telegram's URLs hold the bot token.
-    for name in ("httpx", "httpcore", "telegram.request", "discord.http"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    handler: Callable[[ClaimService, argparse.Namespace], int] = args.handler
-    try:
-        settings = load_settings(CLAIMBOT_DATABASE_URL=getattr(args, "db", None))
-        service = ClaimService.open(settings, load_index=args.command not in NO_INDEX_COMMANDS)
-        return handler(service, args)
-    except (CliError, ServiceError, DatabaseUnavailable) as exc:
-        print(f"claimbot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except FileNotFoundError as exc:
-        print(f"claimbot: no such file: {exc.filename or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
