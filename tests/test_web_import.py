@@ -31,14 +31,8 @@ from bot.domain import (
     Verdict,
 )
 from bot.importers import web
-from bot.importers.web import (
-    Crawler,
-    CrawlError,
-    detect_kind,
-    records_from_html,
-    records_from_json,
-    sitemap_locations,
-)
+from bot.importers.documents import detect_kind, records_from_html, records_from_json, sitemap_locations
+from bot.importers.web import Crawler, CrawlError
 from bot.service import ClaimService
 from bot.sources import (
     add_source,
