@@ -30,7 +30,7 @@ from bot.domain import (
 )
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
-from bot.usecases.catalogue import Catalogue, make_matcher
+from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
 from bot.usecases.delivery import Outbox
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
@@ -39,8 +39,9 @@ from bot.usecases.review import Review
 from store.db import exclusive, make_engine, migrate
 from store.models import AuditLog, Moderator, SentReply
 
-# The adapters import these from here.
-__all__ = ["ClaimService", "ReviewSummary", "ServiceError"]
+# The adapters import ReviewSummary and ServiceError from here; FACT_CHECKS_CHANNEL is what the service
+# built next gives its catalogue to NOTIFY on.
+__all__ = ["FACT_CHECKS_CHANNEL", "ClaimService", "ReviewSummary", "ServiceError"]
 
 
 class ClaimService:
@@ -56,7 +57,8 @@ class ClaimService:
         self.matcher = matcher or make_matcher(settings)
         self.external = external
         self.metrics = Metrics()
-        self.catalogue = Catalogue(engine, self.matcher)
+        # The module's channel, read as the service is built: a test can give its processes one of their own.
+        self.catalogue = Catalogue(engine, self.matcher, FACT_CHECKS_CHANNEL)
         self.moderation = Moderation(engine, settings)
         self.privacy = Privacy(engine, settings, self.catalogue)
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)

@@ -58,9 +58,10 @@ def make_matcher(settings: Settings) -> Matcher:
 
 
 class Catalogue:
-    def __init__(self, engine: Engine, matcher: Matcher) -> None:
+    def __init__(self, engine: Engine, matcher: Matcher, channel: str = FACT_CHECKS_CHANNEL) -> None:
         self.engine = engine
         self.matcher = matcher
+        self.channel = channel  # where reindex() tells other workers (bot/delivery.py LISTENs)
         self._index_lock = threading.Lock()
         self._indexed_until: datetime | None = None
 
@@ -109,7 +110,7 @@ class Catalogue:
             self.matcher.remove(missing)
         if wanted and session.get_bind().dialect.name == "postgresql":
             # Other workers LISTEN (bot/delivery.py); PostgreSQL delivers this when the transaction commits.
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": FACT_CHECKS_CHANNEL})
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
 
     def _index_rows(self, session: Session, rows: list[factchecks.IndexRow]) -> int:
         """Upsert published rows into the matcher (with stored embeddings), remove the others."""
