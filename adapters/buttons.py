@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from bot.domain.review import ReviewSummary
 from bot.replies import ActionKind, Reply, choice_label
-from bot.service import ReviewSummary
 
 ID = re.compile(r"\d{1,19}")  # a database id: up to 19 digits fits a signed 64-bit integer
 

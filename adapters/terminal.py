@@ -6,8 +6,9 @@ import getpass
 from typing import TextIO
 
 from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain.errors import ServiceError
 from bot.replies import compose, render_text
-from bot.service import ClaimService, ServiceError
+from bot.service import ClaimService
 
 HELP = (
     "Ask me whether a claim is true, for example: did a NYC cop arrest an ICE agent?\n"

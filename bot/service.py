@@ -26,7 +26,6 @@ from bot.domain import (
     Question,
     RecordError,
     ReviewSummary,
-    ServiceError,
 )
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
@@ -39,9 +38,8 @@ from bot.usecases.review import Review
 from store.db import exclusive, make_engine, migrate
 from store.models import AuditLog, Moderator, SentReply
 
-# The adapters import ReviewSummary and ServiceError from here; FACT_CHECKS_CHANNEL is what the service
-# built next gives its catalogue to NOTIFY on.
-__all__ = ["FACT_CHECKS_CHANNEL", "ClaimService", "ReviewSummary", "ServiceError"]
+# FACT_CHECKS_CHANNEL is what the service built next gives its catalogue to NOTIFY on.
+__all__ = ["FACT_CHECKS_CHANNEL", "ClaimService"]
 
 
 class ClaimService:

@@ -33,7 +33,8 @@ from adapters.discord.messenger import DiscordMessenger
 from adapters.discord.render import BUTTON_DATA, CUSTOM_ID_MAX, NO_MENTIONS
 from bot.config import Settings
 from bot.delivery import run_outbox
-from bot.service import ClaimService, ServiceError
+from bot.domain.errors import ServiceError
+from bot.service import ClaimService
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import discord
 from adapters.discord.interactions import PLATFORM
 from adapters.discord.render import NO_MENTIONS, detached, render_embed, render_review
 from bot.delivery import PermanentDeliveryError, SentMessage
+from bot.domain.review import ReviewSummary
 from bot.replies import Reply
-from bot.service import ReviewSummary
 
 
 class DiscordMessenger:

@@ -15,8 +15,8 @@ from adapters.buttons import ButtonKind
 from adapters.discord.interactions import PLATFORM, CoreClient
 from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft
 from bot.domain import Asker
+from bot.domain.ratings import Verdict
 from bot.exporters import export_file
-from bot.ratings import Verdict
 
 Interaction = discord.Interaction[CoreClient]
 REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."

@@ -13,9 +13,9 @@ import discord
 
 from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, reply_buttons, review_buttons
 from bot.domain import FactCheckCard
-from bot.ratings import Verdict
+from bot.domain.ratings import Verdict
+from bot.domain.review import ReviewSummary
 from bot.replies import ActionKind, Reply, choice_label
-from bot.service import ReviewSummary
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
     256,

@@ -47,8 +47,9 @@ from adapters.telegram.render import BUTTON_DATA, parse_callback, plain
 from bot.config import Settings
 from bot.delivery import run_outbox
 from bot.domain import Actor
+from bot.domain.errors import ServiceError
 from bot.redact import register_secret
-from bot.service import ClaimService, ServiceError
+from bot.service import ClaimService
 
 log = logging.getLogger(__name__)
 

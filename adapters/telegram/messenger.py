@@ -18,8 +18,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from adapters.telegram.chat import NO_PREVIEW, PLATFORM
 from adapters.telegram.render import render_html, render_review
 from bot.delivery import PermanentDeliveryError, SentMessage
+from bot.domain.review import ReviewSummary
 from bot.replies import Action, ActionKind, Reply
-from bot.service import ClaimService, ReviewSummary
+from bot.service import ClaimService
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from adapters.buttons import (
     review_buttons,
 )
 from bot.domain import Candidate, FactCheckCard
+from bot.domain.review import ReviewSummary
 from bot.replies import Reply, choice_label
-from bot.service import ReviewSummary
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
