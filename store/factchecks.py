@@ -239,6 +239,7 @@ class IndexRow:
     aliases: tuple[str, ...]
     status: str
     revision: int = 1
+    updated_at: datetime | None = None  # lets a reader tell a row read before a later change
 
 
 def iter_index_rows(
@@ -273,6 +274,13 @@ def iter_index_rows(
         for f in facts:
             assert f.id is not None
             yield IndexRow(
-                f.id, f.claim, f.title, f.summary, tuple(aliases.get(f.id, ())), f.status, f.revision
+                f.id,
+                f.claim,
+                f.title,
+                f.summary,
+                tuple(aliases.get(f.id, ())),
+                f.status,
+                f.revision,
+                f.updated_at,
             )
         last_id = ids[-1]

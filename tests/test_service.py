@@ -655,3 +655,28 @@ def test_an_answer_recorded_after_forget_is_not_kept(service: ClaimService) -> N
     service.forget(person)  # while the adapter was still sending the answer
     service.replied(outcome, "telegram", PERSON, "80")
     assert service.sent_reply("telegram", PERSON, "80") is None
+
+
+def test_a_refresh_that_read_the_draft_before_approval_does_not_unpublish_it(
+    service: ClaimService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.usecases import catalogue as catalogue_module
+    from store import factchecks
+
+    queued = ask(service, SPRINGFIELD, user="a")
+    draft = service.write_verdict(
+        MODERATOR, queued.review_item_id, "False", "No ban.", ["https://x.example/c"]
+    )
+    service.load_index()
+    with Session(service.engine) as session:
+        # The index follower read the fact-check while it was still a draft ...
+        stale = list(factchecks.iter_index_rows(session, ids=[draft.id]))
+    assert [row.status for row in stale] == ["draft"]
+    # ... then approval published it and put it in this worker's index ...
+    service.approve(MODERATOR, queued.review_item_id, draft.revision)
+    assert ask(service, SPRINGFIELD, user="b").kind is OutcomeKind.ANSWER
+    # ... and only then does the follower apply what it read.
+    monkeypatch.setattr(catalogue_module.factchecks, "iter_index_rows", lambda *a, **k: iter(stale))
+    service.refresh_index()
+    outcome = ask(service, SPRINGFIELD, user="c")
+    assert outcome.kind is OutcomeKind.ANSWER and outcome.fact_check.id == draft.id

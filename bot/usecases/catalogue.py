@@ -64,6 +64,9 @@ class Catalogue:
         self.channel = channel  # where reindex() tells other workers (bot/delivery.py LISTENs)
         self._index_lock = threading.Lock()
         self._indexed_until: datetime | None = None
+        # Per fact-check, the updated_at of the row last applied: a follower that read a row before
+        # this process changed it (say, a draft about to be approved) must not apply it afterwards.
+        self._applied: dict[int, datetime] = {}
 
     def is_empty(self) -> bool:
         with Session(self.engine) as session:
@@ -105,15 +108,21 @@ class Catalogue:
         """Bring the index in line with the store for these fact-checks (after this process changed them)."""
         wanted = set(fact_check_ids)
         rows = list(factchecks.iter_index_rows(session, ids=wanted))
-        self._index_rows(session, rows)
-        for missing in wanted - {row.id for row in rows}:
-            self.matcher.remove(missing)
+        with self._index_lock:
+            self._index_rows(session, rows)
+            for missing in wanted - {row.id for row in rows}:
+                self.matcher.remove(missing)
+                self._applied.pop(missing, None)
         if wanted and session.get_bind().dialect.name == "postgresql":
             # Other workers LISTEN (bot/delivery.py); PostgreSQL delivers this when the transaction commits.
             session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
 
     def _index_rows(self, session: Session, rows: list[factchecks.IndexRow]) -> int:
         """Upsert published rows into the matcher (with stored embeddings), remove the others."""
+        rows = [row for row in rows if not self._is_stale(row)]
+        for row in rows:
+            if row.updated_at is not None:
+                self._applied[row.id] = row.updated_at
         published = [row for row in rows if row.status == FactCheckStatus.PUBLISHED]
         for row in rows:
             if row.status != FactCheckStatus.PUBLISHED:
@@ -139,6 +148,10 @@ class Catalogue:
             stored.update({published[i].id: vector for i, vector in zip(missing, fresh, strict=True)})
         self.matcher.upsert_many(docs, [stored[row.id] for row in published])
         return len(docs)
+
+    def _is_stale(self, row: factchecks.IndexRow) -> bool:
+        applied = self._applied.get(row.id)
+        return applied is not None and row.updated_at is not None and row.updated_at < applied
 
     # ---------------------------------------------------------------- import and the published list
 
