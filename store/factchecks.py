@@ -11,6 +11,7 @@ from sqlalchemy import Table, insert, text
 from sqlmodel import Session, col, delete, select
 
 from bot.domain import FactCheckCard, FactCheckRecord, SourceLink, SourceRecord, Verdict, parse_verdict
+from store.links import sync_links
 from store.models import Alias, FactCheck, FactCheckStatus, Source, utcnow
 
 
@@ -160,6 +161,8 @@ def upsert_records(
     ] + [{"fact_check_id": new_ids[url], **_source_values(s)} for url in new_ids for s in latest[url].sources]
     if sources:
         _bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
+    # Where the claims appeared: kept in line even when nothing else changed (no new revision for it).
+    sync_links(session, [(r.fact_check_id, latest[url]) for url, r in results.items() if not r.protected])
     return [results[record.url] for record in records]
 
 

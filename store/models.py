@@ -72,6 +72,20 @@ class Alias(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ClaimLink(SQLModel, table=True):
+    """A link that finds a fact-check: its own URL (kind "review") and where the claim appeared.
+
+    `key` is bot.domain.links.link_key of `url`, so shares of one page (www., mobile, AMP, tracking
+    parameters) find the same rows.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    key: str = Field(index=True, max_length=2048)
+    url: str = Field(max_length=2048)
+    kind: str = Field(default="review", max_length=20)  # review, appearance, firstAppearance, sameAs
+
+
 class ReviewItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community: str = Field(default="default", max_length=100, index=True)

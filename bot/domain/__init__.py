@@ -12,10 +12,12 @@ from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
 from bot.domain.records import (
+    APPEARANCE_KINDS,
     MINTED_KEY_PREFIXES,
     REVIEW_KEY_PREFIX,
     REVIEW_ORIGIN,
     STARTER_KEY_PREFIX,
+    ClaimAppearance,
     FactCheckRecord,
     ImportReport,
     RecordError,
@@ -24,6 +26,7 @@ from bot.domain.records import (
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
 
 __all__ = [
+    "APPEARANCE_KINDS",
     "MINTED_KEY_PREFIXES",
     "REVIEW_KEY_PREFIX",
     "REVIEW_ORIGIN",
@@ -33,6 +36,7 @@ __all__ = [
     "Asker",
     "Candidate",
     "ChatRef",
+    "ClaimAppearance",
     "Delivery",
     "FactCheckCard",
     "FactCheckRecord",
