@@ -153,6 +153,9 @@ class ClaimService:
     def revise(self, actor: Actor, fact_check_id: int, **changes: str) -> FactCheckCard:
         return self.review.revise(actor, fact_check_id, **changes)
 
+    def rate(self, actor: Actor, fact_check_id: int, rating: str) -> FactCheckCard:
+        return self.review.rate(actor, fact_check_id, rating)
+
     # ---------------------------------------------------------------- moderation (bot/usecases/moderation.py)
 
     def is_moderator(self, actor: Actor) -> bool:

@@ -15,7 +15,7 @@ from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, rep
 from bot.domain import FactCheckCard
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
-from bot.replies import ActionKind, Reply, choice_label
+from bot.replies import ActionKind, Reply, choice_label, claim_label
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
     256,
@@ -111,9 +111,9 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     report = next((a.url for a in reply.actions if a.kind is ActionKind.FULL_REPORT), None)
     if safe_url(report):
         embed.url = safe_url(report)
-    lines = []
+    lines = [f"*{escape(reply.lead)}*"] if reply.lead else []
     if reply.claim:
-        lines.append(f"**Claim:** {escape(reply.claim)}")
+        lines.append(f"**{claim_label(reply)}:** {escape(reply.claim)}")
     if reply.rating_text:
         lines.append(f"**Rated by the publisher:** {escape(reply.rating_text)}")
     if reply.summary:

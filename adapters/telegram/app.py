@@ -223,6 +223,7 @@ def build_application(
     application.add_handler(CommandHandler("reject", moderators.reject_command, filters=new))
     application.add_handler(CommandHandler("link", moderators.link_command, filters=new))
     application.add_handler(CommandHandler("revise", moderators.revise_command, filters=new))
+    application.add_handler(CommandHandler("rate", moderators.rate_command, filters=new))
     application.add_handler(CommandHandler("block", moderators.block_command, filters=new))
     application.add_handler(CommandHandler("export", moderators.export_command, filters=new))
     private_text = new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND

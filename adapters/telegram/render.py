@@ -23,7 +23,7 @@ from adapters.buttons import (
 )
 from bot.domain import Candidate, FactCheckCard
 from bot.domain.review import ReviewSummary
-from bot.replies import Reply, choice_label
+from bot.replies import Reply, choice_label, claim_label
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -156,15 +156,16 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     """Telegram HTML for a Reply, within 4096 characters after parsing, and its inline keyboard."""
-    segments: list[Segment] = [Segment(reply.headline, "b" if reply.kind in ("answer", "update") else "")]
+    segments: list[Segment] = [Segment(reply.lead, "i", priority=2, separator="")] if reply.lead else []
+    bold = reply.kind in ("answer", "update", "related")
+    segments.append(Segment(reply.headline, "b" if bold else "", separator="\n\n" if reply.lead else "\n"))
     if reply.claim:
-        segments.append(Segment(f"Claim: {reply.claim}", "i", priority=2))
+        segments.append(Segment(f"{claim_label(reply)}: {reply.claim}", "i", priority=2))
     if reply.rating_text:
         segments.append(Segment(f"Rated by the publisher: {reply.rating_text}", priority=1))
     if reply.summary:
-        segments.append(
-            Segment(reply.summary, priority=3, separator="\n\n" if reply.kind == "answer" else "\n")
-        )
+        gap = "\n\n" if reply.kind in ("answer", "related") else "\n"
+        segments.append(Segment(reply.summary, priority=3, separator=gap))
     if reply.checked:
         segments.append(Segment(reply.checked, "i"))
     segments.extend(_sources(reply))

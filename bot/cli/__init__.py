@@ -28,6 +28,7 @@ from bot.cli.commands import (
     cmd_serve,
     cmd_sources,
 )
+from bot.cli.factchecks import add_rate, cmd_factchecks
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.service import ClaimService
@@ -123,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("id", type=int)
     reject.add_argument("--reason", required=True)
     review.set_defaults(handler=cmd_review)
+
+    factchecks = commands.add_parser("factchecks", parents=[common], help="the stored fact-checks")
+    factcheck_actions = factchecks.add_subparsers(dest="factchecks_action", required=True, metavar="ACTION")
+    add_rate(factcheck_actions, common)
+    factchecks.set_defaults(handler=cmd_factchecks)
 
     export = commands.add_parser(
         "export", parents=[common], help="export published fact-checks or the audit log"

@@ -70,7 +70,7 @@ def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
     text = " ".join(args.question) if args.question else read_stdin_text()
     question = Question(text=text, asker=cli_asker(), chat=ChatRef("cli", "terminal"))
     outcome = service.ask(question)
-    if outcome.kind is OutcomeKind.REFUSED:
+    if outcome.kind is OutcomeKind.REFUSED and outcome.link is None:  # a link's reply is printed below
         reasons = {
             "empty": "the question is empty",
             "too_long": f"the question is too long (over {service.settings.max_question_chars} characters)",

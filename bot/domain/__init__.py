@@ -9,7 +9,7 @@ the edge and back.
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.notifications import Delivery
-from bot.domain.questions import Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
 from bot.domain.records import (
     APPEARANCE_KINDS,
@@ -41,6 +41,7 @@ __all__ = [
     "FactCheckCard",
     "FactCheckRecord",
     "ImportReport",
+    "LinkNote",
     "NotAllowed",
     "NotFound",
     "Outcome",
