@@ -274,7 +274,8 @@ class Crawler:
             raise FetchRefused(f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}") from None
         if fetched.status != 200:
             raise FetchRefused(f"the site answered HTTP {fetched.status}")
-        if detect_kind(fetched.content_type, fetched.body) != "html":
+        media = fetched.content_type.split(";", 1)[0].strip().lower()
+        if ("html" not in media) if media else detect_kind("", fetched.body) != "html":
             raise FetchRefused("it is not a web page")
         return fetched.body.decode(fetched.encoding or "utf-8", errors="replace").removeprefix("\ufeff")
 
