@@ -8,6 +8,7 @@ the edge and back.
 
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
+from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -21,13 +22,16 @@ from bot.domain.records import (
     RecordError,
     SourceRecord,
 )
+from bot.domain.reports import FullReport, ReportSection
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
 
 __all__ = [
     "MINTED_KEY_PREFIXES",
+    "REASON_CODES",
     "REVIEW_KEY_PREFIX",
     "REVIEW_ORIGIN",
     "STARTER_KEY_PREFIX",
+    "VOTE_CODES",
     "Actor",
     "ApprovalResult",
     "Asker",
@@ -36,18 +40,23 @@ __all__ = [
     "Delivery",
     "FactCheckCard",
     "FactCheckRecord",
+    "FeedbackTally",
+    "FullReport",
     "ImportReport",
     "NotAllowed",
     "NotFound",
     "Outcome",
     "OutcomeKind",
     "Question",
+    "Reason",
     "RecordError",
+    "ReportSection",
     "ReviewSummary",
     "ServiceError",
     "SourceLink",
     "SourceRecord",
     "Verdict",
+    "Vote",
     "parse_verdict",
     "verdict_from_numeric",
 ]

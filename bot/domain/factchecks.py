@@ -34,6 +34,8 @@ class FactCheckCard:
     revision: int
     status: str
     origin: str = "local"
+    # A report stored in full (sections or a body): chat can show it when there is no page to link.
+    has_report: bool = False
 
     @property
     def report_url(self) -> str | None:
