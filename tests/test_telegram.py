@@ -132,7 +132,7 @@ def test_render_escapes_and_links() -> None:
     assert any(e["type"] == "text_link" and e["url"] == "https://afp.example/a?x=1&y=2" for e in entities)
     assert markup is not None
     data = [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
-    assert data == ["n:5", "s:5"]
+    assert data == ["n:5", "s:5", "v:5:1", "v:5:2"]  # issue 14: 👍 / 👎 under every answer
     assert markup.inline_keyboard[0][0].url == "https://factcheck.example/nyc"
 
 
