@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
 from bot.domain import Candidate, FactCheckCard, LinkNote, Outcome, OutcomeKind, SourceLink, Verdict
 from bot.matching import restates
 
@@ -18,6 +19,8 @@ class ActionKind(StrEnum):
     NOTIFY = "notify"
     CHOOSE = "choose"
     PIN = "pin"
+    HELPFUL = "helpful"  # 👍 / 👎 under an answer (bot/answer_extras.py)
+    NOT_HELPFUL = "not_helpful"
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,14 @@ def compose_answer(
         return compose_related(card, disclaimer, request_id=request_id, note=note, lead=lead)
     actions = []
     if card.report_url:
-        actions.append(Action(ActionKind.FULL_REPORT, "Full report", url=card.report_url))
+        actions.append(Action(ActionKind.FULL_REPORT, FULL_REPORT_LABEL, url=card.report_url))
+    elif card.has_report:  # no page to link: the stored report is shown in chat, paged
+        actions.append(Action(ActionKind.FULL_REPORT, FULL_REPORT_LABEL, fact_check_id=card.id))
     if request_id is not None:
         actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=request_id))
         actions.append(Action(ActionKind.NOTIFY, "Notify me of updates", request_id=request_id))
+        actions.append(Action(ActionKind.HELPFUL, HELPFUL_LABEL, request_id=request_id))
+        actions.append(Action(ActionKind.NOT_HELPFUL, NOT_HELPFUL_LABEL, request_id=request_id))
     if not card.rating_confirmed and not note:
         note = "This verdict was derived automatically and awaits a moderator's confirmation."
     rating_text = card.rating_text if card.rating_text.lower() != card.verdict.value.lower() else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, insert, text
@@ -45,6 +45,7 @@ def to_card(fact_check: FactCheck, sources: Iterable[Source]) -> FactCheckCard:
         revision=fact_check.revision,
         status=fact_check.status,
         origin=fact_check.origin,
+        has_report=bool(fact_check.sections or fact_check.body),
     )
 
 
@@ -211,6 +212,9 @@ def _values(record: FactCheckRecord) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(record, name) for name in _RECORD_FIELDS}
     values["rating"] = record.verdict.value
     values["follow_ups"] = json.dumps(record.follow_ups, ensure_ascii=False) if record.follow_ups else None
+    values["sections"] = (
+        json.dumps([asdict(s) for s in record.sections], ensure_ascii=False) if record.sections else None
+    )
     return values
 
 

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.buttons import ButtonKind
+from adapters.discord import answers
 from adapters.discord.interactions import PLATFORM, CoreClient
 from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft
 from bot.domain import Asker
@@ -32,6 +33,11 @@ class ReviewCommands(
     default_permissions=discord.Permissions(manage_messages=True),
 ):
     """Moderator commands; rights are checked in code (CoreClient.actor, authorize), refusals audited."""
+
+    @app_commands.command()
+    async def feedback(self, interaction: Interaction) -> None:
+        """Votes on answers counted per fact-check, the most "not helpful" first."""
+        await answers.feedback_tallies(interaction)
 
     @app_commands.command()
     async def queue(self, interaction: Interaction) -> None:

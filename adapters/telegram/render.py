@@ -41,6 +41,10 @@ BUTTON_DATA = ButtonData(
         ButtonKind.MOD_LINK: (2,),
         ButtonKind.MOD_REJECT: (1,),
         ButtonKind.MOD_APPROVE: (1, 2),
+        ButtonKind.VOTE: (2,),
+        ButtonKind.REASON: (2,),
+        ButtonKind.REPORT: (2,),
+        ButtonKind.FOLLOW_UP: (2,),
     },
 )
 # Marks in front of the moderators' button labels.
@@ -122,7 +126,8 @@ def parse_callback(data: str | None) -> Press | None:
     return BUTTON_DATA.parse(data)
 
 
-def _button(button: Button) -> InlineKeyboardButton:
+def button_of(button: Button) -> InlineKeyboardButton:
+    """A neutral button as an inline keyboard button (a URL, or callback data within 64 bytes)."""
     if button.kind is None:
         return InlineKeyboardButton(_label(button.label), url=button.url)
     label = _label(MODERATOR_ICONS.get(button.kind, "") + button.label)
@@ -146,11 +151,18 @@ def _sources(reply: Reply) -> list[Segment]:
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """The full report on top, one suggestion a row, then "Not what I asked" and "Notify me" side by side."""
     buttons = reply_buttons(reply)
-    rows = [[_button(b)] for b in buttons.actions if b.url]
-    rows += [[_button(b)] for b in buttons.choices]
-    presses = [_button(b) for b in buttons.actions if not b.url]
-    if presses:
-        rows.append(presses)
+    rows = [[button_of(b)] for b in buttons.actions if b.url or b.kind is ButtonKind.REPORT]
+    rows += [[button_of(b)] for b in buttons.choices]
+    for row in (
+        [
+            button_of(b)
+            for b in buttons.actions
+            if b.kind in (ButtonKind.NOT_WHAT_I_ASKED, ButtonKind.SUBSCRIBE)
+        ],
+        [button_of(b) for b in buttons.actions if b.kind is ButtonKind.VOTE],  # 👍 👎 on their own row
+    ):
+        if row:
+            rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -210,13 +222,13 @@ def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
     )
     # Approving is offered under the drafted verdict instead (see `approve_keyboard`).
     buttons = review_buttons(review)
-    rows = [[_button(b)] for b in (*buttons.links, buttons.reject)]
+    rows = [[button_of(b)] for b in (*buttons.links, buttons.reject)]
     return fit(segments), InlineKeyboardMarkup(rows)
 
 
 def approve_keyboard(item: int, revision: int) -> InlineKeyboardMarkup:
     """The button under a drafted verdict: it approves the revision shown above it, and no later one."""
-    return InlineKeyboardMarkup([[_button(approve_button(item, revision))]])
+    return InlineKeyboardMarkup([[button_of(approve_button(item, revision))]])
 
 
 def render_draft(item: int, draft: FactCheckCard, headline: str) -> tuple[str, InlineKeyboardMarkup]:

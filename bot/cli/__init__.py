@@ -18,6 +18,7 @@ from bot.cli.commands import (
     cmd_block,
     cmd_chat,
     cmd_export,
+    cmd_feedback,
     cmd_forget,
     cmd_healthcheck,
     cmd_import,
@@ -36,7 +37,17 @@ from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
-NO_INDEX_COMMANDS = ("import", "export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
+NO_INDEX_COMMANDS = (
+    "import",
+    "export",
+    "feedback",
+    "forget",
+    "purge",
+    "block",
+    "moderators",
+    "healthcheck",
+    "sources",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["claimreview", "audit"], default="claimreview")
     export.add_argument("--limit", type=int, default=100_000)
     export.set_defaults(handler=cmd_export)
+
+    feedback = commands.add_parser(
+        "feedback", parents=[common], help="what askers said of the answers, per fact-check"
+    )
+    feedback.add_argument("--limit", type=int, default=20)
+    feedback.add_argument("--json", action="store_true", help="one JSON list of the tallies")
+    feedback.set_defaults(handler=cmd_feedback)
 
     forget = commands.add_parser(
         "forget", parents=[common], help="delete a person's questions and subscriptions"

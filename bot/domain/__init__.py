@@ -8,6 +8,7 @@ the edge and back.
 
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
+from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -23,14 +24,17 @@ from bot.domain.records import (
     RecordError,
     SourceRecord,
 )
+from bot.domain.reports import FullReport, ReportSection
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
 
 __all__ = [
     "APPEARANCE_KINDS",
     "MINTED_KEY_PREFIXES",
+    "REASON_CODES",
     "REVIEW_KEY_PREFIX",
     "REVIEW_ORIGIN",
     "STARTER_KEY_PREFIX",
+    "VOTE_CODES",
     "Actor",
     "ApprovalResult",
     "Asker",
@@ -40,6 +44,8 @@ __all__ = [
     "Delivery",
     "FactCheckCard",
     "FactCheckRecord",
+    "FeedbackTally",
+    "FullReport",
     "ImportReport",
     "LinkNote",
     "NotAllowed",
@@ -47,12 +53,15 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "Question",
+    "Reason",
     "RecordError",
+    "ReportSection",
     "ReviewSummary",
     "ServiceError",
     "SourceLink",
     "SourceRecord",
     "Verdict",
+    "Vote",
     "parse_verdict",
     "verdict_from_numeric",
 ]

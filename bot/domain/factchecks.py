@@ -37,6 +37,8 @@ class FactCheckCard:
     origin: str = "local"
     # Where the claim appeared; filled only where it is shown (the ClaimReview export), else empty.
     appearances: tuple[ClaimAppearance, ...] = ()
+    # A report stored in full (sections or a body): chat can show it when there is no page to link.
+    has_report: bool = False
 
     @property
     def report_url(self) -> str | None:

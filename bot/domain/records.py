@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.ratings import Verdict
+from bot.domain.reports import ReportSection
 
 # The namespaces of fact-check keys. An import writes http(s) URLs, the keys its importers mint for
 # inputs that name no URL, and the bundled starter set's keys; the review workflow alone writes its
@@ -52,6 +53,8 @@ class FactCheckRecord:
     sources: list[SourceRecord] = field(default_factory=list)
     follow_ups: list[str] = field(default_factory=list)
     appearances: list[ClaimAppearance] = field(default_factory=list)
+    # A report's executive summary (number 0) and numbered sections, [n] markers kept.
+    sections: list[ReportSection] = field(default_factory=list)
     origin: str = "import"
     # The report's own disclaimer line, and a named author (a person) when the input gives one.
     disclaimer: str = ""

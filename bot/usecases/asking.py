@@ -18,13 +18,11 @@ from sqlmodel import Session, col, func, or_, select
 
 from bot.config import Settings
 from bot.domain import (
-    Actor,
     Asker,
     Candidate,
     FactCheckCard,
     FactCheckRecord,
     LinkNote,
-    NotAllowed,
     NotFound,
     Outcome,
     OutcomeKind,
@@ -42,8 +40,9 @@ from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
 from bot.usecases.notifications import enqueue_answer
 from bot.usecases.privacy import asker_hash
+from bot.usecases.requests import own_request, phrasing_key
 from bot.usecases.review import Review
-from store import factchecks
+from store import factchecks, feedback
 from store.db import session_scope
 from store.models import FactCheck, FactCheckStatus, Request, ReviewItem, ReviewStatus, Subscription, utcnow
 
@@ -196,6 +195,13 @@ class Asking:
             session.add(request)
             session.flush()
             assert request.id is not None
+            if kind is OutcomeKind.ANSWER and feedback.held_back(
+                session, phrasing_key(text), found[0].fact_check.id
+            ):
+                kind = (
+                    OutcomeKind.SUGGEST
+                )  # an asker said it answers another claim (bot/usecases/feedback.py)
+                request.outcome, request.fact_check_id = kind.value, None
             if kind is OutcomeKind.ANSWER:
                 return Outcome(kind, request.id, found[0].fact_check, found[:3])
             if kind is OutcomeKind.SUGGEST:
@@ -356,16 +362,7 @@ class Asking:
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
 
     def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
-        """The asker's own question; anyone else's is refused, and the attempt audited."""
-        request = session.get(Request, request_id)
-        if request is not None and request.asker_hash == asker_hash(self.settings, asker):
-            return request
-        if request is not None:
-            # Buttons can be pressed by anyone in a group, and request ids are sequential, so button data
-            # naming someone else's question is easy to forge: recorded like a refused moderator action.
-            actor = Actor(asker.platform, asker.user_id)
-            self.moderation.audit_refusal(actor, action, f"request:{request_id}", "not the person who asked")
-        raise NotAllowed("Only the person who asked can use this button.")
+        return own_request(session, self.settings, self.moderation, request_id, asker, action)
 
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
         """Notify the asker when the question's review item gets a verdict or its fact-check is revised.

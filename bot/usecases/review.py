@@ -31,7 +31,8 @@ from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.moderation import Moderation, record_audit
 from bot.usecases.notifications import answer_subscribers, enqueue_revision, notify_moderators
-from store import factchecks
+from bot.usecases.requests import phrasing_key
+from store import factchecks, feedback
 from store.db import session_scope
 from store.models import (
     FactCheck,
@@ -191,6 +192,8 @@ class Review:
             }
             for text in sorted(texts):
                 factchecks.add_alias(session, fact_check_id, text[:1000], actor.label)
+            # A moderator's link settles what these phrasings mean: askers' "wrong claim" holds end.
+            feedback.clear_holds(session, {phrasing_key(t) for t in texts})
             item.status = ReviewStatus.ANSWERED
             item.fact_check_id = fact_check_id
             session.add(item)
