@@ -30,6 +30,7 @@ from bot.domain import (
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
+from bot.usecases.confirming import Confirming
 from bot.usecases.delivery import Outbox
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
@@ -72,6 +73,7 @@ class ClaimService:
             self.outbox,
             external,
         )
+        self.confirming = Confirming(engine, self.review, self.asking._own_request)
 
     @classmethod
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
@@ -114,6 +116,14 @@ class ClaimService:
 
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
         return self.asking.subscribe(asker, reply_to, request_id)
+
+    # ---------------------------------------------------------------- ask before queueing (confirming.py)
+
+    def send_to_review(self, request_id: int, asker: Asker) -> Outcome:
+        return self.confirming.send_to_review(request_id, asker)
+
+    def decline(self, request_id: int, asker: Asker) -> bool:
+        return self.confirming.decline(request_id, asker)
 
     # ---------------------------------------------------------------- review (bot/usecases/review.py)
 

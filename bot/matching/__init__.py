@@ -6,7 +6,7 @@ embeddings; give each fact-check's stored vector to `upsert(doc, vector=...)` so
 encoded at start-up.
 """
 
-from .matcher import Matcher
+from .matcher import Matcher, worth_showing
 from .model import Match, MatchDocument, Thresholds
 from .normalise import is_chitchat, normalise
 from .semantic import Encoder, semantic_available
@@ -25,4 +25,5 @@ __all__ = [
     "normalise",
     "question_similarity",
     "semantic_available",
+    "worth_showing",
 ]

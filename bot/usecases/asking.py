@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
 
+from bot.articles import focus
 from bot.config import Settings
 from bot.domain import (
     Actor,
@@ -29,14 +30,16 @@ from bot.domain import (
     Question,
     ServiceError,
 )
-from bot.matching import Match, Matcher
+from bot.matching import Match, Matcher, worth_showing
 from bot.text import clean_text
+from bot.triage import triage
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.delivery import Outbox
 from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
 from bot.usecases.notifications import enqueue_answer
 from bot.usecases.privacy import asker_hash
+from bot.usecases.reading import Reading, read
 from bot.usecases.review import Review
 from store import factchecks
 from store.db import session_scope
@@ -147,21 +150,27 @@ class Asking:
         return True
 
     def _decide(self, question: Question, hashed: str, text: str, resume_id: int | None) -> Outcome:
-        """Match the question, then store it with its outcome (answer, suggest, or queued) in one unit.
+        """Triage and match the question, then store it with its outcome in one unit.
 
         Matching runs before the transaction so the database is held only for the writes; the
-        request is committed before the adapter sends any reply.
+        request is committed before the adapter sends any reply. Chit-chat is stored (counted) and
+        answered with help; an unmatched claim is queued only once the asker confirms it
+        (`CLAIMBOT_AUTO_QUEUE` queues it at once).
         """
-        matches = self._match(text)
-        kind = OutcomeKind(self.matcher.decide(matches))
-        if kind is not OutcomeKind.ANSWER and self._consult_external(text):
+        sorted_out = triage(text)
+        reading = read(self.matcher, text) if sorted_out.is_claim else Reading(OutcomeKind.CHITCHAT, [])
+        kind = reading.kind
+        if kind in (OutcomeKind.SUGGEST, OutcomeKind.QUEUED) and self._consult_external(text):
             # Outside results are stored like any fact-check and face the same thresholds.
-            matches = self._match(text)
-            kind = OutcomeKind(self.matcher.decide(matches))
+            reading = read(self.matcher, text)
+            kind = reading.kind
         with session_scope(self.engine) as session:
-            found = candidates(session, matches)
-            if not found:
+            found = candidates(session, reading.matches)
+            shown = candidates(session, worth_showing(reading.matches, self.matcher.thresholds))
+            if not found and kind is not OutcomeKind.CHITCHAT:
                 kind = OutcomeKind.QUEUED
+            if kind is OutcomeKind.QUEUED and not self.settings.auto_queue:
+                kind = OutcomeKind.UNMATCHED
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
                 request = self._new_request(question, hashed, text, kind.value)
@@ -174,16 +183,19 @@ class Asking:
             session.add(request)
             session.flush()
             assert request.id is not None
+            common = {"considered": found, "excerpt": reading.excerpt}
+            if kind is OutcomeKind.CHITCHAT:
+                return Outcome(kind, request.id, reason=sorted_out.category.value)
             if kind is OutcomeKind.ANSWER:
-                return Outcome(kind, request.id, found[0].fact_check, found[:3])
+                more = candidates(session, reading.more_answers)
+                return Outcome(kind, request.id, found[0].fact_check, shown, more_answers=more, **common)
             if kind is OutcomeKind.SUGGEST:
-                return Outcome(kind, request.id, None, found[:3])
+                return Outcome(kind, request.id, None, shown, **common)
+            if kind is OutcomeKind.UNMATCHED:
+                return Outcome(kind, request.id, **common)
             if request.review_item_id is None:  # a resumed question was counted the first time
-                self.review.queue_question(session, request, text)
-            return Outcome(kind, request.id, None, found[:3], review_item_id=request.review_item_id)
-
-    def _match(self, text: str) -> list[Match]:
-        return self.matcher.match(text, top_k=5)
+                self.review.queue_question(session, request, focus(text))
+            return Outcome(kind, request.id, review_item_id=request.review_item_id, **common)
 
     def _consult_external(self, text: str) -> bool:
         """Ask the outside source and store what it returns; True when anything new was stored."""
@@ -298,7 +310,7 @@ class Asking:
             if request.review_item_id is not None:
                 return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
             request.fact_check_id = None
-            item = self.review.queue_question(session, request, request.text)
+            item = self.review.queue_question(session, request, focus(request.text))
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
 
     def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
