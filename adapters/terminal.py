@@ -7,7 +7,7 @@ from typing import TextIO
 
 from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.errors import ServiceError
-from bot.replies import compose, render_text
+from bot.replies import DECLINED_TEXT, TERMINAL_PROMPT, compose, render_text
 from bot.service import ClaimService
 
 HELP = (
@@ -16,6 +16,8 @@ HELP = (
     "Commands: a number picks a suggestion, 'notify' asks for the verdict, 'not it' sends it "
     "to reviewers, 'quit' leaves."
 )
+
+YES_NO = {"y": True, "yes": True, "n": False, "no": False, "no thanks": False}
 
 
 class TerminalChat:
@@ -50,7 +52,9 @@ class TerminalChat:
             self.say(HELP)
             return True
         try:
-            if command.isdigit() and self.last and self.last.kind is OutcomeKind.SUGGEST:
+            if command in YES_NO and self.last and self.last.kind is OutcomeKind.UNMATCHED:
+                self.confirm(YES_NO[command])
+            elif command.isdigit() and self.last and self.last.kind is OutcomeKind.SUGGEST:
                 self.pick(int(command))
             elif command in ("notify", "notify me") and self.last and self.last.request_id:
                 self.service.subscribe(self.asker, self.chat.chat_id, self.last.request_id)
@@ -62,6 +66,16 @@ class TerminalChat:
         except ServiceError as exc:
             self.say(str(exc))
         return True
+
+    def confirm(self, send: bool) -> None:
+        """The y/n answer to "send it to our fact-checkers?" (the buttons of a chat)."""
+        assert self.last is not None and self.last.request_id is not None
+        if send:
+            self.show(self.service.send_to_review(self.last.request_id, self.asker))
+        else:
+            self.service.decline(self.last.request_id, self.asker)
+            self.last = None
+            self.say(DECLINED_TEXT)
 
     def pick(self, number: int) -> None:
         assert self.last is not None and self.last.request_id is not None
@@ -77,3 +91,5 @@ class TerminalChat:
         self.say(render_text(compose(outcome, self.service.settings.disclaimer)))
         if outcome.kind is OutcomeKind.SUGGEST:
             self.say("Type a number to pick one, or 'not it' to send your question to reviewers.")
+        elif outcome.kind is OutcomeKind.UNMATCHED:
+            self.say(TERMINAL_PROMPT)

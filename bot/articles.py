@@ -42,6 +42,24 @@ EVENT_STEMS = tuple(_EVENT_WORDS.split())
 _EVENT = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, EVENT_STEMS), key=len, reverse=True)) + r")")
 
 
+# "Viral posts claim that …", "the minister said …": the report's frame is not part of the claim, and its
+# words would count against an answer (the matcher wants the question's words in the claim).
+_FRAME = re.compile(
+    r"^.{0,80}?\b(?:claim(?:s|ed)?|sa(?:y|ys|id)|insist(?:s|ed)?|suggest(?:s|ed)?|allege(?:s|d)?|"
+    r"believe(?:s|d)?|warn(?:s|ed)?|assert(?:s|ed)?|according to [^,]{1,60},)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+
+def claim_clause(sentence: str) -> str | None:
+    """What a reported sentence says is so, without the frame ("posts claim that"); None without one."""
+    found = _FRAME.match(sentence)
+    if found is None:
+        return None
+    rest = sentence[found.end() :].strip(" .!?\"'“”")
+    return rest if len(rest) >= MIN_SENTENCE_CHARS else None
+
+
 @dataclass(frozen=True)
 class Sentence:
     text: str

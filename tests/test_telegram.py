@@ -47,6 +47,8 @@ def telegram_settings(tmp_path: Path, fake: FakeTelegramAPI, **overrides: Any) -
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_MODERATORS": str(MODERATOR),
         "TELEGRAM_MODERATOR_CHAT": MOD_CHAT,
+        # Issue 14: the tests written before "ask before queueing" keep automatic queueing.
+        "CLAIMBOT_AUTO_QUEUE": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

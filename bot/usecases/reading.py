@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.articles import checkworthy, focus, is_article
+from bot.articles import checkworthy, claim_clause, focus, is_article
 from bot.domain import OutcomeKind
 from bot.matching import Match, Matcher
 
@@ -32,7 +32,11 @@ def read(matcher: Matcher, text: str) -> Reading:
         return Reading(OutcomeKind(matcher.decide(matches)), matches)
     # The whole text first: a tweet-length paste is what the long-text rules were fitted on.
     attempts: list[tuple[str | None, list[Match]]] = [(None, matcher.match(text, top_k=TOP_K))]
-    attempts += [(s.text, matcher.match(s.text, top_k=TOP_K)) for s in checkworthy(text)]
+    for sentence in checkworthy(text):
+        attempts.append((sentence.text, matcher.match(sentence.text, top_k=TOP_K)))
+        clause = claim_clause(sentence.text)
+        if clause is not None:
+            attempts.append((sentence.text, matcher.match(clause, top_k=TOP_K)))
     answered: dict[int, tuple[Match, str | None]] = {}
     pooled: dict[int, Match] = {}
     for sentence, matches in attempts:
