@@ -12,7 +12,7 @@ from bot.service import ClaimService
 
 HELP = (
     "Ask me whether a claim is true, for example: did a NYC cop arrest an ICE agent?\n"
-    "I answer from published fact-checks; what I can't answer goes to human reviewers.\n"
+    "I answer from published fact-checks; what I can't answer I offer to send to human reviewers.\n"
     "Commands: a number picks a suggestion, 'notify' asks for the verdict, 'not it' sends it "
     "to reviewers, 'quit' leaves."
 )
