@@ -29,7 +29,7 @@ class ButtonKind(StrEnum):
     SUBSCRIBE = "s"  # notify me: request
     CHOOSE = "c"  # request, fact-check (a select menu sends the fact-check as its value)
     SEND_TO_REVIEW = "q"  # an unmatched claim, confirmed by its asker: request
-    DECLINE = "x"  # "no thanks": request
+    DECLINE = "nt"  # "no thanks": request
     PIN = "pin"  # no ids: the message pressed is the answer to pin
     MOD_LINK = "ml"  # review item, fact-check
     MOD_REJECT = "mr"  # review item

@@ -24,7 +24,12 @@ from bot.triage import Category, triage
 from store.models import Notification, Request
 from tests.conftest import ROOT, claimbot, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.test_discord import custom_ids, embed_text, running
+from tests.test_discord import (
+    answers_are_not_deferred,  # noqa: F401 - autouse: no deferral on a busy machine
+    custom_ids,
+    embed_text,
+    running,
+)
 from tests.test_telegram import (
     MOD_CHAT,
     OTHER,
@@ -266,7 +271,7 @@ async def test_telegram_front_door(fake: Any, tg_service: ClaimService, tg: Any)
         [b["text"] for row in offer.params["reply_markup"]["inline_keyboard"] for b in row],
     )
     (send,) = data_of(offer.params, "q:")
-    (no,) = data_of(offer.params, "x:")
+    (no,) = data_of(offer.params, "nt:")
     assert not fake.calls_to("sendMessage", to_chat(MOD_CHAT))
     mark = len(fake.calls)
     fake.callback(OTHER, USER, offer.result["message_id"], send)
@@ -296,7 +301,7 @@ async def test_telegram_front_door(fake: Any, tg_service: ClaimService, tg: Any)
     mark = len(fake.calls)
     fake.private_message(USER, UNKNOWN + " honestly")
     offer2 = await fake.wait_for("sendMessage", to_chat(USER), since=mark, ok=True)
-    fake.callback(USER, USER, offer2.result["message_id"], data_of(offer2.params, "x:")[0])
+    fake.callback(USER, USER, offer2.result["message_id"], data_of(offer2.params, "nt:")[0])
     declined = await fake.wait_for("editMessageText", lambda p: "won't send" in str(p.get("text")))
     assert not data_of(declined.params, "")
     assert tg_service.open_review_count() == 1
@@ -317,7 +322,7 @@ async def test_discord_front_door(tmp_path: Path, database_url: str) -> None:
         ids = custom_ids(offer["data"]["components"])
         print("DISCORD unmatched:\n" + embed_text(offer["data"]["embeds"][0]), ids)
         send = next(i for i in ids if i.startswith("cb:q:"))
-        assert any(i.startswith("cb:x:") for i in ids) and offer["data"]["flags"] & 64
+        assert any(i.startswith("cb:nt:") for i in ids) and offer["data"]["flags"] & 64
         assert not fake.find("POST", rf"/channels/{fake.review_channel_id}/messages")
         message = harness.message(payload["id"])
         forged = await harness.interact(fake.button(send, message=message, user_id=fake.snowflake()))
