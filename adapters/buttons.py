@@ -29,6 +29,8 @@ class ButtonKind(StrEnum):
     NOT_WHAT_I_ASKED = "n"  # ids: request
     SUBSCRIBE = "s"  # notify me: request
     CHOOSE = "c"  # request, fact-check (a select menu sends the fact-check as its value)
+    SEND_TO_REVIEW = "q"  # an unmatched claim, confirmed by its asker: request
+    DECLINE = "nt"  # "no thanks": request
     PIN = "pin"  # no ids: the message pressed is the answer to pin
     MOD_LINK = "ml"  # review item, fact-check
     MOD_REJECT = "mr"  # review item
@@ -110,6 +112,10 @@ class ReplyButtons:
     actions: tuple[Button, ...]
 
 
+# Ask before queueing: the asker's answer to "send it to our fact-checkers?"
+ASKER_CHOICES = {ActionKind.SEND_TO_REVIEW: ButtonKind.SEND_TO_REVIEW, ActionKind.DECLINE: ButtonKind.DECLINE}
+
+
 def reply_buttons(reply: Reply) -> ReplyButtons:
     """Choices need the request they answer; "Not what I asked" and "Notify me" name theirs."""
     choices = (
@@ -132,6 +138,8 @@ def reply_buttons(reply: Reply) -> ReplyButtons:
             actions.append(Button(action.label, ButtonKind.REPORT, (action.fact_check_id, 1)))
         elif action.kind in VOTES and action.request_id is not None:
             actions.append(Button(action.label, ButtonKind.VOTE, (action.request_id, VOTES[action.kind])))
+        elif action.kind in ASKER_CHOICES and action.request_id is not None:
+            actions.append(Button(action.label, ASKER_CHOICES[action.kind], (action.request_id,)))
     return ReplyButtons(choices, tuple(actions))
 
 

@@ -8,15 +8,17 @@ from typing import TextIO
 from adapters.terminal_answers import AnswerCommands
 from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.errors import ServiceError
-from bot.replies import compose, render_text
+from bot.replies import DECLINED_TEXT, TERMINAL_PROMPT, compose, render_text
 from bot.service import ClaimService
 
 HELP = (
     "Ask me whether a claim is true, for example: did a NYC cop arrest an ICE agent?\n"
-    "I answer from published fact-checks; what I can't answer goes to human reviewers.\n"
+    "I answer from published fact-checks; what I can't answer I offer to send to human reviewers.\n"
     "Commands: a number picks a suggestion, 'notify' asks for the verdict, 'not it' sends it "
     "to reviewers, 'quit' leaves."
 )
+
+YES_NO = {"y": True, "yes": True, "n": False, "no": False, "no thanks": False}
 
 
 class TerminalChat:
@@ -57,6 +59,8 @@ class TerminalChat:
                 self.show(self.service.ask(Question(taken, self.asker, self.chat)))
             elif taken:
                 pass
+            elif command in YES_NO and self.last and self.last.kind is OutcomeKind.UNMATCHED:
+                self.confirm(YES_NO[command])
             elif command.isdigit() and self.last and self.last.kind is OutcomeKind.SUGGEST:
                 self.pick(int(command))
             elif command in ("notify", "notify me") and self.last and self.last.request_id:
@@ -69,6 +73,16 @@ class TerminalChat:
         except ServiceError as exc:
             self.say(str(exc))
         return True
+
+    def confirm(self, send: bool) -> None:
+        """The y/n answer to "send it to our fact-checkers?" (the buttons of a chat)."""
+        assert self.last is not None and self.last.request_id is not None
+        if send:
+            self.show(self.service.send_to_review(self.last.request_id, self.asker))
+        else:
+            self.service.decline(self.last.request_id, self.asker)
+            self.last = None
+            self.say(DECLINED_TEXT)
 
     def pick(self, number: int) -> None:
         assert self.last is not None and self.last.request_id is not None
@@ -85,3 +99,5 @@ class TerminalChat:
         self.answers.shown(outcome)
         if outcome.kind is OutcomeKind.SUGGEST:
             self.say("Type a number to pick one, or 'not it' to send your question to reviewers.")
+        elif outcome.kind is OutcomeKind.UNMATCHED:
+            self.say(TERMINAL_PROMPT)

@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     # Review workflow
     require_second_approval: bool = Field(False, validation_alias="CLAIMBOT_REQUIRE_SECOND_APPROVAL")
     cluster_threshold: float = Field(0.72, validation_alias="CLAIMBOT_CLUSTER_THRESHOLD")
-    max_question_chars: int = Field(1000, validation_alias="CLAIMBOT_MAX_QUESTION_CHARS")
+    # Telegram's message size: a pasted article or a forward is read sentence by sentence.
+    max_question_chars: int = Field(4096, validation_alias="CLAIMBOT_MAX_QUESTION_CHARS")
+    # Queue an unmatched claim for review at once, instead of asking the asker first.
+    auto_queue: bool = Field(False, validation_alias="CLAIMBOT_AUTO_QUEUE")
     asker_salt: SecretStr = Field(SecretStr("claimbot-default-salt"), validation_alias="CLAIMBOT_ASKER_SALT")
     questions_per_minute: int = Field(6, validation_alias="CLAIMBOT_QUESTIONS_PER_MINUTE")
     chat_questions_per_minute: int = Field(30, validation_alias="CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
@@ -21,6 +21,8 @@ class ActionKind(StrEnum):
     PIN = "pin"
     HELPFUL = "helpful"  # 👍 / 👎 under an answer (bot/answer_extras.py)
     NOT_HELPFUL = "not_helpful"
+    SEND_TO_REVIEW = "send_to_review"
+    DECLINE = "decline"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Reply:
     request_id: int | None = None
     review_item_id: int | None = None
     lead: str = ""  # said before the headline: what a link in the question led to
+    also: tuple[Candidate, ...] = ()  # a pasted article's further answers, after the first
+    excerpt: str = ""  # "From what you sent: …": the sentence of a pasted article it is about
 
 
 REFUSALS = {
@@ -95,6 +99,33 @@ def compose_link_refusal(link: LinkNote) -> Reply:
     """A link that led to no fact-check: said plainly, with what to send instead (never queued)."""
     text = LINK_NOT_FOUND.get(link.via, LINK_NOT_FOUND["unmatched"])
     return Reply(kind="refused", headline=text.format(error=link.error or "no answer"), summary=LINK_HINT)
+
+
+# --- the front door (issue 14): chit-chat, ask before queueing, pasted articles ---
+EXAMPLE_QUESTIONS = ("Did a NYC cop arrest an ICE agent?", "Does 5G spread COVID-19?")
+CHITCHAT_HEADLINES = {
+    "greeting": "Hi! I check claims against published fact-checks.",
+    "thanks": "You're welcome! Send me another claim whenever you like.",
+    "help": "I check claims against published fact-checks.",
+    "command": "I don't know that command, but I can check claims against published fact-checks.",
+}
+CHITCHAT_DEFAULT = "I check claims against published fact-checks, and I didn't find a claim in that."
+CHITCHAT_HELP = "Send me a claim in a sentence or two, or paste an article, for example:"
+UNMATCHED_HEADLINE = "I don't have a fact-check for that yet."
+UNMATCHED_SUMMARY = (
+    "Shall I send it to our fact-checkers? They check claims by hand and I'll tell you their verdict."
+)
+UNMATCHED_EXCERPT = "I'd send them this sentence from what you sent:"
+SEND_TO_REVIEW_LABEL = "Send to our fact-checkers"
+DECLINE_LABEL = "No thanks"
+DECLINED_TEXT = "All right, I won't send it. Ask me about another claim any time."
+ALREADY_SENT_TEXT = "That one is already with our fact-checkers."
+ALSO_CHECKED = "Also checked in what you sent:"
+FROM_YOUR_TEXT = "From what you sent:"
+MEDIA_ONLY = "I can only check text and links for now. Please send the claim as text."
+CLI_SENT = "Sent to our fact-checkers as review item {item}."
+CLI_HOW_TO_SEND = 'Not sent to the fact-checkers. To send it: claimbot ask --send-to-review "…"'
+TERMINAL_PROMPT = "Send it to our fact-checkers? Type y or n."
 
 
 def format_date(card: FactCheckCard) -> str:
@@ -203,10 +234,47 @@ def compose_notification(card: FactCheckCard, disclaimer: str) -> Reply:
     return reply
 
 
+def compose_chitchat(outcome: Outcome) -> Reply:
+    """A short, friendly help reply with two example questions; nothing was queued."""
+    examples = "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS)
+    return Reply(
+        kind="chitchat",
+        headline=CHITCHAT_HEADLINES.get(outcome.reason or "", CHITCHAT_DEFAULT),
+        summary=f"{CHITCHAT_HELP}\n{examples}",
+        request_id=outcome.request_id,
+    )
+
+
+def compose_unmatched(outcome: Outcome, disclaimer: str) -> Reply:
+    """Nothing matched: offer to send it (an article's most check-worthy sentence) to the fact-checkers."""
+    request_id = outcome.request_id
+    return Reply(
+        kind="unmatched",
+        headline=UNMATCHED_HEADLINE,
+        summary=UNMATCHED_SUMMARY,
+        excerpt=outcome.excerpt or "",
+        note=UNMATCHED_EXCERPT if outcome.excerpt else "",
+        disclaimer=disclaimer,
+        actions=(
+            Action(ActionKind.SEND_TO_REVIEW, SEND_TO_REVIEW_LABEL, request_id=request_id),
+            Action(ActionKind.DECLINE, DECLINE_LABEL, request_id=request_id),
+        ),
+        request_id=request_id,
+    )
+
+
 def compose(outcome: Outcome, disclaimer: str) -> Reply:
     if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
-        lead = link_lead(outcome.link)
-        return compose_answer(outcome.fact_check, disclaimer, request_id=outcome.request_id, lead=lead)
+        reply = compose_answer(
+            outcome.fact_check, disclaimer, request_id=outcome.request_id, lead=link_lead(outcome.link)
+        )
+        if outcome.excerpt or outcome.more_answers:  # a pasted article
+            return replace(reply, also=outcome.more_answers, excerpt=outcome.excerpt or "")
+        return reply
+    if outcome.kind is OutcomeKind.CHITCHAT:
+        return compose_chitchat(outcome)
+    if outcome.kind is OutcomeKind.UNMATCHED:
+        return compose_unmatched(outcome, disclaimer)
     if outcome.kind is OutcomeKind.SUGGEST:
         return Reply(
             kind="suggest",
@@ -229,6 +297,7 @@ def compose(outcome: Outcome, disclaimer: str) -> Reply:
             actions=(Action(ActionKind.NOTIFY, "Notify me", request_id=outcome.request_id),),
             request_id=outcome.request_id,
             review_item_id=outcome.review_item_id,
+            excerpt=outcome.excerpt or "",
         )
     if outcome.link is not None:
         return compose_link_refusal(outcome.link)
@@ -247,9 +316,18 @@ def claim_label(reply: Reply) -> str:
     return "Fact-check" if reply.kind == "related" else "Claim"
 
 
+def also_line(candidate: Candidate) -> str:
+    """One further answer of a pasted article: verdict, claim and where to read it."""
+    card = candidate.fact_check
+    link = f" {card.report_url}" if card.report_url else ""
+    return f"{card.verdict.icon} {card.verdict.value}: {card.claim or card.title}{link}"
+
+
 def render_text(reply: Reply) -> str:
     """Plain text, for the terminal and the `claimbot ask` command."""
     lines = [reply.lead, reply.headline]
+    if reply.excerpt and reply.kind == "answer":
+        lines.append(f"{FROM_YOUR_TEXT} “{reply.excerpt}”")
     if reply.claim:
         lines.append(f"{claim_label(reply)}: {reply.claim}")
     if reply.rating_text:
@@ -264,8 +342,13 @@ def render_text(reply: Reply) -> str:
             lines.append(f"  - {source.outlet}" + (f" {source.url}" if source.url else ""))
     for number, candidate in enumerate(reply.choices, 1):
         lines.append(f"  {number}. {choice_label(candidate)}")
+    if reply.also:
+        lines.append(ALSO_CHECKED)
+        lines += [f"  - {also_line(c)}" for c in reply.also]
     if reply.note:
         lines.append(reply.note)
+    if reply.excerpt and reply.kind != "answer":
+        lines.append(f"  “{reply.excerpt}”")
     for action in reply.actions:
         if action.kind is ActionKind.FULL_REPORT and action.url:
             lines.append(f"{action.label}: {action.url}")

@@ -34,6 +34,7 @@ from bot.domain import (
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
+from bot.usecases.confirming import Confirming
 from bot.usecases.delivery import Outbox
 from bot.usecases.feedback import Feedback
 from bot.usecases.metrics import Metrics, database_healthy
@@ -80,6 +81,7 @@ class ClaimService:
         )
         self.feedback = Feedback(engine, settings, self.moderation, self.review)
         self.reports = Reports(engine)
+        self.confirming = Confirming(engine, self.review, self.asking._own_request)
 
     @classmethod
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
@@ -139,6 +141,14 @@ class ClaimService:
 
     def follow_up(self, fact_check_id: int, index: int) -> str:
         return self.reports.follow_up(fact_check_id, index)
+
+    # ---------------------------------------------------------------- ask before queueing (confirming.py)
+
+    def send_to_review(self, request_id: int, asker: Asker) -> Outcome:
+        return self.confirming.send_to_review(request_id, asker)
+
+    def decline(self, request_id: int, asker: Asker) -> bool:
+        return self.confirming.decline(request_id, asker)
 
     # ---------------------------------------------------------------- review (bot/usecases/review.py)
 

@@ -45,6 +45,8 @@ def both_settings(tmp_path: Path, tg: FakeTelegramAPI, dc: FakeDiscord, **overri
         "DISCORD_TOKEN": DISCORD_TOKEN,
         "DISCORD_API_BASE_URL": dc.base_url,
         "DISCORD_REVIEW_CHANNEL": int(dc.review_channel_id),
+        # Issue 14: the tests written before "ask before queueing" keep automatic queueing.
+        "CLAIMBOT_AUTO_QUEUE": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

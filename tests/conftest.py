@@ -74,7 +74,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {"CLAIMBOT_DATABASE_URL": database_url, "CLAIMBOT_ASKER_SALT": "test-salt"}
+    # Issue 14: the tests written before "ask before queueing" keep automatic queueing; the front-door
+    # tests (tests/test_front_door.py) turn it off.
+    values: dict[str, object] = {
+        "CLAIMBOT_DATABASE_URL": database_url,
+        "CLAIMBOT_ASKER_SALT": "test-salt",
+        "CLAIMBOT_AUTO_QUEUE": True,
+    }
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

@@ -65,6 +65,7 @@ def main() -> None:
         CLAIMBOT_QUESTIONS_PER_MINUTE=100_000,
         CLAIMBOT_CHAT_QUESTIONS_PER_MINUTE=100_000,
         CLAIMBOT_OUTBOX_LEASE_SECONDS=1,
+        CLAIMBOT_AUTO_QUEUE=True,  # issue 14: written before "ask before queueing"
     )
     service = ClaimService.open(settings)
     print("ready", flush=True)

@@ -48,11 +48,18 @@ def test_default_database_is_created_in_the_user_data_directory(tmp_path: Path) 
 
 
 def test_unrelated_question_is_queued_and_asking_again_raises_the_count(db: str) -> None:
+    # Issue 14: an unmatched claim is queued only when the asker says so (--send-to-review).
     first = json.loads(
-        claimbot("ask", "--json", "did the city of Springfield ban skateboards in 2026", db=db).stdout
+        claimbot(
+            "ask", "--json", "--send-to-review", "did the city of Springfield ban skateboards in 2026", db=db
+        ).stdout
     )
     assert first["outcome"] == "queued" and isinstance(first["review_id"], int)
-    second = json.loads(claimbot("ask", "--json", "Springfield skateboard ban in 2026, true?", db=db).stdout)
+    second = json.loads(
+        claimbot(
+            "ask", "--json", "--send-to-review", "Springfield skateboard ban in 2026, true?", db=db
+        ).stdout
+    )
     assert second["review_id"] == first["review_id"]
     items = json.loads(claimbot("review", "list", "--json", db=db).stdout)
     assert [(i["id"], i["ask_count"]) for i in items] == [(first["review_id"], 2)]
@@ -60,7 +67,7 @@ def test_unrelated_question_is_queued_and_asking_again_raises_the_count(db: str)
 
 def test_moderator_flow_from_the_cli(db: str) -> None:
     question = "did the city of Springfield ban skateboards in 2026"
-    review_id = json.loads(claimbot("ask", "--json", question, db=db).stdout)["review_id"]
+    review_id = json.loads(claimbot("ask", "--json", "--send-to-review", question, db=db).stdout)["review_id"]
     shown = claimbot("review", "show", str(review_id), db=db)
     assert question in shown.stdout
     verdict = claimbot(
@@ -193,7 +200,7 @@ def test_several_processes_share_one_sqlite_file(db: str) -> None:
     ]
     results = [p.communicate(timeout=180) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in results]
-    assert all(json.loads(out)["outcome"] in ("queued", "suggest", "answer") for out, _ in results)
+    assert all(json.loads(out)["outcome"] in ("unmatched", "suggest", "answer") for out, _ in results)
 
 
 def test_terminal_chat_conversation(db: str) -> None:
@@ -225,7 +232,8 @@ def test_a_hostile_import_file_reports_each_line_and_imports_the_rest(
     database_url: str, tmp_path: Path
 ) -> None:
     question = "did the city of Springfield ban skateboards in 2026"
-    review_id = json.loads(claimbot("ask", "--json", question, db=database_url).stdout)["review_id"]
+    asked = claimbot("ask", "--json", "--send-to-review", question, db=database_url)
+    review_id = json.loads(asked.stdout)["review_id"]
     verdict = claimbot(
         "review",
         "verdict",

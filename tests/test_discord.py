@@ -54,6 +54,8 @@ def make_settings(tmp_path: Path, fake: FakeDiscord, **extra: Any) -> Settings:
         "DISCORD_TOKEN": "x",
         "DISCORD_API_BASE_URL": fake.base_url,
         "DISCORD_REVIEW_CHANNEL": int(fake.review_channel_id),
+        # Issue 14: the tests written before "ask before queueing" keep automatic queueing.
+        "CLAIMBOT_AUTO_QUEUE": True,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)

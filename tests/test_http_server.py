@@ -103,6 +103,8 @@ def telegram_settings(database_url: str, fake: FakeTelegramAPI, **extra: Any) ->
         "CLAIMBOT_ASKER_SALT": "test-salt",
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
+        # Issue 14: the tests written before "ask before queueing" keep automatic queueing.
+        "CLAIMBOT_AUTO_QUEUE": True,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)

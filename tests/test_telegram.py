@@ -47,6 +47,8 @@ def telegram_settings(tmp_path: Path, fake: FakeTelegramAPI, **overrides: Any) -
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_MODERATORS": str(MODERATOR),
         "TELEGRAM_MODERATOR_CHAT": MOD_CHAT,
+        # Issue 14: the tests written before "ask before queueing" keep automatic queueing.
+        "CLAIMBOT_AUTO_QUEUE": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -411,7 +413,12 @@ async def test_approve_button_publishes_only_the_draft_the_moderator_saw(
 async def test_moderator_buttons_and_chat_admins(
     fake: FakeTelegramAPI, service: ClaimService, polling: Any
 ) -> None:
-    fake.private_message(USER, UNKNOWN)
+    # Issue 14: a card offers a one-tap link only to fact-checks above the suggest floor, and an
+    # unrelated claim has none; a vague question whose suggestions the asker turned down has some.
+    fake.private_message(USER, VAGUE)
+    suggestions = await fake.wait_for("sendMessage", to_chat(USER))
+    (none_of_these,) = data_of(suggestions.params, "n:")
+    fake.callback(USER, USER, suggestions.result["message_id"], none_of_these)
     review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
     links = data_of(review.params, "ml:")
     assert links, review.params

@@ -87,6 +87,8 @@ def start_worker(name: str, database_url: str, fake: FakeTelegramAPI, tmp_path: 
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        # Issue 14: the tests written before "ask before queueing" keep automatic queueing.
+        "CLAIMBOT_AUTO_QUEUE": "true",
     }
     log = tmp_path / f"{name}.log"
     url = f"http://127.0.0.1:{port}/tg"

@@ -163,8 +163,9 @@ class CoreClient(discord.Client):
             await self.say(interaction, reply.headline or "I can't check that.")
             return
         embed, view = render_embed(reply, can_pin=can_pin(interaction))
-        queued = outcome.kind is OutcomeKind.QUEUED
-        message_id = await self.respond(interaction, embed=embed, view=view, ephemeral=queued, update=update)
+        # Only the asker needs to see these: a queue receipt, an offer to send it, a help reply.
+        private = outcome.kind in (OutcomeKind.QUEUED, OutcomeKind.UNMATCHED, OutcomeKind.CHITCHAT)
+        message_id = await self.respond(interaction, embed=embed, view=view, ephemeral=private, update=update)
         if message_id and interaction.channel_id:
             # The reply went out: the core marks it, and remembers where an answer is for later edits.
             await asyncio.to_thread(

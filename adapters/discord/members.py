@@ -16,6 +16,7 @@ from discord import app_commands
 from adapters.buttons import ButtonKind
 from adapters.discord.interactions import PLATFORM, CoreClient
 from bot.domain import ChatRef, Question
+from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, MEDIA_ONLY
 
 Interaction = discord.Interaction[CoreClient]
 
@@ -36,7 +37,7 @@ async def ask(interaction: Interaction, text: str, *, message_id: str | None) ->
 
 @app_commands.command(name="check")
 @app_commands.describe(question="The claim you want checked, e.g. did a NYC cop arrest an ICE agent?")
-async def check(interaction: Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
+async def check(interaction: Interaction, question: app_commands.Range[str, 1, 2000]) -> None:
     """Check a claim against published fact-checks."""
     await ask(interaction, question, message_id=None)
 
@@ -53,6 +54,9 @@ async def forget(interaction: Interaction) -> None:
 @app_commands.context_menu(name="Fact-check this")
 async def fact_check_this(interaction: Interaction, message: discord.Message) -> None:
     # Context menus carry the target message's content even without the message-content intent.
+    if not message.content.strip():  # an image, a file or a sticker with no text
+        await interaction.client.say(interaction, MEDIA_ONLY)
+        return
     await ask(interaction, message.content, message_id=str(message.id))
 
 
@@ -100,6 +104,23 @@ async def choose_pressed(
     await bot.show(interaction, outcome, update=True)
 
 
+async def send_to_review_pressed(interaction: Interaction, request_id: int, *, values: list[str]) -> None:
+    """The asker confirmed: the claim goes to the fact-checkers; the offer becomes the receipt."""
+    bot = interaction.client
+    outcome = await bot.work(
+        interaction, bot.service.send_to_review, request_id, bot.asker(interaction), update=True
+    )
+    await bot.show(interaction, outcome, update=True)
+
+
+async def decline_pressed(interaction: Interaction, request_id: int, *, values: list[str]) -> None:
+    """ "No thanks": nothing is sent; the offer's buttons go away."""
+    bot = interaction.client
+    asker = bot.asker(interaction)
+    declined = await bot.work(interaction, bot.service.decline, request_id, asker, update=True)
+    await bot.respond(interaction, content=DECLINED_TEXT if declined else ALREADY_SENT_TEXT, update=True)
+
+
 async def pin_pressed(interaction: Interaction, *, values: list[str]) -> None:
     """Pin an answer: the member needs the pin permission, and so does the bot."""
     bot, message = interaction.client, interaction.message
@@ -131,6 +152,8 @@ async def pin_pressed(interaction: Interaction, *, values: list[str]) -> None:
 
 
 BUTTONS = {
+    ButtonKind.SEND_TO_REVIEW: send_to_review_pressed,
+    ButtonKind.DECLINE: decline_pressed,
     ButtonKind.NOT_WHAT_I_ASKED: not_what_i_asked_pressed,
     ButtonKind.SUBSCRIBE: subscribe_pressed,
     ButtonKind.CHOOSE: choose_pressed,

@@ -15,7 +15,7 @@ from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, rep
 from bot.domain import FactCheckCard
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
-from bot.replies import ActionKind, Reply, choice_label, claim_label
+from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, ActionKind, Reply, also_line, choice_label, claim_label
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
     256,
@@ -48,6 +48,8 @@ BUTTON_DATA = ButtonData(
     id_counts={
         ButtonKind.NOT_WHAT_I_ASKED: (1,),
         ButtonKind.SUBSCRIBE: (1,),
+        ButtonKind.SEND_TO_REVIEW: (1,),
+        ButtonKind.DECLINE: (1,),
         ButtonKind.CHOOSE: (1, 2),
         ButtonKind.PIN: (0,),
         ButtonKind.MOD_LINK: (2,),
@@ -63,6 +65,8 @@ STYLES = {
     ButtonKind.NOT_WHAT_I_ASKED: discord.ButtonStyle.secondary,
     ButtonKind.SUBSCRIBE: discord.ButtonStyle.primary,
     ButtonKind.PIN: discord.ButtonStyle.secondary,
+    ButtonKind.SEND_TO_REVIEW: discord.ButtonStyle.primary,
+    ButtonKind.DECLINE: discord.ButtonStyle.secondary,
     ButtonKind.MOD_LINK: discord.ButtonStyle.secondary,
     ButtonKind.MOD_APPROVE: discord.ButtonStyle.success,
     ButtonKind.MOD_REJECT: discord.ButtonStyle.danger,
@@ -120,6 +124,8 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     if safe_url(report):
         embed.url = safe_url(report)
     lines = [f"*{escape(reply.lead)}*"] if reply.lead else []
+    if reply.excerpt and reply.kind == "answer":
+        lines.append(f"*{escape(FROM_YOUR_TEXT)} “{escape(reply.excerpt)}”*")
     if reply.claim:
         lines.append(f"**{claim_label(reply)}:** {escape(reply.claim)}")
     if reply.rating_text:
@@ -130,8 +136,12 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
         lines.append(f"*{escape(reply.checked)}*")
     for number, candidate in enumerate(reply.choices, 1):
         lines.append(f"**{number}.** {escape(choice_label(candidate))}")
+    if reply.also:
+        lines.append(f"**{ALSO_CHECKED}**\n" + "\n".join(f"• {escape(also_line(c))}" for c in reply.also))
     if reply.note:
         lines.append(f"*{escape(reply.note)}*")
+    if reply.excerpt and reply.kind != "answer":
+        lines.append("> " + escape(clip(reply.excerpt, 1000)))
     embed.description = clip("\n\n".join(lines), DESCRIPTION_MAX) or None
     for number, source in enumerate(reply.sources[:3], 1):
         name = clip(f"[{source.position or number}] {source.outlet or 'Source'}", FIELD_NAME_MAX)

@@ -229,6 +229,9 @@ def build_application(
     application.add_handler(CommandHandler("feedback", answers.feedback_command, filters=new))
     private_text = new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(private_text, members.private_text))
+    media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE
+    media = new & filters.ChatType.PRIVATE & (media | filters.Sticker.ALL | filters.ANIMATION)
+    application.add_handler(MessageHandler(media, members.private_media))
     mention = new & filters.ChatType.GROUPS & filters.Entity(MessageEntity.MENTION) & ~filters.COMMAND
     application.add_handler(MessageHandler(mention, members.group_mention))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))

@@ -31,14 +31,14 @@ from adapters.telegram.chat import (
 )
 from adapters.telegram.moderators import MODERATOR_HELP
 from adapters.telegram.render import plain, render_html
-from bot.replies import compose
+from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, MEDIA_ONLY, compose
 
 HELP = (
     "I check claims against published fact-checks: send me a claim, "
     "e.g. <i>did a NYC cop arrest an ICE agent?</i>\n"
     "In groups use /check &lt;claim&gt;, reply /check to a message, or mention me; "
     "@{username} &lt;claim&gt; works in any chat.\n"
-    "What I can't answer goes to human reviewers (tap “Notify me”); rate my answers with 👍 / 👎; "
+    "What I can't answer I offer to send to human reviewers; rate my answers with 👍 / 👎; "
     "/forget deletes what I stored about you."
 )
 NOT_ENOUGH_RIGHTS = (
@@ -66,9 +66,19 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any text in a private chat is a question."""
+    """Any text in a private chat is a question; a forward is asked about what it says."""
     assert update.effective_message is not None
     await ask(update, context, update.effective_message.text or "")
+
+
+async def private_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, video or file in a private chat (a forward, often): its caption is the question."""
+    message = update.effective_message
+    assert message is not None
+    if not (message.caption or "").strip():
+        await say(update, plain(MEDIA_ONLY))
+        return
+    await ask(update, context, message.caption or "")
 
 
 async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,6 +88,9 @@ async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text = command_text(message)
     if not text and message.reply_to_message is not None:
         text = message.reply_to_message.text or message.reply_to_message.caption or ""
+        if not text.strip():
+            await say(update, plain(MEDIA_ONLY))  # a reply to a photo without a caption
+            return
     if not text:
         await say(update, "Send /check followed by a claim, or reply /check to the message to check.")
         return
@@ -189,7 +202,32 @@ async def subscribe_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     await query.answer(text if added else "You're already subscribed.", show_alert=not private)
 
 
+async def send_to_review_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ids: tuple[int, ...]
+) -> None:
+    """The asker confirmed: the claim goes to the fact-checkers, and the offer becomes the receipt."""
+    query = update.callback_query
+    assert query is not None
+    outcome = await asyncio.to_thread(service_of(context).send_to_review, ids[0], asker(query.from_user.id))
+    await query.answer()
+    text, markup = render_html(compose(outcome, settings_of(context).disclaimer))
+    await query.edit_message_text(
+        text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+    )
+
+
+async def decline_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: tuple[int, ...]) -> None:
+    """ "No thanks": nothing is sent; the offer's buttons go away."""
+    query = update.callback_query
+    assert query is not None
+    declined = await asyncio.to_thread(service_of(context).decline, ids[0], asker(query.from_user.id))
+    await query.answer()
+    await query.edit_message_text(plain(DECLINED_TEXT if declined else ALREADY_SENT_TEXT))
+
+
 BUTTONS = {
+    ButtonKind.SEND_TO_REVIEW: send_to_review_pressed,
+    ButtonKind.DECLINE: decline_pressed,
     ButtonKind.CHOOSE: choose_pressed,
     ButtonKind.NOT_WHAT_I_ASKED: not_what_i_asked_pressed,
     ButtonKind.SUBSCRIBE: subscribe_pressed,

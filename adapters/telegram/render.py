@@ -23,7 +23,7 @@ from adapters.buttons import (
 )
 from bot.domain import Candidate, FactCheckCard
 from bot.domain.review import ReviewSummary
-from bot.replies import Reply, choice_label, claim_label
+from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, Reply, also_line, choice_label, claim_label
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -37,6 +37,8 @@ BUTTON_DATA = ButtonData(
     id_counts={
         ButtonKind.NOT_WHAT_I_ASKED: (1,),
         ButtonKind.SUBSCRIBE: (1,),
+        ButtonKind.SEND_TO_REVIEW: (1,),
+        ButtonKind.DECLINE: (1,),
         ButtonKind.CHOOSE: (2,),
         ButtonKind.MOD_LINK: (2,),
         ButtonKind.MOD_REJECT: (1,),
@@ -171,6 +173,9 @@ def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     segments: list[Segment] = [Segment(reply.lead, "i", priority=2, separator="")] if reply.lead else []
     bold = reply.kind in ("answer", "update", "related")
     segments.append(Segment(reply.headline, "b" if bold else "", separator="\n\n" if reply.lead else "\n"))
+    quoted = excerpt_segments(reply)
+    if reply.kind == "answer":
+        segments += quoted
     if reply.claim:
         segments.append(Segment(f"{claim_label(reply)}: {reply.claim}", "i", priority=2))
     if reply.rating_text:
@@ -183,11 +188,25 @@ def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     segments.extend(_sources(reply))
     for number, candidate in enumerate(reply.choices, 1):
         segments.append(Segment(f"{number}. {choice_label(candidate)}", priority=1))
+    if reply.also:
+        segments.append(Segment(ALSO_CHECKED, "b", separator="\n\n"))
+        segments += [Segment(f"• {also_line(c)}", priority=1) for c in reply.also]
     if reply.note:
         segments.append(Segment(reply.note, "b", separator="\n\n"))
+    if reply.kind != "answer":
+        segments += quoted
     if reply.disclaimer:
         segments.append(Segment(reply.disclaimer, "i", separator="\n\n"))
     return fit(segments), _keyboard(reply)
+
+
+def excerpt_segments(reply: Reply) -> list[Segment]:
+    """The sentence of a pasted article the reply is about: above an answer, below an offer to send it."""
+    if not reply.excerpt:
+        return []
+    if reply.kind == "answer":
+        return [Segment(f"{FROM_YOUR_TEXT} “{reply.excerpt}”", "i", priority=2)]
+    return [Segment(reply.excerpt, "blockquote", priority=3)]
 
 
 def render_card_title(card: FactCheckCard) -> str:

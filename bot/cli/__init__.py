@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer one question as a chat user would get it")
     ask.add_argument("question", nargs="*", help="the question (read from standard input when omitted)")
     ask.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    ask.add_argument(
+        "--send-to-review",
+        action="store_true",
+        help="when nothing matches, send the claim to the fact-checkers (a review item)",
+    )
     ask.set_defaults(handler=cmd_ask)
 
     chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")

@@ -11,6 +11,7 @@ import dataclasses
 import getpass
 import json
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
@@ -26,7 +27,7 @@ from bot.domain import (
     Question,
     ReviewSummary,
 )
-from bot.replies import compose, render_text
+from bot.replies import CLI_HOW_TO_SEND, CLI_SENT, UNMATCHED_SUMMARY, compose, render_text
 from bot.service import ClaimService
 
 
@@ -77,17 +78,28 @@ def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
             "too_long": f"the question is too long (over {service.settings.max_question_chars} characters)",
         }
         raise CliError(reasons.get(outcome.reason or "", f"the question was refused ({outcome.reason})"))
+    considered = outcome.considered
+    if outcome.kind is OutcomeKind.UNMATCHED and getattr(args, "send_to_review", False):
+        assert outcome.request_id is not None
+        outcome = replace(service.send_to_review(outcome.request_id, cli_asker()), considered=considered)
     reply = render_text(compose(outcome, service.settings.disclaimer))
+    if outcome.kind is OutcomeKind.UNMATCHED:  # the buttons of a chat, said in words
+        reply = "\n".join(line for line in reply.splitlines() if line != UNMATCHED_SUMMARY)
+        reply += "\n" + CLI_HOW_TO_SEND
+    elif outcome.kind is OutcomeKind.QUEUED and outcome.review_item_id is not None:
+        reply += "\n" + CLI_SENT.format(item=outcome.review_item_id)
     if args.json:
         print(json.dumps(outcome_json(outcome, reply), ensure_ascii=False))
     else:
         print(reply)
-        if outcome.review_item_id is not None:
-            print(f"(review item {outcome.review_item_id})")
     return 0
 
 
 def outcome_json(outcome: Outcome, reply: str) -> dict[str, object]:
+    """Every candidate weighed, each with its real score; `shown` marks those offered to the asker."""
+    shown = {c.fact_check.id for c in outcome.candidates}
+    if outcome.fact_check is not None:
+        shown.add(outcome.fact_check.id)
     return {
         "outcome": outcome.kind.value,
         "reply": reply,
@@ -99,8 +111,9 @@ def outcome_json(outcome: Outcome, reply: str) -> dict[str, object]:
                 "score": round(c.score, 4),
                 # Why this matched: for moderators tuning thresholds and aliases.
                 "why": {"phrasing": c.phrasing, "signals": {k: round(v, 4) for k, v in c.signals.items()}},
+                "shown": c.fact_check.id in shown,
             }
-            for c in outcome.candidates
+            for c in outcome.considered or outcome.candidates
         ],
         "review_id": outcome.review_item_id,
         "request_id": outcome.request_id,

@@ -12,6 +12,9 @@ class OutcomeKind(StrEnum):
     ANSWER = "answer"
     SUGGEST = "suggest"
     QUEUED = "queued"
+    # Nothing matched, nothing queued yet: the asker is offered to send it to the fact-checkers.
+    UNMATCHED = "unmatched"
+    CHITCHAT = "chitchat"  # a greeting, thanks, a help request...: answered with help, never queued
     REFUSED = "refused"  # empty, too long, throttled or blocked: nothing matched, nothing queued
 
 
@@ -64,6 +67,13 @@ class Outcome:
     duplicate: bool = False
     reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked, link
     link: LinkNote | None = None  # the question was, or held, a link
+    reason: str | None = None  # why a question was refused (empty, too_long, ...); chit-chat's kind
+    # A pasted article answered from several of its sentences: the fact-checks after the first.
+    more_answers: tuple[Candidate, ...] = ()
+    # Of a pasted article: the sentence that matched, or the one that would go to the fact-checkers.
+    excerpt: str | None = None
+    # Every candidate the matcher weighed, with its real score (`candidates` holds those worth showing).
+    considered: tuple[Candidate, ...] = ()
 
     @property
     def score(self) -> float | None:

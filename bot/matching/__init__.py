@@ -6,7 +6,7 @@ embeddings; give each fact-check's stored vector to `upsert(doc, vector=...)` so
 encoded at start-up.
 """
 
-from .matcher import Matcher
+from .matcher import Matcher, worth_showing
 from .model import Match, MatchDocument, Thresholds
 from .normalise import is_chitchat, normalise
 from .semantic import Encoder, semantic_available
@@ -26,4 +26,5 @@ __all__ = [
     "question_similarity",
     "restates",
     "semantic_available",
+    "worth_showing",
 ]

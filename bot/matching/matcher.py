@@ -26,6 +26,7 @@ from .thresholds import (
     LONG_TEXT_MIN_CLAIM_COVERAGE,
     LONG_TEXT_TERMS,
     SEMANTIC_THRESHOLDS,
+    SUGGEST_MARGIN,
 )
 from .vectors import VectorStore
 
@@ -251,6 +252,14 @@ class Matcher:
         if best.score >= self.thresholds.suggest:
             return "suggest"
         return "queued"
+
+
+def worth_showing(matches: list[Match], thresholds: Thresholds) -> list[Match]:
+    """The matches worth offering as suggestions: above the suggest floor, close to the best one."""
+    if not matches:
+        return []
+    floor = max(thresholds.suggest, matches[0].score - SUGGEST_MARGIN)
+    return [m for m in matches if m.score >= floor]
 
 
 def _answerable(best: Match, others: list[Match]) -> bool:

@@ -35,6 +35,9 @@ SEMANTIC_SUGGEST = 0.60
 # The best fact-check must lead the runner-up by this much: two near-equal candidates are a
 # suggestion (the asker picks), not an answer.
 ANSWER_MARGIN = 0.10
+# A suggestion shown to an asker or a moderator is above the suggest floor and within this much of
+# the best candidate: a 5G question is not padded with the bleach fact-check at 0.00.
+SUGGEST_MARGIN = 0.15
 # idf-weighted share of the question's words found in the claim, title or aliases (not the
 # summary: it discusses context the claim is not about, e.g. "arrests of protesters").
 ANSWER_MIN_QUERY_COVERAGE = 0.80

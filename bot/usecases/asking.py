@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
 
+from bot.articles import focus
 from bot.config import Settings
 from bot.domain import (
     Asker,
@@ -31,8 +32,9 @@ from bot.domain import (
     Verdict,
 )
 from bot.domain.links import text_without_links
-from bot.matching import Match, Matcher
+from bot.matching import Match, Matcher, worth_showing
 from bot.text import clean_text
+from bot.triage import triage
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.delivery import Outbox
 from bot.usecases.links import LinkFinding, Links
@@ -40,6 +42,7 @@ from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
 from bot.usecases.notifications import enqueue_answer
 from bot.usecases.privacy import asker_hash
+from bot.usecases.reading import Reading, read
 from bot.usecases.requests import own_request, phrasing_key
 from bot.usecases.review import Review
 from store import factchecks, feedback
@@ -165,24 +168,30 @@ class Asking:
         return True
 
     def _decide(self, question: Question, hashed: str, text: str, resume_id: int | None) -> Outcome:
-        """Match the question, then store it with its outcome (answer, suggest, or queued) in one unit.
+        """Triage and match the question, then store it with its outcome in one unit.
 
         Matching runs before the transaction so the database is held only for the writes; the
-        request is committed before the adapter sends any reply.
+        request is committed before the adapter sends any reply. Chit-chat is stored (counted) and
+        answered with help; an unmatched claim is queued only once the asker confirms it
+        (`CLAIMBOT_AUTO_QUEUE` queues it at once).
         """
-        matches = self._match(text)
-        kind = OutcomeKind(self.matcher.decide(matches))
-        if kind is not OutcomeKind.ANSWER and self._consult_external(text):
+        sorted_out = triage(text)
+        reading = read(self.matcher, text) if sorted_out.is_claim else Reading(OutcomeKind.CHITCHAT, [])
+        kind = reading.kind
+        if kind in (OutcomeKind.SUGGEST, OutcomeKind.QUEUED) and self._consult_external(text):
             # Outside results are stored like any fact-check and face the same thresholds.
-            matches = self._match(text)
-            kind = OutcomeKind(self.matcher.decide(matches))
+            reading = read(self.matcher, text)
+            kind = reading.kind
         with session_scope(self.engine) as session:
-            found = candidates(session, matches)
-            if not found:
+            found = candidates(session, reading.matches)
+            shown = candidates(session, worth_showing(reading.matches, self.matcher.thresholds))
+            if not found and kind is not OutcomeKind.CHITCHAT:
                 kind = OutcomeKind.QUEUED
             unrated = kind is OutcomeKind.ANSWER and _unrated_without_link(found[0].fact_check)
             if unrated:  # issue 14: nothing to answer with or to link to: a moderator rates it
                 kind = OutcomeKind.QUEUED
+            elif kind is OutcomeKind.QUEUED and not self.settings.auto_queue:
+                kind = OutcomeKind.UNMATCHED  # issue 14: queued only once the asker confirms
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
                 request = self._new_request(question, hashed, text, kind.value)
@@ -197,19 +206,23 @@ class Asking:
             assert request.id is not None
             if kind is OutcomeKind.ANSWER and feedback.held_back(
                 session, phrasing_key(text), found[0].fact_check.id
-            ):
-                kind = (
-                    OutcomeKind.SUGGEST
-                )  # an asker said it answers another claim (bot/usecases/feedback.py)
+            ):  # an asker said it answers another claim (bot/usecases/feedback.py)
+                kind = OutcomeKind.SUGGEST
                 request.outcome, request.fact_check_id = kind.value, None
+            common = {"considered": found, "excerpt": reading.excerpt}
+            if kind is OutcomeKind.CHITCHAT:
+                return Outcome(kind, request.id, reason=sorted_out.category.value)
             if kind is OutcomeKind.ANSWER:
-                return Outcome(kind, request.id, found[0].fact_check, found[:3])
+                more = candidates(session, reading.more_answers)
+                return Outcome(kind, request.id, found[0].fact_check, shown, more_answers=more, **common)
             if kind is OutcomeKind.SUGGEST:
-                return Outcome(kind, request.id, None, found[:3])
+                return Outcome(kind, request.id, None, shown, **common)
+            if kind is OutcomeKind.UNMATCHED:
+                return Outcome(kind, request.id, **common)
             if request.review_item_id is None:  # a resumed question was counted the first time
-                self.review.queue_question(session, request, text)
+                self.review.queue_question(session, request, focus(text))
             card = found[0].fact_check if unrated else None
-            return Outcome(kind, request.id, card, found[:3], review_item_id=request.review_item_id)
+            return Outcome(kind, request.id, card, shown, review_item_id=request.review_item_id, **common)
 
     def _decide_link(
         self, question: Question, hashed: str, text: str, resume_id: int | None, finding: LinkFinding
@@ -358,7 +371,7 @@ class Asking:
             if request.review_item_id is not None:
                 return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
             request.fact_check_id = None
-            item = self.review.queue_question(session, request, request.text)
+            item = self.review.queue_question(session, request, focus(request.text))
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
 
     def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:

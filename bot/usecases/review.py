@@ -26,7 +26,7 @@ from bot.domain import (
     parse_verdict,
 )
 from bot.importers._common import outlet_from_url
-from bot.matching import Matcher, question_similarity
+from bot.matching import Matcher, question_similarity, worth_showing
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.moderation import Moderation, record_audit
@@ -141,7 +141,8 @@ class Review:
         )
         suggestions: tuple[Candidate, ...] = ()
         if with_suggestions:
-            matches = self.matcher.match(item.text, top_k=3)
+            # Only those worth a moderator's look: a card never offers a one-tap link below the floor.
+            matches = worth_showing(self.matcher.match(item.text, top_k=3), self.matcher.thresholds)
             suggestions = candidates(session, matches, published_only=False)
         return ReviewSummary(
             id=item.id,
