@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, unique
 from typing import NamedTuple
 
 from bot.answer_extras import NEXT_LABEL, PREVIOUS_LABEL, REASON_BUTTONS, ReportPage
@@ -23,6 +23,7 @@ from bot.replies import ActionKind, Reply, choice_label
 ID = re.compile(r"\d{1,19}")  # a database id: up to 19 digits fits a signed 64-bit integer
 
 
+@unique  # two kinds on one code would read each other's presses
 class ButtonKind(StrEnum):
     """What pressing a button does; the value is the code in the button's data."""
 
@@ -40,7 +41,7 @@ class ButtonKind(StrEnum):
     VOTE = "v"  # request, vote code (bot.domain.VOTE_CODES): 👍 / 👎
     REASON = "w"  # request, reason code (bot.domain.REASON_CODES): why a 👎
     REPORT = "r"  # fact-check, page (from 1): the full report in chat
-    FOLLOW_UP = "q"  # fact-check, follow-up question (from 0): ask it as the presser
+    FOLLOW_UP = "fu"  # fact-check, follow-up question (from 0): ask it as the presser
 
 
 # The moderator action each kind stands for, to audit forged or garbled presses by name.

@@ -601,7 +601,7 @@ async def test_votes_reasons_and_full_report(bot: Harness) -> None:
     last = await bot.interact(fake.button(f"cb:r:{seed}:2", message=message, user_id=asker))
     embed = last["data"]["embeds"][0]
     assert embed["title"].startswith("Full report (2/2)") and len(embed_text(embed)) <= 6000
-    questions = [i for i in custom_ids(last["data"]["components"]) if i.startswith("cb:q:")]
+    questions = [i for i in custom_ids(last["data"]["components"]) if i.startswith("cb:fu:")]
     assert len(questions) == 3
     asked = await bot.interact(fake.button(questions[0], message=message, user_id=stranger))
     assert asked["data"].get("embeds")  # the follow-up question was asked, as the presser

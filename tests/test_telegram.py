@@ -675,7 +675,7 @@ async def test_full_report_pages_and_follow_up(
     fake.callback(USER, USER, first.result["message_id"], following)
     last = await fake.wait_for("editMessageText", has_text("Full report (2/2)"))
     assert "Want" not in last.params["text"] and "AFP" in last.params["text"]
-    questions = data_of(last.params, "q:")
+    questions = data_of(last.params, "fu:")
     assert len(questions) == 3
     mark = len(fake.calls)
     fake.callback(OTHER, USER, first.result["message_id"], questions[1])  # asked as the presser

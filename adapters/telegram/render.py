@@ -159,7 +159,13 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
         [
             button_of(b)
             for b in buttons.actions
-            if b.kind in (ButtonKind.NOT_WHAT_I_ASKED, ButtonKind.SUBSCRIBE)
+            if b.kind
+            in (
+                ButtonKind.NOT_WHAT_I_ASKED,
+                ButtonKind.SUBSCRIBE,
+                ButtonKind.SEND_TO_REVIEW,
+                ButtonKind.DECLINE,
+            )
         ],
         [button_of(b) for b in buttons.actions if b.kind is ButtonKind.VOTE],  # 👍 👎 on their own row
     ):
