@@ -18,17 +18,21 @@ from bot.domain import (
     ApprovalResult,
     Asker,
     Candidate,
+    CataloguePage,
     Delivery,
     FactCheckCard,
+    FactCheckDetail,
     FactCheckRecord,
     ImportReport,
     Outcome,
     Question,
     RecordError,
     ReviewSummary,
+    SearchHit,
 )
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
+from bot.usecases.browsing import Browsing
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
 from bot.usecases.delivery import Outbox
 from bot.usecases.metrics import Metrics, database_healthy
@@ -61,6 +65,7 @@ class ClaimService:
         self.privacy = Privacy(engine, settings, self.catalogue)
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)
         self.outbox = Outbox(engine, settings, self.review)
+        self.browsing = Browsing(engine, self.matcher, self.moderation)
         self.asking = Asking(
             engine,
             settings,
@@ -205,6 +210,33 @@ class ClaimService:
 
     def published(self) -> list[FactCheckCard]:
         return self.catalogue.published()
+
+    # ---------------------------------------------------------------- browsing (bot/usecases/browsing.py)
+
+    def factcheck_page(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        verdict: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> CataloguePage:
+        return self.browsing.page(actor, status=status, verdict=verdict, limit=limit, offset=offset)
+
+    def find_factchecks(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        status: str | None = None,
+        verdict: str | None = None,
+        limit: int = 10,
+    ) -> list[SearchHit]:
+        return self.browsing.search(actor, text, status=status, verdict=verdict, limit=limit)
+
+    def factcheck_detail(self, actor: Actor, fact_check_id: int) -> FactCheckDetail:
+        return self.browsing.show(actor, fact_check_id)
 
     # ---------------------------------------------------------------- delivery (bot/usecases/delivery.py)
 

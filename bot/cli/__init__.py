@@ -28,6 +28,7 @@ from bot.cli.commands import (
     cmd_serve,
     cmd_sources,
 )
+from bot.cli.factchecks import add_browse_commands
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.service import ClaimService
@@ -35,7 +36,18 @@ from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
-NO_INDEX_COMMANDS = ("import", "export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
+# (`factchecks search` builds it itself.)
+NO_INDEX_COMMANDS = (
+    "import",
+    "export",
+    "forget",
+    "purge",
+    "block",
+    "moderators",
+    "healthcheck",
+    "sources",
+    "factchecks",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("id", type=int)
     reject.add_argument("--reason", required=True)
     review.set_defaults(handler=cmd_review)
+
+    factchecks = commands.add_parser("factchecks", parents=[common], help="the stored fact-checks")
+    factcheck_actions = factchecks.add_subparsers(dest="factchecks_action", required=True, metavar="ACTION")
+    add_browse_commands(factcheck_actions, common)  # list, search, show (bot/cli/factchecks.py)
 
     export = commands.add_parser(
         "export", parents=[common], help="export published fact-checks or the audit log"

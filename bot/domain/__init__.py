@@ -6,6 +6,7 @@ adapters all build on it (docs/architecture.md). Adapters translate platform obj
 the edge and back.
 """
 
+from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.notifications import Delivery
@@ -32,9 +33,11 @@ __all__ = [
     "ApprovalResult",
     "Asker",
     "Candidate",
+    "CataloguePage",
     "ChatRef",
     "Delivery",
     "FactCheckCard",
+    "FactCheckDetail",
     "FactCheckRecord",
     "ImportReport",
     "NotAllowed",
@@ -44,6 +47,7 @@ __all__ = [
     "Question",
     "RecordError",
     "ReviewSummary",
+    "SearchHit",
     "ServiceError",
     "SourceLink",
     "SourceRecord",
