@@ -39,6 +39,7 @@ from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
 from bot.usecases.review import Review
+from bot.usecases.starter import Starter
 from store.db import exclusive, make_engine, migrate
 from store.models import AuditLog, Moderator, SentReply
 
@@ -66,6 +67,7 @@ class ClaimService:
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)
         self.outbox = Outbox(engine, settings, self.review)
         self.browsing = Browsing(engine, self.matcher, self.moderation)
+        self.starter = Starter(engine, self.moderation, self.catalogue)
         self.asking = Asking(
             engine,
             settings,
@@ -85,7 +87,7 @@ class ClaimService:
         with exclusive(engine):  # workers starting together migrate and fill the store once
             migrate(engine)
             catalogue = Catalogue(engine, Matcher())
-            if catalogue.is_empty():
+            if settings.starter and catalogue.is_empty():
                 catalogue.load_starter()
         external = None
         if settings.factcheck_api_key is not None:
@@ -210,6 +212,10 @@ class ClaimService:
 
     def published(self) -> list[FactCheckCard]:
         return self.catalogue.published()
+
+    def remove_starter(self, actor: Actor) -> list[int]:
+        """Withdraw the bundled starter fact-checks (bot/usecases/starter.py); the ids withdrawn."""
+        return self.starter.remove(actor)
 
     # ---------------------------------------------------------------- browsing (bot/usecases/browsing.py)
 

@@ -28,7 +28,7 @@ from bot.cli.commands import (
     cmd_serve,
     cmd_sources,
 )
-from bot.cli.factchecks import add_browse_commands
+from bot.cli.factchecks import add_browse_commands, add_starter_commands
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.service import ClaimService
@@ -47,6 +47,7 @@ NO_INDEX_COMMANDS = (
     "healthcheck",
     "sources",
     "factchecks",
+    "starter",
 )
 
 
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     factchecks = commands.add_parser("factchecks", parents=[common], help="the stored fact-checks")
     factcheck_actions = factchecks.add_subparsers(dest="factchecks_action", required=True, metavar="ACTION")
     add_browse_commands(factcheck_actions, common)  # list, search, show (bot/cli/factchecks.py)
+    add_starter_commands(commands, common)  # starter remove
 
     export = commands.add_parser(
         "export", parents=[common], help="export published fact-checks or the audit log"

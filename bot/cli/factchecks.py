@@ -48,6 +48,29 @@ def add_browse_commands(actions: Any, common: argparse.ArgumentParser) -> None:
     show.set_defaults(handler=cmd_factchecks_show)
 
 
+def add_starter_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """`claimbot starter remove`: withdraw the bundled starter set."""
+    starter = commands.add_parser("starter", parents=[common], help="the bundled starter fact-checks")
+    actions = starter.add_subparsers(dest="starter_action", required=True, metavar="ACTION")
+    remove = actions.add_parser(
+        "remove", parents=[common], help="withdraw them (answers already sent are edited to say so)"
+    )
+    remove.set_defaults(handler=cmd_starter_remove)
+
+
+def cmd_starter_remove(service: ClaimService, args: argparse.Namespace) -> int:
+    withdrawn = service.remove_starter(cli_actor(service.settings, args))
+    if not withdrawn:
+        print("No starter fact-checks are published; nothing to remove.")
+        return 0
+    ids = ", ".join(f"#{i}" for i in withdrawn)
+    print(
+        f"Withdrew {len(withdrawn)} starter fact-check(s): {ids}. They are no longer answered; "
+        "answers already sent are edited to say so."
+    )
+    return 0
+
+
 def card_json(card: FactCheckCard) -> dict[str, object]:
     return {
         "id": card.id,
