@@ -24,7 +24,8 @@ MODERATOR_HELP = (
     "/approve &lt;item&gt; [&lt;revision&gt;], /reject &lt;item&gt; &lt;reason&gt;, "
     "/link &lt;item&gt; &lt;fact-check id&gt;, "
     "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
-    "/block &lt;user id&gt; (or reply /block to a question), /export [audit]"
+    "/block &lt;user id&gt; (or reply /block to a question), /export [audit], "
+    "/factchecks &lt;words&gt; (reply to a review item for Link buttons)"
 )
 
 
