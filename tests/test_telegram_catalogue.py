@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 from bot.service import ClaimService
-from tests.fakes.telegram_api import FakeTelegramAPI
 from tests import test_telegram
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import MOD_CHAT, MODERATOR, UNKNOWN, USER, data_of, has_text, to_chat
 
 # test_telegram.py's fixtures: the fake Bot API, a service on each engine, the adapter polling it.
