@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     disclaimer: str = Field(DEFAULT_DISCLAIMER, validation_alias="CLAIMBOT_DISCLAIMER")
     community: str = Field("default", validation_alias="CLAIMBOT_COMMUNITY")
     publisher_name: str = Field("ClaimBot moderators", validation_alias="CLAIMBOT_PUBLISHER")
+    # Fill a new, empty database with the bundled starter fact-checks (bot/data/starter.jsonl).
+    starter: bool = Field(True, validation_alias="CLAIMBOT_STARTER")
 
     # Matching thresholds: scores are calibrated to [0, 1]; see bot/matching/thresholds.py for the figures.
     # Sentence embeddings (ONNX all-MiniLM-L6-v2, installed by default), stored with each fact-check.

@@ -222,9 +222,14 @@ def compose_answer(
     )
 
 
+WITHDRAWN_NOTE = "Withdrawn: this fact-check is no longer published. Ask again for the current one."
+
+
 def compose_update(card: FactCheckCard, disclaimer: str) -> Reply:
-    """An answer edited in place after its fact-check was revised."""
+    """An answer edited in place after its fact-check was revised (or withdrawn)."""
     note = f"Updated: this fact-check was revised (revision {card.revision})."
+    if card.status == "retracted":
+        note = WITHDRAWN_NOTE
     return compose_answer(card, disclaimer, note=note)
 
 

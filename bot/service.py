@@ -18,8 +18,10 @@ from bot.domain import (
     ApprovalResult,
     Asker,
     Candidate,
+    CataloguePage,
     Delivery,
     FactCheckCard,
+    FactCheckDetail,
     FactCheckRecord,
     FeedbackTally,
     FullReport,
@@ -29,10 +31,12 @@ from bot.domain import (
     Reason,
     RecordError,
     ReviewSummary,
+    SearchHit,
     Vote,
 )
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
+from bot.usecases.browsing import Browsing
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
 from bot.usecases.confirming import Confirming
 from bot.usecases.delivery import Outbox
@@ -42,6 +46,7 @@ from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
 from bot.usecases.reports import Reports
 from bot.usecases.review import Review
+from bot.usecases.starter import Starter
 from store.db import exclusive, make_engine, migrate
 from store.models import AuditLog, Moderator, SentReply
 
@@ -68,6 +73,8 @@ class ClaimService:
         self.privacy = Privacy(engine, settings, self.catalogue)
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)
         self.outbox = Outbox(engine, settings, self.review)
+        self.browsing = Browsing(engine, self.matcher, self.moderation)
+        self.starter = Starter(engine, self.moderation, self.catalogue)
         self.asking = Asking(
             engine,
             settings,
@@ -90,7 +97,7 @@ class ClaimService:
         with exclusive(engine):  # workers starting together migrate and fill the store once
             migrate(engine)
             catalogue = Catalogue(engine, Matcher())
-            if catalogue.is_empty():
+            if settings.starter and catalogue.is_empty():
                 catalogue.load_starter()
         external = None
         if settings.factcheck_api_key is not None:
@@ -243,6 +250,37 @@ class ClaimService:
 
     def published(self) -> list[FactCheckCard]:
         return self.catalogue.published()
+
+    def remove_starter(self, actor: Actor) -> list[int]:
+        """Withdraw the bundled starter fact-checks (bot/usecases/starter.py); the ids withdrawn."""
+        return self.starter.remove(actor)
+
+    # ---------------------------------------------------------------- browsing (bot/usecases/browsing.py)
+
+    def factcheck_page(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        verdict: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> CataloguePage:
+        return self.browsing.page(actor, status=status, verdict=verdict, limit=limit, offset=offset)
+
+    def find_factchecks(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        status: str | None = None,
+        verdict: str | None = None,
+        limit: int = 10,
+    ) -> list[SearchHit]:
+        return self.browsing.search(actor, text, status=status, verdict=verdict, limit=limit)
+
+    def factcheck_detail(self, actor: Actor, fact_check_id: int) -> FactCheckDetail:
+        return self.browsing.show(actor, fact_check_id)
 
     # ---------------------------------------------------------------- delivery (bot/usecases/delivery.py)
 

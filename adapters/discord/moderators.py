@@ -14,7 +14,7 @@ from discord import app_commands
 from adapters.buttons import ButtonKind
 from adapters.discord import answers
 from adapters.discord.interactions import PLATFORM, CoreClient
-from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft
+from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft, render_search
 from bot.domain import Asker
 from bot.domain.ratings import Verdict
 from bot.exporters import export_file
@@ -164,6 +164,19 @@ class ReviewCommands(
             f"Fact-check #{card.id} is now rated {card.verdict.icon} {card.verdict.value}; "
             "posted replies will be updated.",
         )
+
+    @app_commands.describe(
+        query="Words of the claim, title, URL or an alias",
+        item="A review item: the results get a button to link it to each",
+    )
+    async def search(self, interaction: Interaction, query: str, item: int | None = None) -> None:
+        """Find fact-checks by their words, to link a review item without knowing ids."""
+        bot = interaction.client
+        hits = await bot.work(
+            interaction, bot.service.find_factchecks, bot.actor(interaction), query, limit=5
+        )
+        embed, view = render_search(query, hits, item)
+        await bot.respond(interaction, embed=embed, view=view, ephemeral=True)
 
 
 # ---------------------------------------------------------------------- review buttons

@@ -12,7 +12,7 @@ import re
 import discord
 
 from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, reply_buttons, review_buttons
-from bot.domain import FactCheckCard
+from bot.domain import FactCheckCard, SearchHit
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
 from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, ActionKind, Reply, also_line, choice_label, claim_label
@@ -249,6 +249,41 @@ def render_draft(item: int, draft: FactCheckCard) -> tuple[discord.Embed, discor
     embed.add_field(name="Sources", value=clip(sources or "-", FIELD_VALUE_MAX), inline=False)
     view = discord.ui.View(timeout=None)
     view.add_item(button_of(approve_button(item, draft.revision)))
+    return _fit(embed), view
+
+
+def render_search(
+    query: str, hits: list[SearchHit], item: int | None
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """A moderator's catalogue search: one line per fact-check, and Link buttons for a given review item."""
+    title = clip(f"Fact-checks for “{query}”", TITLE_MAX)
+    if not hits:
+        text = f"No fact-check found for “{escape(query)}”. Try fewer or other words."
+        return _fit(discord.Embed(title=title, colour=NEUTRAL, description=clip(text, DESCRIPTION_MAX))), None
+    lines = []
+    for hit in hits:
+        card = hit.fact_check
+        how = f"score {hit.score:.2f}" if hit.score is not None else "text match"
+        state = f", {card.status}" if card.status != "published" else ""
+        dated = f"{card.checked_at:%Y-%m-%d}" if card.checked_at else "no date"
+        url = safe_url(card.report_url)
+        line = (
+            f"**#{card.id}** {card.verdict.icon} {card.verdict.value}: {escape(clip(card.claim, 200))}\n"
+            f"{dated} · {escape(card.publisher or 'no publisher')} ({how}{state})"
+            + (f" <{url}>" if url else "")
+        )
+        lines.append(line)
+    embed = discord.Embed(title=title, colour=NEUTRAL, description=clip("\n\n".join(lines), DESCRIPTION_MAX))
+    linkable = [h.fact_check for h in hits if h.fact_check.status == "published"][:5]
+    if item is None or not linkable:
+        embed.set_footer(
+            text="Answer a review item with /review link, or search again with item: for buttons."
+        )
+        return _fit(embed), None
+    embed.set_footer(text=f"Press a button to answer review item #{item} with that fact-check.")
+    view = discord.ui.View(timeout=None)
+    for card in linkable:
+        view.add_item(button_of(Button(f"Link #{item} to #{card.id}", ButtonKind.MOD_LINK, (item, card.id))))
     return _fit(embed), view
 
 

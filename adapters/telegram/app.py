@@ -39,7 +39,7 @@ from telegram.warnings import PTBUserWarning
 
 from adapters.buttons import ButtonKind
 from adapters.http_server import serving
-from adapters.telegram import answers, members, moderators
+from adapters.telegram import answers, catalogue, members, moderators
 from adapters.telegram.chat import NO_PREVIEW, PLATFORM, SERVICE, SETTINGS, say, service_of, settings_of
 from adapters.telegram.inline import inline_query
 from adapters.telegram.messenger import TelegramMessenger
@@ -227,6 +227,7 @@ def build_application(
     application.add_handler(CommandHandler("block", moderators.block_command, filters=new))
     application.add_handler(CommandHandler("export", moderators.export_command, filters=new))
     application.add_handler(CommandHandler("feedback", answers.feedback_command, filters=new))
+    application.add_handler(CommandHandler("factchecks", catalogue.factchecks_command, filters=new))
     private_text = new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(private_text, members.private_text))
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE

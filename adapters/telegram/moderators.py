@@ -25,7 +25,8 @@ MODERATOR_HELP = (
     "/link &lt;item&gt; &lt;fact-check id&gt;, "
     "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
     "/rate &lt;fact-check id&gt; &lt;verdict&gt; (a fact-check without a rating), "
-    "/block &lt;user id&gt; (or reply /block to a question), /export [audit], /feedback"
+    "/block &lt;user id&gt; (or reply /block to a question), /export [audit], /feedback, "
+    "/factchecks &lt;words&gt; (reply to a review item for Link buttons)"
 )
 
 

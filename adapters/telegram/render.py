@@ -251,6 +251,16 @@ def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
     return fit(segments), InlineKeyboardMarkup(rows)
 
 
+def link_keyboard(item: int, cards: list[FactCheckCard]) -> InlineKeyboardMarkup:
+    """Under search results sent in the context of a review item: link it to one of them."""
+    return InlineKeyboardMarkup(
+        [
+            [button_of(Button(f"Link #{item} to #{c.id}: {c.claim}", ButtonKind.MOD_LINK, (item, c.id)))]
+            for c in cards
+        ]
+    )
+
+
 def approve_keyboard(item: int, revision: int) -> InlineKeyboardMarkup:
     """The button under a drafted verdict: it approves the revision shown above it, and no later one."""
     return InlineKeyboardMarkup([[button_of(approve_button(item, revision))]])

@@ -29,7 +29,7 @@ from bot.cli.commands import (
     cmd_serve,
     cmd_sources,
 )
-from bot.cli.factchecks import add_rate, cmd_factchecks
+from bot.cli.factchecks import add_browse_commands, add_rate, add_starter_commands
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.service import ClaimService
@@ -47,6 +47,8 @@ NO_INDEX_COMMANDS = (
     "moderators",
     "healthcheck",
     "sources",
+    "factchecks",
+    "starter",
 )
 
 
@@ -143,8 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     factchecks = commands.add_parser("factchecks", parents=[common], help="the stored fact-checks")
     factcheck_actions = factchecks.add_subparsers(dest="factchecks_action", required=True, metavar="ACTION")
+    add_browse_commands(factcheck_actions, common)  # list, search, show (bot/cli/factchecks.py)
     add_rate(factcheck_actions, common)
-    factchecks.set_defaults(handler=cmd_factchecks)
+    add_starter_commands(commands, common)  # starter remove
 
     export = commands.add_parser(
         "export", parents=[common], help="export published fact-checks or the audit log"

@@ -6,6 +6,7 @@ adapters all build on it (docs/architecture.md). Adapters translate platform obj
 the edge and back.
 """
 
+from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
@@ -40,10 +41,12 @@ __all__ = [
     "ApprovalResult",
     "Asker",
     "Candidate",
+    "CataloguePage",
     "ChatRef",
     "ClaimAppearance",
     "Delivery",
     "FactCheckCard",
+    "FactCheckDetail",
     "FactCheckRecord",
     "FeedbackTally",
     "FullReport",
@@ -58,6 +61,7 @@ __all__ = [
     "RecordError",
     "ReportSection",
     "ReviewSummary",
+    "SearchHit",
     "ServiceError",
     "SourceLink",
     "SourceRecord",

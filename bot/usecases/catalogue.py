@@ -30,6 +30,7 @@ from bot.matching import (
     semantic_available,
 )
 from bot.usecases.notifications import enqueue_revision
+from bot.usecases.starter import StarterGuard
 from store import embeddings, factchecks, links
 from store.db import session_scope
 from store.models import FactCheck, FactCheckStatus, utcnow
@@ -169,6 +170,8 @@ class Catalogue:
 
         postgres = self.engine.dialect.name == "postgresql"
         analyzed_at = 0
+        with Session(self.engine) as session:
+            starter = StarterGuard.load(session, self.matcher.thresholds)
 
         def flush() -> None:
             if not batch:
@@ -196,8 +199,18 @@ class Catalogue:
                         enqueue_revision(session, factchecks.to_card(result.fact_check, []))
                     else:
                         report.skipped += 1
+                withdrawn: list[int] = []
+                if starter is not None:
+                    # A newsroom's own fact-check on a starter claim replaces ours (bot/usecases/starter.py).
+                    changed = [
+                        (r, res.fact_check_id) for r, res in zip(batch, results, strict=True) if res.changed
+                    ]
+                    for record, starter_id in starter.supersede(session, changed):
+                        note = f"withdrew the starter fact-check #{starter_id}: this one is on the same claim"
+                        report.notices.append(RecordError(record.file, record.line, note))
+                        withdrawn.append(starter_id)
                 if index:
-                    self.reindex(session, [r.fact_check_id for r in results if r.changed])
+                    self.reindex(session, [r.fact_check_id for r in results if r.changed] + withdrawn)
             batch.clear()
 
         for record in records:

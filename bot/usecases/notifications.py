@@ -60,7 +60,7 @@ def answer_subscribers(session: Session, item: ReviewItem, card: FactCheckCard) 
     return count
 
 
-def enqueue_revision(session: Session, card: FactCheckCard) -> int:
+def enqueue_revision(session: Session, card: FactCheckCard, *, subscribers: bool = True) -> int:
     """Put an edit in the outbox for every message that carried this fact-check, and tell subscribers."""
     count = 0
     for sent in session.exec(select(SentReply).where(SentReply.fact_check_id == card.id)):
@@ -75,6 +75,8 @@ def enqueue_revision(session: Session, card: FactCheckCard) -> int:
                 dedupe_key=f"edit:{sent.platform}:{sent.chat_id}:{sent.message_id}:{card.id}:{card.revision}",
             ),
         )
+    if not subscribers:
+        return count
     for subscription in session.exec(select(Subscription).where(Subscription.fact_check_id == card.id)):
         count += enqueue_answer(session, subscription, card)
     return count
