@@ -165,6 +165,7 @@ class ReviewCommands(
             "posted replies will be updated.",
         )
 
+    @app_commands.command()
     @app_commands.describe(
         query="Words of the claim, title, URL or an alias",
         item="A review item: the results get a button to link it to each",
