@@ -7,10 +7,11 @@ from typing import TextIO
 
 from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.errors import ServiceError
+from bot.i18n import N_, Translator, environment_language, negotiate, translator
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 
-HELP = (
+HELP = N_(
     "Ask me whether a claim is true, for example: did a NYC cop arrest an ICE agent?\n"
     "I answer from published fact-checks; what I can't answer goes to human reviewers.\n"
     "Commands: a number picks a suggestion, 'notify' asks for the verdict, 'not it' sends it "
@@ -19,19 +20,34 @@ HELP = (
 
 
 class TerminalChat:
-    def __init__(self, service: ClaimService, stdin: TextIO, stdout: TextIO, user: str | None = None) -> None:
+    def __init__(
+        self,
+        service: ClaimService,
+        stdin: TextIO,
+        stdout: TextIO,
+        user: str | None = None,
+        language: str | None = None,
+    ) -> None:
         self.service = service
         self.stdin = stdin
         self.stdout = stdout
         self.asker = Asker("terminal", user or getpass.getuser())
         self.chat = ChatRef("terminal", "terminal")
         self.last: Outcome | None = None
+        # `claimbot chat --lang` fixes the language; otherwise each question's own, else the terminal's.
+        self.chosen = language
+        self.hint = environment_language()
+        self.language = negotiate("", self.hint, language)
+
+    @property
+    def t(self) -> Translator:
+        return translator(self.language)
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
 
     def run(self) -> None:
-        self.say(HELP)
+        self.say(self.t(HELP))
         while True:
             self.stdout.write("> ")
             self.stdout.flush()
@@ -47,33 +63,39 @@ class TerminalChat:
         if command in ("quit", "exit", "/quit"):
             return False
         if command in ("help", "/help", "/start"):
-            self.say(HELP)
+            self.say(self.t(HELP))
             return True
         try:
             if command.isdigit() and self.last and self.last.kind is OutcomeKind.SUGGEST:
                 self.pick(int(command))
             elif command in ("notify", "notify me") and self.last and self.last.request_id:
                 self.service.subscribe(self.asker, self.chat.chat_id, self.last.request_id)
-                self.say("I'll tell you here when reviewers publish a verdict or this fact-check changes.")
+                self.say(
+                    self.t("I'll tell you here when reviewers publish a verdict or this fact-check changes.")
+                )
             elif command in ("not it", "not what i asked", "none") and self.last and self.last.request_id:
                 self.show(self.service.not_what_i_asked(self.last.request_id, self.asker))
             elif command:
-                self.show(self.service.ask(Question(line, self.asker, self.chat)))
+                question = Question(
+                    line, self.asker, self.chat, language_hint=self.hint, language=self.chosen
+                )
+                self.show(self.service.ask(question))
         except ServiceError as exc:
-            self.say(str(exc))
+            self.say(self.t(str(exc)))
         return True
 
     def pick(self, number: int) -> None:
         assert self.last is not None and self.last.request_id is not None
         candidates = self.last.candidates
         if not 1 <= number <= len(candidates):
-            self.say(f"Pick a number from 1 to {len(candidates)}.")
+            self.say(self.t("Pick a number from 1 to {count}.", count=len(candidates)))
             return
         choice = candidates[number - 1].fact_check
         self.show(self.service.choose(self.last.request_id, choice.id, self.asker))
 
     def show(self, outcome: Outcome) -> None:
         self.last = outcome
+        self.language = outcome.language  # the conversation goes on in the language of the last question
         self.say(render_text(compose(outcome, self.service.settings.disclaimer)))
         if outcome.kind is OutcomeKind.SUGGEST:
-            self.say("Type a number to pick one, or 'not it' to send your question to reviewers.")
+            self.say(self.t("Type a number to pick one, or 'not it' to send your question to reviewers."))

@@ -44,6 +44,7 @@ def to_card(fact_check: FactCheck, sources: Iterable[Source]) -> FactCheckCard:
         revision=fact_check.revision,
         status=fact_check.status,
         origin=fact_check.origin,
+        language=fact_check.language or "en",
     )
 
 

@@ -15,6 +15,7 @@ from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, rep
 from bot.domain import FactCheckCard
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
+from bot.i18n import translator
 from bot.replies import ActionKind, Reply, choice_label
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
@@ -111,11 +112,12 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     report = next((a.url for a in reply.actions if a.kind is ActionKind.FULL_REPORT), None)
     if safe_url(report):
         embed.url = safe_url(report)
+    t = translator(reply.language)
     lines = []
     if reply.claim:
-        lines.append(f"**Claim:** {escape(reply.claim)}")
+        lines.append(t("**Claim:** {claim}", claim=escape(reply.claim)))
     if reply.rating_text:
-        lines.append(f"**Rated by the publisher:** {escape(reply.rating_text)}")
+        lines.append(t("**Rated by the publisher:** {rating}", rating=escape(reply.rating_text)))
     if reply.summary:
         lines.append(escape(reply.summary))
     if reply.checked:
@@ -126,8 +128,8 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
         lines.append(f"*{escape(reply.note)}*")
     embed.description = clip("\n\n".join(lines), DESCRIPTION_MAX) or None
     for number, source in enumerate(reply.sources[:3], 1):
-        name = clip(f"[{source.position or number}] {source.outlet or 'Source'}", FIELD_NAME_MAX)
-        title = escape(source.title or source.outlet or "Source")
+        name = clip(f"[{source.position or number}] {source.outlet or t('Source')}", FIELD_NAME_MAX)
+        title = escape(source.title or source.outlet or t("Source"))
         url = safe_url(source.url)
         value = f"[{clip(title, 200)}]({url})" if url else clip(title, FIELD_VALUE_MAX)
         embed.add_field(name=name, value=value or "—", inline=False)
@@ -137,6 +139,7 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
 
 
 def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
+    t = translator(reply.language)
     view = discord.ui.View(timeout=None)
     buttons = reply_buttons(reply)
     if buttons.choices:
@@ -148,7 +151,7 @@ def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
         view.add_item(
             discord.ui.Select(
                 custom_id=BUTTON_DATA.encode(ButtonKind.CHOOSE, request_id),
-                placeholder="Pick the claim you mean",
+                placeholder=clip(t("Pick the claim you mean"), 150),
                 options=options,
             )
         )
@@ -156,11 +159,11 @@ def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
         if button.kind is None and safe_url(button.url):
             view.add_item(discord.ui.Button(label=button.label, url=safe_url(button.url)))
         elif button.kind is ButtonKind.SUBSCRIBE:
-            view.add_item(_button(Button("Notify me", button.kind, button.ids)))  # the short label fits
+            view.add_item(_button(Button(t("Notify me"), button.kind, button.ids)))  # the short label fits
         elif button.kind is not None:
             view.add_item(_button(button))
     if can_pin and reply.kind == "answer":
-        view.add_item(_button(Button("Pin", ButtonKind.PIN), emoji="📌"))
+        view.add_item(_button(Button(t("Pin"), ButtonKind.PIN), emoji="📌"))
     return view if view.children else None
 
 

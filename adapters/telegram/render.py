@@ -23,7 +23,8 @@ from adapters.buttons import (
 )
 from bot.domain import Candidate, FactCheckCard
 from bot.domain.review import ReviewSummary
-from bot.replies import Reply, choice_label
+from bot.i18n import translator
+from bot.replies import Reply, choice_label, verdict_headline
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -132,9 +133,10 @@ def _button(button: Button) -> InlineKeyboardButton:
 def _sources(reply: Reply) -> list[Segment]:
     if not reply.sources:
         return []
-    out = [Segment("Sources:", "b")]
+    t = translator(reply.language)
+    out = [Segment(t("Sources:"), "b")]
     for number, source in enumerate(reply.sources, 1):
-        label = source.title or source.outlet or source.url or f"Source {number}"
+        label = source.title or source.outlet or source.url or t("Source {number}", number=number)
         out.append(Segment(f"{number}. ", separator="\n"))
         if source.url and source.url.startswith(("http://", "https://")):
             out.append(Segment(_label(label, 120), "a", href=source.url, separator=""))
@@ -156,11 +158,12 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     """Telegram HTML for a Reply, within 4096 characters after parsing, and its inline keyboard."""
+    t = translator(reply.language)
     segments: list[Segment] = [Segment(reply.headline, "b" if reply.kind in ("answer", "update") else "")]
     if reply.claim:
-        segments.append(Segment(f"Claim: {reply.claim}", "i", priority=2))
+        segments.append(Segment(t("Claim: {claim}", claim=reply.claim), "i", priority=2))
     if reply.rating_text:
-        segments.append(Segment(f"Rated by the publisher: {reply.rating_text}", priority=1))
+        segments.append(Segment(t("Rated by the publisher: {rating}", rating=reply.rating_text), priority=1))
     if reply.summary:
         segments.append(
             Segment(reply.summary, priority=3, separator="\n\n" if reply.kind == "answer" else "\n")
@@ -250,9 +253,9 @@ def render_queue(reviews: list[ReviewSummary]) -> str:
     return fit(segments)
 
 
-def render_inline_title(candidate: Candidate) -> tuple[str, str]:
+def render_inline_title(candidate: Candidate, language: str = "en") -> tuple[str, str]:
     card = candidate.fact_check
-    title = _label(f"{card.verdict.icon} {card.verdict.value}: {card.claim or card.title}", 100)
+    title = _label(f"{verdict_headline(card, language)}: {card.claim or card.title}", 100)
     return title, _label(card.summary or card.title, 200)
 
 

@@ -30,12 +30,24 @@ from bot.cli.commands import (
 )
 from bot.config import load_settings
 from bot.domain import ServiceError
+from bot.i18n import LANGUAGES, supported
 from bot.service import ClaimService
 from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
 NO_INDEX_COMMANDS = ("import", "export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
+
+
+LANG_HELP = f"reply in this language ({', '.join(LANGUAGES)}) instead of the question's or the terminal's"
+
+
+def reply_language(value: str) -> str:
+    """`--lang`: a language with a catalog; anything else is a usage error naming the ones there are."""
+    language = supported(value)
+    if language is None:
+        raise argparse.ArgumentTypeError(f"no replies in {value!r}; use one of: {', '.join(LANGUAGES)}")
+    return language
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,9 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer one question as a chat user would get it")
     ask.add_argument("question", nargs="*", help="the question (read from standard input when omitted)")
     ask.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    ask.add_argument("--lang", type=reply_language, metavar="CODE", help=LANG_HELP)
     ask.set_defaults(handler=cmd_ask)
 
     chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")
+    chat.add_argument("--lang", type=reply_language, metavar="CODE", help=LANG_HELP)
     chat.set_defaults(handler=cmd_chat)
 
     importer = commands.add_parser(

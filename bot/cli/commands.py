@@ -25,6 +25,7 @@ from bot.domain import (
     Question,
     ReviewSummary,
 )
+from bot.i18n import environment_language
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 
@@ -68,7 +69,13 @@ def read_stdin_text(stream: TextIO | None = None) -> str:
 
 def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
     text = " ".join(args.question) if args.question else read_stdin_text()
-    question = Question(text=text, asker=cli_asker(), chat=ChatRef("cli", "terminal"))
+    question = Question(
+        text=text,
+        asker=cli_asker(),
+        chat=ChatRef("cli", "terminal"),
+        language_hint=environment_language(),
+        language=args.lang,
+    )
     outcome = service.ask(question)
     if outcome.kind is OutcomeKind.REFUSED:
         reasons = {
@@ -109,7 +116,7 @@ def outcome_json(outcome: Outcome, reply: str) -> dict[str, object]:
 def cmd_chat(service: ClaimService, args: argparse.Namespace) -> int:
     from adapters.terminal import TerminalChat
 
-    TerminalChat(service, sys.stdin, sys.stdout).run()
+    TerminalChat(service, sys.stdin, sys.stdout, language=args.lang).run()
     return 0
 
 

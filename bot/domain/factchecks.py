@@ -34,6 +34,7 @@ class FactCheckCard:
     revision: int
     status: str
     origin: str = "local"
+    language: str = "en"  # the fact-check's own text (claim, summary) stays in this language
 
     @property
     def report_url(self) -> str | None:

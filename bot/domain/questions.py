@@ -39,6 +39,10 @@ class Question:
     message_id: str | None = None
     # The platform's id for the event, so a redelivered update is handled once.
     event_key: str | None = None
+    # The asker's app language as the platform reports it (Telegram language_code, Discord locale).
+    language_hint: str | None = None
+    # A language the asker chose outright (`claimbot ask --lang`): it wins over the hint and the text.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Outcome:
     # True when this event was already handled (a redelivered update): adapters send nothing again.
     duplicate: bool = False
     reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked
+    language: str = "en"  # the language to reply in (bot.i18n.negotiate)
 
     @property
     def score(self) -> float | None:
