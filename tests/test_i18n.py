@@ -261,7 +261,7 @@ def test_every_reply_fits_discord_in_every_language(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_catalog_string_fits_a_message_and_short_ones_a_button(language: str) -> None:
-    """Strings sent alone fit Discord's 2,000-character message; button labels stay short in every language."""
+    """Strings sent alone fit a Discord message (2,000 characters); button labels stay short everywhere."""
     t = translator(language)
     for label in (
         "Full report",
