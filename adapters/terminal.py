@@ -27,13 +27,14 @@ from bot.delivery import SentMessage, deliver_once
 from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.errors import ServiceError
 from bot.domain.review import ReviewSummary
+from bot.i18n import N_, Translator, environment_language, negotiate, translator
 from bot.replies import DECLINED_TEXT, TERMINAL_PROMPT, Reply, compose, render_text
 from bot.service import ClaimService
 
 log = logging.getLogger(__name__)
 PLATFORM = "terminal"
 
-HELP = (
+HELP = N_(
     "Ask me whether a claim is true, for example: did a NYC cop arrest an ICE agent?\n"
     "I answer from published fact-checks; what I can't answer I offer to send to human reviewers.\n"
     "After a reply I say what you can type next (a number picks a suggestion, 'notify' asks for "
@@ -65,6 +66,7 @@ class TerminalChat:
         user: str | None = None,
         *,
         follow: bool = True,
+        language: str | None = None,
     ) -> None:
         self.service = service
         self.stdin = stdin
@@ -77,6 +79,15 @@ class TerminalChat:
         self._screen = threading.Lock()
         self._prompting = False  # the prompt is on screen and the person is typing after it
         self._follower = Follower(service, self) if follow else None
+
+        # `claimbot chat --lang` fixes the language; otherwise each question's own, else the terminal's.
+        self.chosen = language
+        self.hint = environment_language()
+        self.language = negotiate("", self.hint, language)
+
+    @property
+    def t(self) -> Translator:
+        return translator(self.language)
 
     # ---------------------------------------------------------------- the screen
 
@@ -104,7 +115,7 @@ class TerminalChat:
     # ---------------------------------------------------------------- the conversation
 
     def run(self) -> None:
-        self.say(HELP)
+        self.say(self.t(HELP))
         if self._follower is not None:
             self._follower.start()
         try:
@@ -125,7 +136,7 @@ class TerminalChat:
         if command in QUIT_WORDS:
             return False
         if command in HELP_WORDS:
-            self.say(HELP)
+            self.say(self.t(HELP))
             return True
         if not command:
             return True
@@ -141,16 +152,18 @@ class TerminalChat:
             else:
                 self.ask(line)
         except ServiceError as exc:
-            self.say(str(exc))
+            self.say(self.t(str(exc)))
         return True
 
     def ask(self, text: str) -> None:
         # Fact-checks imported or published elsewhere since the last look answer this question already.
         self.service.refresh_index()
-        self.show(self.service.ask(Question(text, self.asker, self.chat)))
+        question = Question(text, self.asker, self.chat, language_hint=self.hint, language=self.chosen)
+        self.show(self.service.ask(question))
 
     def show(self, outcome: Outcome) -> None:
         self.last = outcome
+        self.language = outcome.language  # the conversation goes on in the language of the last question
         self.follow_ups = follow_ups_for(self, outcome)
         self.say(render_text(compose(outcome, self.service.settings.disclaimer)))
         self.answers.shown(outcome)
@@ -158,7 +171,7 @@ class TerminalChat:
             # Where the answer "landed", so a revision prints an update here (and the outbox edits it).
             self.service.replied(outcome, PLATFORM, self.chat.chat_id, f"request-{outcome.request_id}")
         if outcome.kind is OutcomeKind.UNMATCHED:
-            self.say(TERMINAL_PROMPT)
+            self.say(self.t(TERMINAL_PROMPT))
         elif self.follow_ups:
             self.say(
                 "Type " + ", ".join(f.hint for f in self.follow_ups) + "; anything else is a new question."
@@ -174,14 +187,14 @@ class TerminalChat:
         else:
             self.service.decline(self.last.request_id, self.asker)
             self.last, self.follow_ups = None, ()
-            self.say(DECLINED_TEXT)
+            self.say(self.t(DECLINED_TEXT))
 
     def pick(self, typed: str) -> None:
         assert self.last is not None and self.last.request_id is not None
         candidates = self.last.candidates
         number = int(typed)
         if not 1 <= number <= len(candidates):
-            self.say(f"Pick a number from 1 to {len(candidates)}.")
+            self.say(self.t("Pick a number from 1 to {count}.", count=len(candidates)))
             return
         choice = candidates[number - 1].fact_check
         self.show(self.service.choose(self.last.request_id, choice.id, self.asker))
@@ -189,9 +202,11 @@ class TerminalChat:
     def notify(self, typed: str) -> None:
         assert self.last is not None and self.last.request_id is not None
         if self.service.subscribe(self.asker, self.chat.chat_id, self.last.request_id):
-            self.say("I'll tell you here when reviewers publish a verdict or this fact-check changes.")
+            self.say(
+                self.t("I'll tell you here when reviewers publish a verdict or this fact-check changes.")
+            )
         else:
-            self.say("You're already on the list: I'll tell you here when there is news.")
+            self.say(self.t("You're already on the list: I'll tell you here when there is news."))
 
     def not_it(self, typed: str) -> None:
         assert self.last is not None and self.last.request_id is not None

@@ -10,7 +10,10 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_DISCLAIMER = (
+from bot.i18n import N_
+
+# In the catalogs: replies show it in the asker's language (a deployment's own disclaimer is shown as set).
+DEFAULT_DISCLAIMER = N_(
     "ClaimBot can make mistakes. Please verify important information or breaking news "
     "with the linked sources."
 )

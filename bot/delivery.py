@@ -113,17 +113,23 @@ async def _deliver(service: ClaimService, messenger: Messenger, delivery: Delive
         raise PermanentDeliveryError("fact-check no longer exists")
     if delivery.kind == "edit":
         chat_id, _, message_id = delivery.target.rpartition(":")
-        await messenger.edit(chat_id, message_id, compose_update(delivery.fact_check, disclaimer))
+        reply = compose_update(delivery.fact_check, disclaimer, delivery.language)
+        await messenger.edit(chat_id, message_id, reply)
         await asyncio.to_thread(
             service.record_sent, messenger.platform, chat_id, message_id, delivery.fact_check
         )
         return
-    reply = compose_notification(delivery.fact_check, disclaimer)
+    reply = compose_notification(delivery.fact_check, disclaimer, delivery.language)
     sent = await messenger.send(delivery.target, reply)
     if sent is not None:
         try:
             await asyncio.to_thread(
-                service.record_sent, messenger.platform, sent.chat_id, sent.message_id, delivery.fact_check
+                service.record_sent,
+                messenger.platform,
+                sent.chat_id,
+                sent.message_id,
+                delivery.fact_check,
+                language=delivery.language,
             )
         except Exception:  # noqa: BLE001 - it was delivered: a retry would send it twice
             log.exception("notification %s was sent but where it landed was not recorded", delivery.id)

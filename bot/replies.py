@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot import i18n
 from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
 from bot.domain import Candidate, FactCheckCard, LinkNote, Outcome, OutcomeKind, SourceLink, Verdict
+from bot.i18n import DEFAULT, N_, translator
 from bot.matching import restates
 
 MAX_SOURCES = 3
@@ -55,92 +57,61 @@ class Reply:
     lead: str = ""  # said before the headline: what a link in the question led to
     also: tuple[Candidate, ...] = ()  # a pasted article's further answers, after the first
     excerpt: str = ""  # "From what you sent: …": the sentence of a pasted article it is about
+    language: str = DEFAULT  # what the frame is written in; adapters label their own parts in it
 
 
+# What a refusal says; an empty text means no reply at all (blocked askers, redelivered events).
 REFUSALS = {
-    "empty": "Please send the claim you want checked, for example: did a NYC cop arrest an ICE agent?",
-    "too_long": "That message is too long to check. Please send just the claim, in a sentence or two.",
-    "throttled": "You're asking faster than I can check. Please slow down and try again in a minute.",
+    "empty": N_("Please send the claim you want checked, for example: did a NYC cop arrest an ICE agent?"),
+    "too_long": N_("That message is too long to check. Please send just the claim, in a sentence or two."),
+    "throttled": N_("You're asking faster than I can check. Please slow down and try again in a minute."),
     "blocked": "",
     "duplicate": "",
 }
-
-
-# --- links in questions (issue 14): what the link led to, said before the answer ---
-LINK_LEADS = {
-    "review": "You linked this fact-check:",
-    "sameAs": "You linked this fact-check:",
-    "appearance": "The page you linked is one where this claim appeared. It has been fact-checked:",
-    "firstAppearance": "The page you linked is where this claim first appeared. It has been fact-checked:",
-    "page": "The page you linked says “{text}”. A fact-check about that:",
+CANNOT_CHECK = N_("I can't check that.")
+# The verdict scale's labels as askers read them (Verdict values stay English: they are stored).
+VERDICT_LABELS = {
+    Verdict.FALSE: N_("False"),
+    Verdict.MOSTLY_FALSE: N_("Mostly false"),
+    Verdict.MISLEADING: N_("Misleading"),
+    Verdict.MISSING_CONTEXT: N_("Missing context"),
+    Verdict.MIXED: N_("Mixed"),
+    Verdict.MOSTLY_TRUE: N_("Mostly true"),
+    Verdict.TRUE: N_("True"),
+    Verdict.UNPROVEN: N_("Unproven"),
+    Verdict.SATIRE: N_("Satire"),
+    Verdict.OUTDATED: N_("Outdated"),
+    Verdict.UNRATED: N_("Unrated"),
 }
-LINK_SUGGEST_LEAD = "The page you linked says “{text}”."
-LINK_NOT_FOUND = {
-    "unmatched": "I read the page you linked, but I have no fact-check about what it says.",
-    "unreadable": "I couldn't read the page you linked ({error}), and I have no fact-check for that address.",
-    "not_web": "I can only open web links (http:// or https://).",
-}
-LINK_HINT = "Send me the claim itself in a sentence, for example: did a NYC cop arrest an ICE agent?"
-# --- fact-checks without a verdict (issue 14): offered as related reading, never as an answer ---
-RELATED_HEADLINE = "A related fact-check (no verdict given here)"
-RELATED_NOTE = "This fact-check has no rating in our records: read it for the publisher's findings."
-UNRATED_QUEUED = "I know this claim but hold no verdict on it yet, so I've asked our moderators to rate it."
 
 
-def link_lead(link: LinkNote | None, *, suggest: bool = False) -> str:
-    if link is None:
-        return ""
-    if suggest:
-        return LINK_SUGGEST_LEAD.format(text=link.page_text) if link.page_text else ""
-    return LINK_LEADS.get(link.via, "").format(text=link.page_text)
+def refusal(reason: str | None, language: str = DEFAULT) -> str:
+    """What a refused question is told, in the asker's language; "" when it gets no reply."""
+    text = REFUSALS.get(reason or "", CANNOT_CHECK)
+    return translator(language)(text) if text else ""
 
 
-def compose_link_refusal(link: LinkNote) -> Reply:
-    """A link that led to no fact-check: said plainly, with what to send instead (never queued)."""
-    text = LINK_NOT_FOUND.get(link.via, LINK_NOT_FOUND["unmatched"])
-    return Reply(kind="refused", headline=text.format(error=link.error or "no answer"), summary=LINK_HINT)
+def verdict_label(verdict: Verdict, language: str = DEFAULT) -> str:
+    return translator(language)(VERDICT_LABELS.get(verdict, verdict.value))
 
 
-# --- the front door (issue 14): chit-chat, ask before queueing, pasted articles ---
-EXAMPLE_QUESTIONS = ("Did a NYC cop arrest an ICE agent?", "Does 5G spread COVID-19?")
-CHITCHAT_HEADLINES = {
-    "greeting": "Hi! I check claims against published fact-checks.",
-    "thanks": "You're welcome! Send me another claim whenever you like.",
-    "help": "I check claims against published fact-checks.",
-    "command": "I don't know that command, but I can check claims against published fact-checks.",
-}
-CHITCHAT_DEFAULT = "I check claims against published fact-checks, and I didn't find a claim in that."
-CHITCHAT_HELP = "Send me a claim in a sentence or two, or paste an article, for example:"
-UNMATCHED_HEADLINE = "I don't have a fact-check for that yet."
-UNMATCHED_SUMMARY = (
-    "Shall I send it to our fact-checkers? They check claims by hand and I'll tell you their verdict."
-)
-UNMATCHED_EXCERPT = "I'd send them this sentence from what you sent:"
-SEND_TO_REVIEW_LABEL = "Send to our fact-checkers"
-DECLINE_LABEL = "No thanks"
-DECLINED_TEXT = "All right, I won't send it. Ask me about another claim any time."
-ALREADY_SENT_TEXT = "That one is already with our fact-checkers."
-ALSO_CHECKED = "Also checked in what you sent:"
-FROM_YOUR_TEXT = "From what you sent:"
-MEDIA_ONLY = "I can only check text and links for now. Please send the claim as text."
-CLI_SENT = "Sent to our fact-checkers as review item {item}."
-CLI_HOW_TO_SEND = 'Not sent to the fact-checkers. To send it: claimbot ask --send-to-review "…"'
-TERMINAL_PROMPT = "Send it to our fact-checkers? Type y or n."
-
-
-def format_date(card: FactCheckCard) -> str:
+def format_date(card: FactCheckCard, language: str = DEFAULT) -> str:
     if card.checked_at is None:
         return ""
-    return f"{card.checked_at:%B} {card.checked_at.day}, {card.checked_at.year}"
+    return i18n.format_date(card.checked_at, language)
 
 
-def checked_line(card: FactCheckCard) -> str:
-    parts = []
+def checked_line(card: FactCheckCard, language: str = DEFAULT) -> str:
+    t = translator(language)
+    if card.checked_at and card.publisher:
+        return t(
+            "Checked on {date} by {publisher}", date=format_date(card, language), publisher=card.publisher
+        )
     if card.checked_at:
-        parts.append(f"Checked on {format_date(card)}")
+        return t("Checked on {date}", date=format_date(card, language))
     if card.publisher:
-        parts.append(f"by {card.publisher}" if parts else f"Checked by {card.publisher}")
-    return " ".join(parts)
+        return t("Checked by {publisher}", publisher=card.publisher)
+    return ""
 
 
 def short_summary(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
@@ -151,205 +122,335 @@ def short_summary(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def verdict_headline(card: FactCheckCard) -> str:
-    return f"{card.verdict.icon} {card.verdict.value}"
+def verdict_headline(card: FactCheckCard, language: str = DEFAULT) -> str:
+    return f"{card.verdict.icon} {verdict_label(card.verdict, language)}"
+
+
+def in_language(text: str, card: FactCheckCard, language: str) -> str:
+    """The fact-check's own words stay in its language, marked when that is not the reply's."""
+    shown = translator(language).language
+    if not text or _primary(card.language) == shown:
+        return text
+    name = i18n.language_name(_primary(card.language), shown)
+    t = translator(shown)
+    return t("{text} (in {language})", text=text, language=name)
+
+
+def _primary(code: str | None) -> str:
+    return (code or DEFAULT).replace("_", "-").split("-", 1)[0].lower()
+
+
+def disclaimer_in(disclaimer: str, language: str) -> str:
+    """The default disclaimer is in the catalogs; a deployment's own (CLAIMBOT_DISCLAIMER) is shown as set."""
+    return translator(language)(disclaimer)
+
+
+# --- links in questions (issue 14): what the link led to, said before the answer ---
+LINK_LEADS = {
+    "review": N_("You linked this fact-check:"),
+    "sameAs": N_("You linked this fact-check:"),
+    "appearance": N_("The page you linked is one where this claim appeared. It has been fact-checked:"),
+    "firstAppearance": N_(
+        "The page you linked is where this claim first appeared. It has been fact-checked:"
+    ),
+    "page": N_("The page you linked says “{text}”. A fact-check about that:"),
+}
+LINK_SUGGEST_LEAD = N_("The page you linked says “{text}”.")
+LINK_NOT_FOUND = {
+    "unmatched": N_("I read the page you linked, but I have no fact-check about what it says."),
+    "unreadable": N_(
+        "I couldn't read the page you linked ({error}), and I have no fact-check for that address."
+    ),
+    "not_web": N_("I can only open web links (http:// or https://)."),
+}
+LINK_HINT = N_("Send me the claim itself in a sentence, for example: did a NYC cop arrest an ICE agent?")
+# --- fact-checks without a verdict (issue 14): offered as related reading, never as an answer ---
+RELATED_HEADLINE = N_("A related fact-check (no verdict given here)")
+RELATED_NOTE = N_("This fact-check has no rating in our records: read it for the publisher's findings.")
+UNRATED_QUEUED = N_(
+    "I know this claim but hold no verdict on it yet, so I've asked our moderators to rate it."
+)
+
+
+def link_lead(link: LinkNote | None, *, suggest: bool = False, language: str = DEFAULT) -> str:
+    if link is None:
+        return ""
+    t = translator(language)
+    if suggest:
+        return t(LINK_SUGGEST_LEAD, text=link.page_text) if link.page_text else ""
+    lead = LINK_LEADS.get(link.via, "")
+    return t(lead, text=link.page_text) if lead else ""
+
+
+def compose_link_refusal(link: LinkNote, language: str = DEFAULT) -> Reply:
+    """A link that led to no fact-check: said plainly, with what to send instead (never queued)."""
+    t = translator(language)
+    text = LINK_NOT_FOUND.get(link.via, LINK_NOT_FOUND["unmatched"])
+    headline = t(text, error=link.error or t("no answer"))
+    return Reply(kind="refused", headline=headline, summary=t(LINK_HINT), language=t.language)
+
+
+# --- the front door (issue 14): chit-chat, ask before queueing, pasted articles ---
+EXAMPLE_QUESTIONS = (N_("Did a NYC cop arrest an ICE agent?"), N_("Does 5G spread COVID-19?"))
+CHITCHAT_HEADLINES = {
+    "greeting": N_("Hi! I check claims against published fact-checks."),
+    "thanks": N_("You're welcome! Send me another claim whenever you like."),
+    "help": N_("I check claims against published fact-checks."),
+    "command": N_("I don't know that command, but I can check claims against published fact-checks."),
+}
+CHITCHAT_DEFAULT = N_("I check claims against published fact-checks, and I didn't find a claim in that.")
+CHITCHAT_HELP = N_("Send me a claim in a sentence or two, or paste an article, for example:")
+UNMATCHED_HEADLINE = N_("I don't have a fact-check for that yet.")
+UNMATCHED_SUMMARY = N_(
+    "Shall I send it to our fact-checkers? They check claims by hand and I'll tell you their verdict."
+)
+UNMATCHED_EXCERPT = N_("I'd send them this sentence from what you sent:")
+SEND_TO_REVIEW_LABEL = N_("Send to our fact-checkers")
+DECLINE_LABEL = N_("No thanks")
+DECLINED_TEXT = N_("All right, I won't send it. Ask me about another claim any time.")
+ALREADY_SENT_TEXT = N_("That one is already with our fact-checkers.")
+ALSO_CHECKED = N_("Also checked in what you sent:")
+FROM_YOUR_TEXT = N_("From what you sent:")
+MEDIA_ONLY = N_("I can only check text and links for now. Please send the claim as text.")
+CLI_SENT = N_("Sent to our fact-checkers as review item {item}.")
+CLI_HOW_TO_SEND = 'Not sent to the fact-checkers. To send it: claimbot ask --send-to-review "…"'
+TERMINAL_PROMPT = N_("Send it to our fact-checkers? Type y or n.")
 
 
 def compose_related(
-    card: FactCheckCard, disclaimer: str, *, request_id: int | None = None, note: str = "", lead: str = ""
+    card: FactCheckCard,
+    disclaimer: str,
+    *,
+    request_id: int | None = None,
+    note: str = "",
+    lead: str = "",
+    language: str = DEFAULT,
 ) -> Reply:
     """A fact-check without a rating: its title and link, and its summary only when that is a finding
     rather than the claim said again (a reader would take a restated rumour for the answer)."""
+    t = translator(language)
     actions = []
     if card.report_url:
-        actions.append(Action(ActionKind.FULL_REPORT, "Read the fact-check", url=card.report_url))
+        actions.append(Action(ActionKind.FULL_REPORT, t("Read the fact-check"), url=card.report_url))
     if request_id is not None:
-        actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=request_id))
-        actions.append(Action(ActionKind.NOTIFY, "Notify me of updates", request_id=request_id))
+        actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, t("Not what I asked"), request_id=request_id))
+        actions.append(Action(ActionKind.NOTIFY, t("Notify me of updates"), request_id=request_id))
     title = card.title or card.claim
     finding = card.summary if card.summary and not restates(card.summary, [card.claim, title]) else ""
     return Reply(
         kind="related",
-        headline=RELATED_HEADLINE,
+        headline=t(RELATED_HEADLINE),
         summary=short_summary(finding),
-        claim=title,
-        checked=checked_line(card),
+        claim=in_language(title, card, language),
+        checked=checked_line(card, language),
         sources=tuple(card.sources)[:MAX_SOURCES],
-        disclaimer=disclaimer,
-        note=note or RELATED_NOTE,
+        disclaimer=disclaimer_in(disclaimer, language),
+        note=note or t(RELATED_NOTE),
         actions=tuple(actions),
         fact_check_id=card.id,
         revision=card.revision,
         request_id=request_id,
         lead=lead,
+        language=t.language,
     )
 
 
 def compose_answer(
-    card: FactCheckCard, disclaimer: str, *, request_id: int | None = None, note: str = "", lead: str = ""
+    card: FactCheckCard,
+    disclaimer: str,
+    *,
+    request_id: int | None = None,
+    note: str = "",
+    lead: str = "",
+    language: str = DEFAULT,
 ) -> Reply:
     if card.verdict is Verdict.UNRATED:  # issue 14: no verdict, no verdict label
-        return compose_related(card, disclaimer, request_id=request_id, note=note, lead=lead)
+        return compose_related(
+            card, disclaimer, request_id=request_id, note=note, lead=lead, language=language
+        )
+    t = translator(language)
     actions = []
     if card.report_url:
-        actions.append(Action(ActionKind.FULL_REPORT, FULL_REPORT_LABEL, url=card.report_url))
+        actions.append(Action(ActionKind.FULL_REPORT, t(FULL_REPORT_LABEL), url=card.report_url))
     elif card.has_report:  # no page to link: the stored report is shown in chat, paged
-        actions.append(Action(ActionKind.FULL_REPORT, FULL_REPORT_LABEL, fact_check_id=card.id))
+        actions.append(Action(ActionKind.FULL_REPORT, t(FULL_REPORT_LABEL), fact_check_id=card.id))
     if request_id is not None:
-        actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=request_id))
-        actions.append(Action(ActionKind.NOTIFY, "Notify me of updates", request_id=request_id))
+        actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, t("Not what I asked"), request_id=request_id))
+        actions.append(Action(ActionKind.NOTIFY, t("Notify me of updates"), request_id=request_id))
         actions.append(Action(ActionKind.HELPFUL, HELPFUL_LABEL, request_id=request_id))
         actions.append(Action(ActionKind.NOT_HELPFUL, NOT_HELPFUL_LABEL, request_id=request_id))
     if not card.rating_confirmed and not note:
-        note = "This verdict was derived automatically and awaits a moderator's confirmation."
+        note = t("This verdict was derived automatically and awaits a moderator's confirmation.")
     rating_text = card.rating_text if card.rating_text.lower() != card.verdict.value.lower() else ""
+    summary = short_summary(card.summary or card.title or card.claim)
     return Reply(
         kind="answer",
-        headline=verdict_headline(card),
-        summary=short_summary(card.summary or card.title or card.claim),
-        claim=card.claim,
+        headline=verdict_headline(card, language),
+        # Marked once: on the claim line, or on the summary when there is no claim to show.
+        summary=summary if card.claim else in_language(summary, card, language),
+        claim=in_language(card.claim, card, language),
         verdict=card.verdict,
         rating_text=rating_text,
-        checked=checked_line(card),
+        checked=checked_line(card, language),
         sources=tuple(s for s in card.sources)[:MAX_SOURCES],
-        disclaimer=disclaimer,
+        disclaimer=disclaimer_in(disclaimer, language),
         note=note,
         actions=tuple(actions),
         fact_check_id=card.id,
         revision=card.revision,
         request_id=request_id,
         lead=lead,
+        language=t.language,
     )
 
 
-WITHDRAWN_NOTE = "Withdrawn: this fact-check is no longer published. Ask again for the current one."
+WITHDRAWN_NOTE = N_("Withdrawn: this fact-check is no longer published. Ask again for the current one.")
 
 
-def compose_update(card: FactCheckCard, disclaimer: str) -> Reply:
+def compose_update(card: FactCheckCard, disclaimer: str, language: str = DEFAULT) -> Reply:
     """An answer edited in place after its fact-check was revised (or withdrawn)."""
-    note = f"Updated: this fact-check was revised (revision {card.revision})."
+    t = translator(language)
+    note = t("Updated: this fact-check was revised (revision {revision}).", revision=card.revision)
     if card.status == "retracted":
-        note = WITHDRAWN_NOTE
-    return compose_answer(card, disclaimer, note=note)
+        note = t(WITHDRAWN_NOTE)
+    return compose_answer(card, disclaimer, note=note, language=language)
 
 
-def compose_notification(card: FactCheckCard, disclaimer: str) -> Reply:
+def compose_notification(card: FactCheckCard, disclaimer: str, language: str = DEFAULT) -> Reply:
     """An answer sent to someone who asked to be told when a verdict arrives."""
-    reply = compose_answer(card, disclaimer, note="A moderator has answered a question you asked.")
-    return reply
+    t = translator(language)
+    note = t("A moderator has answered a question you asked.")
+    return compose_answer(card, disclaimer, note=note, language=language)
 
 
-def compose_chitchat(outcome: Outcome) -> Reply:
+def compose_chitchat(outcome: Outcome, language: str = DEFAULT) -> Reply:
     """A short, friendly help reply with two example questions; nothing was queued."""
-    examples = "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS)
+    t = translator(language)
+    examples = "\n".join(f"• {t(q)}" for q in EXAMPLE_QUESTIONS)
     return Reply(
         kind="chitchat",
-        headline=CHITCHAT_HEADLINES.get(outcome.reason or "", CHITCHAT_DEFAULT),
-        summary=f"{CHITCHAT_HELP}\n{examples}",
+        headline=t(CHITCHAT_HEADLINES.get(outcome.reason or "", CHITCHAT_DEFAULT)),
+        summary=f"{t(CHITCHAT_HELP)}\n{examples}",
         request_id=outcome.request_id,
+        language=t.language,
     )
 
 
-def compose_unmatched(outcome: Outcome, disclaimer: str) -> Reply:
+def compose_unmatched(outcome: Outcome, disclaimer: str, language: str = DEFAULT) -> Reply:
     """Nothing matched: offer to send it (an article's most check-worthy sentence) to the fact-checkers."""
+    t = translator(language)
     request_id = outcome.request_id
     return Reply(
         kind="unmatched",
-        headline=UNMATCHED_HEADLINE,
-        summary=UNMATCHED_SUMMARY,
+        headline=t(UNMATCHED_HEADLINE),
+        summary=t(UNMATCHED_SUMMARY),
         excerpt=outcome.excerpt or "",
-        note=UNMATCHED_EXCERPT if outcome.excerpt else "",
-        disclaimer=disclaimer,
+        note=t(UNMATCHED_EXCERPT) if outcome.excerpt else "",
+        disclaimer=disclaimer_in(disclaimer, language),
         actions=(
-            Action(ActionKind.SEND_TO_REVIEW, SEND_TO_REVIEW_LABEL, request_id=request_id),
-            Action(ActionKind.DECLINE, DECLINE_LABEL, request_id=request_id),
+            Action(ActionKind.SEND_TO_REVIEW, t(SEND_TO_REVIEW_LABEL), request_id=request_id),
+            Action(ActionKind.DECLINE, t(DECLINE_LABEL), request_id=request_id),
         ),
         request_id=request_id,
+        language=t.language,
     )
 
 
-def compose(outcome: Outcome, disclaimer: str) -> Reply:
+def compose(outcome: Outcome, disclaimer: str, language: str | None = None) -> Reply:
+    """The reply to an outcome, in `language` (by default the one the core chose for the question)."""
+    language = language or outcome.language
+    t = translator(language)
     if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
         reply = compose_answer(
-            outcome.fact_check, disclaimer, request_id=outcome.request_id, lead=link_lead(outcome.link)
+            outcome.fact_check,
+            disclaimer,
+            request_id=outcome.request_id,
+            lead=link_lead(outcome.link, language=language),
+            language=language,
         )
         if outcome.excerpt or outcome.more_answers:  # a pasted article
             return replace(reply, also=outcome.more_answers, excerpt=outcome.excerpt or "")
         return reply
     if outcome.kind is OutcomeKind.CHITCHAT:
-        return compose_chitchat(outcome)
+        return compose_chitchat(outcome, language)
     if outcome.kind is OutcomeKind.UNMATCHED:
-        return compose_unmatched(outcome, disclaimer)
+        return compose_unmatched(outcome, disclaimer, language)
     if outcome.kind is OutcomeKind.SUGGEST:
         return Reply(
             kind="suggest",
-            lead=link_lead(outcome.link, suggest=True),
-            headline="I'm not sure which claim you mean. Is it one of these?",
-            disclaimer=disclaimer,
+            lead=link_lead(outcome.link, suggest=True, language=language),
+            headline=t("I'm not sure which claim you mean. Is it one of these?"),
+            disclaimer=disclaimer_in(disclaimer, language),
             choices=outcome.candidates[:3],
-            actions=(Action(ActionKind.NOT_WHAT_I_ASKED, "None of these", request_id=outcome.request_id),),
+            actions=(Action(ActionKind.NOT_WHAT_I_ASKED, t("None of these"), request_id=outcome.request_id),),
             request_id=outcome.request_id,
+            language=t.language,
         )
     if outcome.kind is OutcomeKind.QUEUED:
         unrated = outcome.fact_check is not None and outcome.fact_check.verdict is Verdict.UNRATED
         return Reply(
             kind="queued",
-            headline=UNRATED_QUEUED
+            headline=t(UNRATED_QUEUED)
             if unrated
-            else "I don't have a fact-check for that yet, so I've sent it to our reviewers.",
-            summary="They check claims by hand; ask to be notified and I'll send you their verdict.",
-            disclaimer=disclaimer,
-            actions=(Action(ActionKind.NOTIFY, "Notify me", request_id=outcome.request_id),),
+            else t("I don't have a fact-check for that yet, so I've sent it to our reviewers."),
+            summary=t("They check claims by hand; ask to be notified and I'll send you their verdict."),
+            disclaimer=disclaimer_in(disclaimer, language),
+            actions=(Action(ActionKind.NOTIFY, t("Notify me"), request_id=outcome.request_id),),
             request_id=outcome.request_id,
             review_item_id=outcome.review_item_id,
             excerpt=outcome.excerpt or "",
+            language=t.language,
         )
     if outcome.link is not None:
-        return compose_link_refusal(outcome.link)
-    return Reply(kind="refused", headline=REFUSALS.get(outcome.reason or "", "I can't check that."))
+        return compose_link_refusal(outcome.link, language)
+    return Reply(
+        kind="refused", headline=refusal(outcome.reason, language) or t(CANNOT_CHECK), language=t.language
+    )
 
 
-def choice_label(candidate: Candidate) -> str:
+def choice_label(candidate: Candidate, language: str = DEFAULT) -> str:
     card = candidate.fact_check
     if card.verdict is Verdict.UNRATED:  # no verdict icon for what has no verdict
-        return f"{card.title or card.claim} (related, no verdict)"
+        return translator(language)("{title} (related, no verdict)", title=card.title or card.claim)
     return f"{card.verdict.icon} {card.claim or card.title}"
 
 
 def claim_label(reply: Reply) -> str:
     """What the line under the headline is: the claim rated, or a related fact-check's title."""
-    return "Fact-check" if reply.kind == "related" else "Claim"
+    t = translator(reply.language)
+    return t("Fact-check") if reply.kind == "related" else t("Claim")
 
 
-def also_line(candidate: Candidate) -> str:
+def also_line(candidate: Candidate, language: str = DEFAULT) -> str:
     """One further answer of a pasted article: verdict, claim and where to read it."""
     card = candidate.fact_check
     link = f" {card.report_url}" if card.report_url else ""
-    return f"{card.verdict.icon} {card.verdict.value}: {card.claim or card.title}{link}"
+    return f"{card.verdict.icon} {verdict_label(card.verdict, language)}: {card.claim or card.title}{link}"
 
 
 def render_text(reply: Reply) -> str:
     """Plain text, for the terminal and the `claimbot ask` command."""
+    t = translator(reply.language)
     lines = [reply.lead, reply.headline]
     if reply.excerpt and reply.kind == "answer":
-        lines.append(f"{FROM_YOUR_TEXT} “{reply.excerpt}”")
+        lines.append(f"{t(FROM_YOUR_TEXT)} “{reply.excerpt}”")
     if reply.claim:
         lines.append(f"{claim_label(reply)}: {reply.claim}")
     if reply.rating_text:
-        lines.append(f"Rated by the publisher: {reply.rating_text}")
+        lines.append(t("Rated by the publisher: {rating}", rating=reply.rating_text))
     if reply.summary:
         lines.append(reply.summary)
     if reply.checked:
         lines.append(reply.checked)
     if reply.sources:
-        lines.append("Sources:")
+        lines.append(t("Sources:"))
         for source in reply.sources:
             lines.append(f"  - {source.outlet}" + (f" {source.url}" if source.url else ""))
     for number, candidate in enumerate(reply.choices, 1):
-        lines.append(f"  {number}. {choice_label(candidate)}")
+        lines.append(f"  {number}. {choice_label(candidate, reply.language)}")
     if reply.also:
-        lines.append(ALSO_CHECKED)
-        lines += [f"  - {also_line(c)}" for c in reply.also]
+        lines.append(t(ALSO_CHECKED))
+        lines += [f"  - {also_line(c, reply.language)}" for c in reply.also]
     if reply.note:
         lines.append(reply.note)
     if reply.excerpt and reply.kind != "answer":

@@ -306,8 +306,9 @@ class ClaimService:
         message_id: str,
         fact_check: FactCheckCard,
         request_id: int | None = None,
+        language: str | None = None,
     ) -> None:
-        self.outbox.record_sent(platform, chat_id, message_id, fact_check, request_id)
+        self.outbox.record_sent(platform, chat_id, message_id, fact_check, request_id, language)
 
     def sent_reply(self, platform: str, chat_id: str, message_id: str) -> SentReply | None:
         return self.outbox.sent_reply(platform, chat_id, message_id)

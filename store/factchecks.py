@@ -46,6 +46,7 @@ def to_card(fact_check: FactCheck, sources: Iterable[Source]) -> FactCheckCard:
         status=fact_check.status,
         origin=fact_check.origin,
         has_report=bool(fact_check.sections or fact_check.body),
+        language=fact_check.language or "en",
     )
 
 

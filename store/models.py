@@ -129,6 +129,8 @@ class Request(SQLModel, table=True):
     # Set once the platform accepted the reply: a redelivered event whose reply never went out is
     # answered again instead of being dropped as a duplicate.
     replied_at: datetime | None = None
+    # The language the asker was answered in: follow-ups (buttons, notifications) keep it.
+    language: str | None = Field(default=None, max_length=16)
 
 
 class AnswerFeedback(SQLModel, table=True):
@@ -164,6 +166,7 @@ class Subscription(SQLModel, table=True):
     fact_check_id: int | None = Field(default=None, foreign_key="factcheck.id", index=True)
     request_id: int | None = Field(default=None, foreign_key="request.id")
     created_at: datetime = Field(default_factory=utcnow)
+    language: str | None = Field(default=None, max_length=16)  # the asker's: notifications are in it
 
 
 class SentReply(SQLModel, table=True):
@@ -177,6 +180,7 @@ class SentReply(SQLModel, table=True):
     pinned: bool = False
     request_id: int | None = Field(default=None, foreign_key="request.id")
     sent_at: datetime = Field(default_factory=utcnow)
+    language: str | None = Field(default=None, max_length=16)  # an edit keeps the answer's language
 
 
 class Moderator(SQLModel, table=True):
@@ -220,6 +224,7 @@ class Notification(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+    language: str | None = Field(default=None, max_length=16)  # what the recipient reads (None: English)
 
 
 class BlockedAsker(SQLModel, table=True):

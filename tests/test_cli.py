@@ -286,3 +286,38 @@ def test_a_hostile_import_file_reports_each_line_and_imports_the_rest(
     assert again["outcome"] == "answer" and "council passed no skateboard ban" in again["reply"]
     owls = json.loads(claimbot("ask", "--json", "can owls swim", db=database_url).stdout)
     assert "Owls can swim" in owls["reply"]
+
+
+# ---------------------------------------------------------------------------------- languages (issue 14)
+
+
+def test_ask_lang_answers_in_spanish_and_marks_the_english_fact_check(db: str) -> None:
+    result = claimbot("ask", "--lang", "es", NYC_ICE, db=db, env={"LANG": "C.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("❌ Falso")
+    assert "(en inglés)" in result.stdout and "2 de febrero de 2026" in result.stdout
+    assert "ClaimBot puede equivocarse" in result.stdout
+
+
+def test_ask_detects_the_questions_language_over_the_terminals(db: str) -> None:
+    question = "Est-ce que les extraterrestres ont ouvert une boulangerie à Paris hier soir ?"
+    result = claimbot("ask", question, db=db, env={"LANG": "de_DE.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    assert "Je n’ai pas encore de vérification" in result.stdout
+    short = claimbot("ask", "hmm?", db=db, env={"LANG": "de_DE.UTF-8"})  # too short: the terminal's language
+    assert short.returncode == 0 and "Dazu habe ich noch keinen Faktencheck" in short.stdout
+    chinese = claimbot("ask", "外星人昨天在巴黎开了一家面包店吗？", db=db, env={"LANG": "C.UTF-8"})
+    assert "I don't have a fact-check for that yet" in chinese.stdout  # no catalog: English
+
+
+def test_ask_lang_without_a_catalog_is_a_usage_error(db: str) -> None:
+    result = claimbot("ask", "--lang", "tlh", NYC_ICE, db=db)
+    assert result.returncode == 2
+    assert "no replies in 'tlh'; use one of: en, es, fr, pt, de" in result.stderr
+
+
+def test_chat_lang_speaks_portuguese(db: str) -> None:
+    result = claimbot("chat", "--lang", "pt", db=db, stdin=f"{NYC_ICE}\nnotify\nquit\n", env={"LANG": "C"})
+    assert result.returncode == 0, result.stderr
+    assert "Pergunte-me se uma alegação é verdadeira" in result.stdout
+    assert "❌ Falso" in result.stdout and "Vou te dizer aqui" in result.stdout

@@ -605,3 +605,32 @@ async def test_votes_reasons_and_full_report(bot: Harness) -> None:
     assert len(questions) == 3
     asked = await bot.interact(fake.button(questions[0], message=message, user_id=stranger))
     assert asked["data"].get("embeds")  # the follow-up question was asked, as the presser
+
+
+# ------------------------------------------------------------------------------ languages (issue 14)
+
+
+async def test_replies_follow_the_members_locale_and_the_questions(bot: Harness) -> None:
+    from bot import i18n
+
+    await asyncio.to_thread(i18n.warm_up)  # the detector's first load is not what this test waits on
+    fake = bot.fake
+    payload = fake.slash("check", {"question": "hmm??"})
+    payload["locale"] = "pt-BR"
+    body = await bot.interact(payload)  # too short to tell: the member's Discord language
+    assert body["data"]["embeds"][0]["title"].startswith("Ainda não tenho uma checagem")
+    labels = [c.get("label") for row in body["data"]["components"] for c in row["components"]]
+    assert "Avise-me" in labels
+    question = "Est-ce que les extraterrestres ont ouvert une boulangerie à Paris hier soir ?"
+    payload = fake.slash("check", {"question": question})
+    payload["locale"] = "pt-BR"
+    body = await bot.interact(payload)  # the text wins
+    assert body["data"]["embeds"][0]["title"].startswith("Je n’ai pas encore de vérification")
+    payload = fake.slash("forget")
+    payload["locale"] = "de"
+    body = await bot.interact(payload)
+    assert body["data"]["content"].startswith("Erledigt: Ich habe")
+    payload = fake.slash("check", {"question": NYC})
+    payload["locale"] = "ja"  # no catalog; an English question: English
+    embed = (await bot.interact(payload))["data"]["embeds"][0]
+    assert "False" in embed["title"] and "February 2, 2026" in embed_text(embed)

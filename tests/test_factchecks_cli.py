@@ -57,7 +57,9 @@ def test_search_ranks_by_the_matcher_then_finds_drafts_by_their_text(db: str) ->
     # Padding at scores near 0 is left out: bleach has nothing to do with 5G.
     assert all("bleach" not in r["claim"].lower() for r in found["results"])
 
-    review_id = json.loads(claimbot("ask", "--json", "--send-to-review", SKATEBOARDS, db=db).stdout)["review_id"]
+    review_id = json.loads(claimbot("ask", "--json", "--send-to-review", SKATEBOARDS, db=db).stdout)[
+        "review_id"
+    ]
     drafted = claimbot(
         "review", "verdict", str(review_id), "--rating", "False",
         "--summary", "No skateboard ban was passed.", "--source", "https://springfield.example/minutes",
@@ -76,7 +78,9 @@ def test_search_ranks_by_the_matcher_then_finds_drafts_by_their_text(db: str) ->
 
 
 def test_show_prints_the_whole_card_with_the_aliases_a_link_added(db: str) -> None:
-    review_id = json.loads(claimbot("ask", "--json", "--send-to-review", SKATEBOARDS, db=db).stdout)["review_id"]
+    review_id = json.loads(claimbot("ask", "--json", "--send-to-review", SKATEBOARDS, db=db).stdout)[
+        "review_id"
+    ]
     hit = json.loads(claimbot("factchecks", "search", "NYC", "cop", "ICE", "--json", db=db).stdout)[
         "results"
     ][0]

@@ -685,3 +685,34 @@ async def test_full_report_pages_and_follow_up(
         or "Checked on" in asked.params["text"]
         or "one of these" in asked.params["text"]
     )
+
+
+# ------------------------------------------------------------------------------ languages (issue 14)
+
+SPANISH_UNKNOWN = "¿Es verdad que los extraterrestres abrieron ayer una panadería en el centro de París?"
+
+
+async def test_replies_follow_the_app_language_and_the_questions(
+    fake: FakeTelegramAPI, service: ClaimService, polling: Any
+) -> None:
+    from bot import i18n
+
+    await asyncio.to_thread(i18n.warm_up)  # the detector's first load is not what this test waits on
+    fake.add_user(USER)["language_code"] = "de"
+    fake.private_message(USER, "/start")
+    call = await fake.wait_for("sendMessage", to_chat(USER))
+    assert "Ich prüfe Behauptungen" in call.params["text"] and "<i>" in call.params["text"]
+    # A Spanish question from a German-UI user: the text wins, and so do its buttons.
+    fake.private_message(USER, SPANISH_UNKNOWN)
+    queued = await fake.wait_for("sendMessage", has_text("Todavía no tengo una verificación"))
+    assert [b["text"] for b in buttons(queued.params)] == ["Avisarme"]
+    # An English question from the same user is answered in English; a too-short one in German.
+    fake.private_message(USER, NYC)
+    answer = await fake.wait_for("sendMessage", has_text("February 2, 2026"))
+    assert "Not what I asked" in [b["text"] for b in buttons(answer.params)]
+    fake.private_message(USER, "??")
+    await fake.wait_for("sendMessage", has_text("Dazu habe ich noch keinen Faktencheck"))
+    fake.add_user(OTHER)["language_code"] = "zh-hans"  # no catalog: English
+    fake.private_message(OTHER, "/start")
+    hello = await fake.wait_for("sendMessage", to_chat(OTHER))
+    assert "I check claims against published" in hello.params["text"]

@@ -34,6 +34,7 @@ from adapters.discord.render import BUTTON_DATA, CUSTOM_ID_MAX, NO_MENTIONS
 from bot.config import Settings
 from bot.delivery import run_outbox
 from bot.domain.errors import ServiceError
+from bot.i18n import N_
 from bot.service import ClaimService
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class ClaimBot(CoreClient):
             await self.refuse(interaction, str(exc))
         except Exception:
             log.exception("component %r failed", custom_id[:CUSTOM_ID_MAX])
-            await self.refuse(interaction, "Sorry, something went wrong. Please try again.")
+            await self.refuse(interaction, N_("Sorry, something went wrong. Please try again."))
 
     async def on_component(self, interaction: discord.Interaction, custom_id: str, values: list[str]) -> None:
         press = BUTTON_DATA.parse(custom_id)
@@ -155,7 +156,7 @@ class ClaimBot(CoreClient):
             await asyncio.to_thread(
                 self.service.audit_refusal, self.actor(interaction), action, "component", detail
             )
-            await self.refuse(interaction, "That button is not valid any more.")
+            await self.refuse(interaction, N_("That button is not valid any more."))
             return
         await BUTTONS[press.kind](interaction, *press.ids, values=values)
 
@@ -167,12 +168,12 @@ class ClaimBot(CoreClient):
         if isinstance(original, ServiceError):
             text = str(original)
         elif isinstance(error, app_commands.CheckFailure):
-            text = "You can't use this command here."
+            text = N_("You can't use this command here.")
         else:
             log.error(
                 "command %r failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original
             )
-            text = "Sorry, something went wrong. Please try again."
+            text = N_("Sorry, something went wrong. Please try again.")
         await self.refuse(interaction, text)
 
 

@@ -18,6 +18,7 @@ import discord
 from adapters.discord.render import NO_MENTIONS, clip, detached, render_embed
 from bot.config import Settings
 from bot.domain import Actor, Asker, Outcome, OutcomeKind
+from bot.i18n import Translator, translator
 from bot.replies import compose
 from bot.service import ClaimService
 
@@ -83,6 +84,11 @@ class CoreClient(discord.Client):
             or (role.isdigit() and user._roles.has(int(role)))
         )
         return Actor(PLATFORM, str(user.id), community=self.settings.community, platform_admin=has_role)
+
+    @staticmethod
+    def tr(interaction: discord.Interaction) -> Translator:
+        """Strings not tied to a question are in the member's Discord language (English without a catalog)."""
+        return translator(str(interaction.locale))
 
     @staticmethod
     def asker(interaction: discord.Interaction) -> Asker:
@@ -160,7 +166,7 @@ class CoreClient(discord.Client):
             return  # a redelivered interaction: the first delivery answered
         reply = compose(outcome, self.settings.disclaimer)
         if outcome.kind is OutcomeKind.REFUSED:
-            await self.say(interaction, reply.headline or "I can't check that.")
+            await self.say(interaction, reply.headline)
             return
         embed, view = render_embed(reply, can_pin=can_pin(interaction))
         # Only the asker needs to see these: a queue receipt, an offer to send it, a help reply.
@@ -173,6 +179,8 @@ class CoreClient(discord.Client):
             )
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
-        """Say `text`; on an error path, so a failure to say it (an expired interaction) is swallowed."""
+        """Say `text` in the member's language; on an error path, so a failure to say it (an expired
+        interaction) is swallowed. The core's refusals to askers are in the catalogs; others stay as written.
+        """
         with contextlib.suppress(discord.HTTPException):
-            await self.say(interaction, text)
+            await self.say(interaction, self.tr(interaction)(text))

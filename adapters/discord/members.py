@@ -16,6 +16,7 @@ from discord import app_commands
 from adapters.buttons import ButtonKind
 from adapters.discord.interactions import PLATFORM, CoreClient
 from bot.domain import ChatRef, Question
+from bot.i18n import N_
 from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, MEDIA_ONLY
 
 Interaction = discord.Interaction[CoreClient]
@@ -30,6 +31,7 @@ async def ask(interaction: Interaction, text: str, *, message_id: str | None) ->
         chat=ChatRef(PLATFORM, str(interaction.channel_id), is_private=interaction.guild_id is None),
         message_id=message_id,
         event_key=str(interaction.id),
+        language_hint=str(interaction.locale),
     )
     outcome = await bot.work(interaction, bot.service.ask, question, ephemeral=False)
     await bot.show(interaction, outcome)
@@ -47,15 +49,20 @@ async def forget(interaction: Interaction) -> None:
     """Delete the questions and subscriptions the bot stored about you."""
     bot = interaction.client
     removed = await bot.work(interaction, bot.service.forget, bot.asker(interaction))
-    plural = "s" if removed != 1 else ""
-    await bot.say(interaction, f"Done: I deleted {removed} stored record{plural} about you.")
+    tn = bot.tr(interaction).n
+    text = tn(
+        "Done: I deleted {count} stored record about you.",
+        "Done: I deleted {count} stored records about you.",
+        removed,
+    )
+    await bot.say(interaction, text)
 
 
 @app_commands.context_menu(name="Fact-check this")
 async def fact_check_this(interaction: Interaction, message: discord.Message) -> None:
     # Context menus carry the target message's content even without the message-content intent.
     if not message.content.strip():  # an image, a file or a sticker with no text
-        await interaction.client.say(interaction, MEDIA_ONLY)
+        await interaction.client.say(interaction, interaction.client.tr(interaction)(MEDIA_ONLY))
         return
     await ask(interaction, message.content, message_id=str(message.id))
 
@@ -80,11 +87,12 @@ async def subscribe_pressed(interaction: Interaction, request_id: int, *, values
         f"user:{user_id}" if interaction.guild_id is None else f"user:{user_id}:{interaction.channel_id}"
     )
     added = await bot.work(interaction, bot.service.subscribe, bot.asker(interaction), reply_to, request_id)
+    t = bot.tr(interaction)
     await bot.say(
         interaction,
-        "I'll message you when reviewers publish a verdict or this fact-check changes."
+        t("I'll message you when reviewers publish a verdict or this fact-check changes.")
         if added
-        else "You're already subscribed to updates on this.",
+        else t("You're already subscribed to updates on this."),
     )
 
 
@@ -95,7 +103,7 @@ async def choose_pressed(
     bot = interaction.client
     if fact_check_id is None:
         if len(values) != 1 or not values[0].isdigit():
-            await bot.refuse(interaction, "Please pick one of the suggested claims.")
+            await bot.refuse(interaction, N_("Please pick one of the suggested claims."))
             return
         fact_check_id = int(values[0])
     outcome = await bot.work(
@@ -118,14 +126,16 @@ async def decline_pressed(interaction: Interaction, request_id: int, *, values: 
     bot = interaction.client
     asker = bot.asker(interaction)
     declined = await bot.work(interaction, bot.service.decline, request_id, asker, update=True)
-    await bot.respond(interaction, content=DECLINED_TEXT if declined else ALREADY_SENT_TEXT, update=True)
+    t = bot.tr(interaction)
+    await bot.respond(interaction, content=t(DECLINED_TEXT if declined else ALREADY_SENT_TEXT), update=True)
 
 
 async def pin_pressed(interaction: Interaction, *, values: list[str]) -> None:
     """Pin an answer: the member needs the pin permission, and so does the bot."""
+    t = interaction.client.tr(interaction)
     bot, message = interaction.client, interaction.message
     if interaction.guild_id is None or message is None:
-        await bot.refuse(interaction, "Answers can be pinned in server channels only.")
+        await bot.refuse(interaction, N_("Answers can be pinned in server channels only."))
         return
     chat_id, message_id = str(message.channel.id), str(message.id)
     pinner = bot.actor(interaction)
@@ -136,19 +146,22 @@ async def pin_pressed(interaction: Interaction, *, values: list[str]) -> None:
     # authorize() lets members who may pin through and audits everyone else.
     await bot.work(interaction, bot.service.authorize, pinner, "pin", f"message:{chat_id}:{message_id}")
     if not interaction.app_permissions.pin_messages:
-        await bot.refuse(interaction, "I need the Pin Messages permission in this channel to do that.")
+        await bot.refuse(interaction, N_("I need the Pin Messages permission in this channel to do that."))
         return
     if await asyncio.to_thread(bot.service.sent_reply, PLATFORM, chat_id, message_id) is None:
-        await bot.refuse(interaction, "Only ClaimBot's answers can be pinned.")
+        await bot.refuse(interaction, N_("Only ClaimBot's answers can be pinned."))
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         await message.pin(reason=f"ClaimBot answer pinned by {interaction.user.id}")
     except discord.Forbidden:
-        await bot.say(interaction, "Discord did not let me pin here (missing permission).")
+        await bot.say(interaction, t("Discord did not let me pin here (missing permission)."))
         return
     await asyncio.to_thread(bot.service.mark_pinned, pinner, chat_id, message_id)
-    await bot.say(interaction, "Pinned. I'll keep this answer up to date if the fact-check is revised.")
+    await bot.say(
+        interaction,
+        t("Pinned. I'll keep this answer up to date if the fact-check is revised."),
+    )
 
 
 BUTTONS = {

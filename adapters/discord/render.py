@@ -15,6 +15,7 @@ from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, rep
 from bot.domain import FactCheckCard, SearchHit
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
+from bot.i18n import translator
 from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, ActionKind, Reply, also_line, choice_label, claim_label
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
@@ -123,13 +124,14 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     report = next((a.url for a in reply.actions if a.kind is ActionKind.FULL_REPORT), None)
     if safe_url(report):
         embed.url = safe_url(report)
+    t = translator(reply.language)
     lines = [f"*{escape(reply.lead)}*"] if reply.lead else []
     if reply.excerpt and reply.kind == "answer":
-        lines.append(f"*{escape(FROM_YOUR_TEXT)} “{escape(reply.excerpt)}”*")
+        lines.append(f"*{escape(t(FROM_YOUR_TEXT))} “{escape(reply.excerpt)}”*")
     if reply.claim:
         lines.append(f"**{claim_label(reply)}:** {escape(reply.claim)}")
     if reply.rating_text:
-        lines.append(f"**Rated by the publisher:** {escape(reply.rating_text)}")
+        lines.append(t("**Rated by the publisher:** {rating}", rating=escape(reply.rating_text)))
     if reply.summary:
         lines.append(escape(reply.summary))
     if reply.checked:
@@ -137,15 +139,18 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     for number, candidate in enumerate(reply.choices, 1):
         lines.append(f"**{number}.** {escape(choice_label(candidate))}")
     if reply.also:
-        lines.append(f"**{ALSO_CHECKED}**\n" + "\n".join(f"• {escape(also_line(c))}" for c in reply.also))
+        lines.append(
+            f"**{t(ALSO_CHECKED)}**\n"
+            + "\n".join(f"• {escape(also_line(c, reply.language))}" for c in reply.also)
+        )
     if reply.note:
         lines.append(f"*{escape(reply.note)}*")
     if reply.excerpt and reply.kind != "answer":
         lines.append("> " + escape(clip(reply.excerpt, 1000)))
     embed.description = clip("\n\n".join(lines), DESCRIPTION_MAX) or None
     for number, source in enumerate(reply.sources[:3], 1):
-        name = clip(f"[{source.position or number}] {source.outlet or 'Source'}", FIELD_NAME_MAX)
-        title = escape(source.title or source.outlet or "Source")
+        name = clip(f"[{source.position or number}] {source.outlet or t('Source')}", FIELD_NAME_MAX)
+        title = escape(source.title or source.outlet or t("Source"))
         url = safe_url(source.url)
         value = f"[{clip(title, 200)}]({url})" if url else clip(title, FIELD_VALUE_MAX)
         embed.add_field(name=name, value=value or "—", inline=False)
@@ -155,6 +160,7 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
 
 
 def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
+    t = translator(reply.language)
     view = discord.ui.View(timeout=None)
     buttons = reply_buttons(reply)
     if buttons.choices:
@@ -166,7 +172,7 @@ def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
         view.add_item(
             discord.ui.Select(
                 custom_id=BUTTON_DATA.encode(ButtonKind.CHOOSE, request_id),
-                placeholder="Pick the claim you mean",
+                placeholder=clip(t("Pick the claim you mean"), 150),
                 options=options,
             )
         )
@@ -174,11 +180,11 @@ def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
         if button.kind is None and safe_url(button.url):
             view.add_item(discord.ui.Button(label=button.label, url=safe_url(button.url)))
         elif button.kind is ButtonKind.SUBSCRIBE:
-            view.add_item(button_of(Button("Notify me", button.kind, button.ids)))  # the short label fits
+            view.add_item(button_of(Button(t("Notify me"), button.kind, button.ids)))  # the short label fits
         elif button.kind is not None:
             view.add_item(button_of(button))
     if can_pin and reply.kind == "answer":
-        view.add_item(button_of(Button("Pin", ButtonKind.PIN), emoji="📌"))
+        view.add_item(button_of(Button(t("Pin"), ButtonKind.PIN), emoji="📌"))
     return view if view.children else None
 
 

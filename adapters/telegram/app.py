@@ -40,7 +40,7 @@ from telegram.warnings import PTBUserWarning
 from adapters.buttons import ButtonKind
 from adapters.http_server import serving
 from adapters.telegram import answers, catalogue, members, moderators
-from adapters.telegram.chat import NO_PREVIEW, PLATFORM, SERVICE, SETTINGS, say, service_of, settings_of
+from adapters.telegram.chat import NO_PREVIEW, PLATFORM, SERVICE, SETTINGS, say, service_of, settings_of, tr
 from adapters.telegram.inline import inline_query
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.render import BUTTON_DATA, parse_callback, plain
@@ -134,6 +134,7 @@ def make_bot(settings: Settings, *, rate_limiter: bool = True) -> ClaimBotExtBot
 
 async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline buttons: each valid press goes to its handler; garbled data is refused and audited."""
+    t = tr(update)
     query = update.callback_query
     assert query is not None
     press = parse_callback(query.data)
@@ -144,12 +145,13 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         detail = f"malformed callback data {(query.data or '')[:80]!r}"
         action = BUTTON_DATA.claimed_action(query.data)
         await asyncio.to_thread(service_of(context).audit_refusal, actor, action, "callback", detail)
-        await query.answer("Sorry, that button no longer works.")
+        await query.answer(t("Sorry, that button no longer works."))
         return
     try:
         await BUTTONS[press.kind](update, context, press.ids)
     except ServiceError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        # The core's refusals to askers are marked for the catalogs; moderators' ones stay as written.
+        await query.answer(tr(update)(str(exc))[:200], show_alert=True)
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -175,7 +177,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(error, ServiceError) and isinstance(update, Update):
         # The service's refusals (not a moderator, unknown item...) are fit to show.
         with contextlib.suppress(TelegramError):
-            await say(update, plain(str(error)[:1000]))
+            await say(update, plain(tr(update)(str(error))[:1000]))
         return
     log.error("update %s failed", update_id, exc_info=error)
     await _tell_moderators(context, f"ClaimBot failed on update {update_id}: {type(error).__name__}: {error}")

@@ -16,7 +16,8 @@ from telegram.ext import ContextTypes
 from adapters.telegram.render import render_html
 from bot.config import Settings
 from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
-from bot.replies import REFUSALS, compose
+from bot.i18n import Translator, translator
+from bot.replies import compose, refusal
 from bot.service import ClaimService
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,12 @@ async def is_chat_admin(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_i
     return member.status in ADMIN_STATUSES
 
 
+def tr(update: Update | None) -> Translator:
+    """Strings not tied to a question are in the person's Telegram app language (English without one)."""
+    user = update.effective_user if update is not None else None
+    return translator(user.language_code if user is not None else None)
+
+
 def question(update: Update, text: str) -> Question:
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     assert chat is not None and user is not None and message is not None
@@ -66,6 +73,7 @@ def question(update: Update, text: str) -> Question:
         chat=ChatRef(PLATFORM, str(chat.id), is_private=chat.type == Chat.PRIVATE),
         message_id=str(message.message_id),
         event_key=str(update.update_id),
+        language_hint=user.language_code,
     )
 
 
@@ -83,7 +91,7 @@ async def reply_outcome(
     if outcome.duplicate:
         log.info("update for request %s was already handled; staying silent", outcome.request_id)
         return
-    if outcome.kind is OutcomeKind.REFUSED and not REFUSALS.get(outcome.reason or "", "?"):
+    if outcome.kind is OutcomeKind.REFUSED and not refusal(outcome.reason or "?"):
         return  # blocked askers and duplicates get no answer at all
     text, markup = render_html(compose(outcome, settings_of(context).disclaimer))
     sent = await message.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)

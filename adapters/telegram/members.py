@@ -28,12 +28,15 @@ from adapters.telegram.chat import (
     say,
     service_of,
     settings_of,
+    tr,
 )
 from adapters.telegram.moderators import MODERATOR_HELP
 from adapters.telegram.render import plain, render_html
+from bot.i18n import N_
 from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, MEDIA_ONLY, compose
 
-HELP = (
+# Telegram HTML: translations keep the tags and the &lt;…&gt; entities.
+HELP = N_(
     "I check claims against published fact-checks: send me a claim, "
     "e.g. <i>did a NYC cop arrest an ICE agent?</i>\n"
     "In groups use /check &lt;claim&gt;, reply /check to a message, or mention me; "
@@ -41,7 +44,7 @@ HELP = (
     "What I can't answer I offer to send to human reviewers; rate my answers with 👍 / 👎; "
     "/forget deletes what I stored about you."
 )
-NOT_ENOUGH_RIGHTS = (
+NOT_ENOUGH_RIGHTS = N_(
     "I can't pin here: I need to be an admin of this group with the “Pin messages” right. "
     "Ask a group admin to grant it, then send /pin again."
 )
@@ -49,7 +52,8 @@ NOT_ENOUGH_RIGHTS = (
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the bot in three lines."""
-    text = HELP.format(username=plain(context.bot.username or ""))
+    t = tr(update)
+    text = t(HELP, username=plain(context.bot.username or ""))
     settings, chat, user = settings_of(context), update.effective_chat, update.effective_user
     if (chat and chat.id == settings.telegram_moderator_chat) or (
         user and user.id in settings.telegram_moderators
@@ -62,7 +66,15 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Delete everything stored about the asker."""
     assert update.effective_user is not None
     removed = await asyncio.to_thread(service_of(context).forget, asker(update.effective_user.id))
-    await say(update, f"Done: I deleted {removed} stored record{'s' if removed != 1 else ''} about you.")
+    tn = tr(update).n
+    await say(
+        update,
+        tn(
+            "Done: I deleted {count} stored record about you.",
+            "Done: I deleted {count} stored records about you.",
+            removed,
+        ),
+    )
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,23 +88,24 @@ async def private_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     assert message is not None
     if not (message.caption or "").strip():
-        await say(update, plain(MEDIA_ONLY))
+        await say(update, plain(tr(update)(MEDIA_ONLY)))
         return
     await ask(update, context, message.caption or "")
 
 
 async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/check <claim>, or /check in reply to a message to check that message."""
+    t = tr(update)
     message = update.effective_message
     assert message is not None
     text = command_text(message)
     if not text and message.reply_to_message is not None:
         text = message.reply_to_message.text or message.reply_to_message.caption or ""
         if not text.strip():
-            await say(update, plain(MEDIA_ONLY))  # a reply to a photo without a caption
+            await say(update, plain(tr(update)(MEDIA_ONLY)))  # a reply to a photo without a caption
             return
     if not text:
-        await say(update, "Send /check followed by a claim, or reply /check to the message to check.")
+        await say(update, t("Send /check followed by a claim, or reply /check to the message to check."))
         return
     await ask(update, context, text)
 
@@ -124,11 +137,12 @@ def _mention_stripped(message: Message, username: str) -> str | None:
 
 async def pin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pin in reply to one of the bot's answers: group admins and moderators pin it."""
+    t = tr(update)
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert message is not None and user is not None and chat is not None
     target = message.reply_to_message
     if chat.type == Chat.PRIVATE or target is None:
-        await say(update, "In a group, reply /pin to one of my answers to pin it.")
+        await say(update, t("In a group, reply /pin to one of my answers to pin it."))
         return
     service = service_of(context)
     pinner = await actor(context, user)
@@ -138,21 +152,21 @@ async def pin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     ):
         where = f"message:{chat.id}:{target.message_id}"
         await asyncio.to_thread(service.audit_refusal, pinner, "pin", where, "not a group admin or moderator")
-        await say(update, "Sorry, only this group's admins and ClaimBot moderators can pin answers.")
+        await say(update, t("Sorry, only this group's admins and ClaimBot moderators can pin answers."))
         return
     sent = await asyncio.to_thread(service.sent_reply, PLATFORM, str(chat.id), str(target.message_id))
     if sent is None:
-        await say(update, "I can only pin my own answers: reply /pin to one of them.")
+        await say(update, t("I can only pin my own answers: reply /pin to one of them."))
         return
     try:
         await context.bot.pin_chat_message(chat.id, target.message_id, disable_notification=True)
     except BadRequest as exc:
         if "rights" in exc.message.lower() or "not enough" in exc.message.lower():
-            await say(update, NOT_ENOUGH_RIGHTS)
+            await say(update, t(NOT_ENOUGH_RIGHTS))
             return
         raise
     except Forbidden:
-        await say(update, NOT_ENOUGH_RIGHTS)
+        await say(update, t(NOT_ENOUGH_RIGHTS))
         return
     pinner = replace(pinner, platform_admin=True)
     await asyncio.to_thread(service.mark_pinned, pinner, str(chat.id), str(target.message_id))
@@ -181,10 +195,11 @@ async def not_what_i_asked_pressed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ids: tuple[int, ...]
 ) -> None:
     """The answer missed: the question goes to reviewers and the asker is told so."""
+    t = tr(update)
     query = update.callback_query
     assert query is not None
     outcome = await asyncio.to_thread(service_of(context).not_what_i_asked, ids[0], asker(query.from_user.id))
-    await query.answer("Sent to our reviewers.")
+    await query.answer(t("Sent to our reviewers."))
     if isinstance(query.message, Message):
         await reply_outcome(query.message, context, outcome)
 
@@ -196,10 +211,11 @@ async def subscribe_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     user = query.from_user
     added = await asyncio.to_thread(service_of(context).subscribe, asker(user.id), str(user.id), ids[0])
     private = isinstance(query.message, Message) and query.message.chat.type == Chat.PRIVATE
-    text = "I'll notify you here when reviewers publish a verdict or this fact-check changes."
+    t = tr(update)
+    text = t("I'll notify you here when reviewers publish a verdict or this fact-check changes.")
     if not private:
-        text = "I'll notify you in a private chat; please start a chat with me so I can write to you."
-    await query.answer(text if added else "You're already subscribed.", show_alert=not private)
+        text = t("I'll notify you in a private chat; please start a chat with me so I can write to you.")
+    await query.answer(text if added else t("You're already subscribed."), show_alert=not private)
 
 
 async def send_to_review_pressed(
@@ -222,7 +238,7 @@ async def decline_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, id
     assert query is not None
     declined = await asyncio.to_thread(service_of(context).decline, ids[0], asker(query.from_user.id))
     await query.answer()
-    await query.edit_message_text(plain(DECLINED_TEXT if declined else ALREADY_SENT_TEXT))
+    await query.edit_message_text(plain(tr(update)(DECLINED_TEXT if declined else ALREADY_SENT_TEXT)))
 
 
 BUTTONS = {

@@ -19,6 +19,7 @@ from adapters.telegram.chat import NO_PREVIEW, PLATFORM
 from adapters.telegram.render import render_html, render_review
 from bot.delivery import PermanentDeliveryError, SentMessage
 from bot.domain.review import ReviewSummary
+from bot.i18n import translator
 from bot.replies import Action, ActionKind, Reply
 from bot.service import ClaimService
 
@@ -91,9 +92,10 @@ class TelegramMessenger:
         if sent is None or sent.request_id is None:
             return reply
         rid = sent.request_id
+        t = translator(reply.language)
         actions = reply.actions + (
-            Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=rid),
-            Action(ActionKind.NOTIFY, "Notify me of updates", request_id=rid),
+            Action(ActionKind.NOT_WHAT_I_ASKED, t("Not what I asked"), request_id=rid),
+            Action(ActionKind.NOTIFY, t("Notify me of updates"), request_id=rid),
         )
         return replace(reply, actions=actions, request_id=rid)
 

@@ -23,7 +23,16 @@ from adapters.buttons import (
 )
 from bot.domain import Candidate, FactCheckCard
 from bot.domain.review import ReviewSummary
-from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, Reply, also_line, choice_label, claim_label
+from bot.i18n import translator
+from bot.replies import (
+    ALSO_CHECKED,
+    FROM_YOUR_TEXT,
+    Reply,
+    also_line,
+    choice_label,
+    claim_label,
+    verdict_headline,
+)
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -139,9 +148,10 @@ def button_of(button: Button) -> InlineKeyboardButton:
 def _sources(reply: Reply) -> list[Segment]:
     if not reply.sources:
         return []
-    out = [Segment("Sources:", "b")]
+    t = translator(reply.language)
+    out = [Segment(t("Sources:"), "b")]
     for number, source in enumerate(reply.sources, 1):
-        label = source.title or source.outlet or source.url or f"Source {number}"
+        label = source.title or source.outlet or source.url or t("Source {number}", number=number)
         out.append(Segment(f"{number}. ", separator="\n"))
         if source.url and source.url.startswith(("http://", "https://")):
             out.append(Segment(_label(label, 120), "a", href=source.url, separator=""))
@@ -176,6 +186,7 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     """Telegram HTML for a Reply, within 4096 characters after parsing, and its inline keyboard."""
+    t = translator(reply.language)
     segments: list[Segment] = [Segment(reply.lead, "i", priority=2, separator="")] if reply.lead else []
     bold = reply.kind in ("answer", "update", "related")
     segments.append(Segment(reply.headline, "b" if bold else "", separator="\n\n" if reply.lead else "\n"))
@@ -185,7 +196,7 @@ def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     if reply.claim:
         segments.append(Segment(f"{claim_label(reply)}: {reply.claim}", "i", priority=2))
     if reply.rating_text:
-        segments.append(Segment(f"Rated by the publisher: {reply.rating_text}", priority=1))
+        segments.append(Segment(t("Rated by the publisher: {rating}", rating=reply.rating_text), priority=1))
     if reply.summary:
         gap = "\n\n" if reply.kind in ("answer", "related") else "\n"
         segments.append(Segment(reply.summary, priority=3, separator=gap))
@@ -195,8 +206,8 @@ def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     for number, candidate in enumerate(reply.choices, 1):
         segments.append(Segment(f"{number}. {choice_label(candidate)}", priority=1))
     if reply.also:
-        segments.append(Segment(ALSO_CHECKED, "b", separator="\n\n"))
-        segments += [Segment(f"• {also_line(c)}", priority=1) for c in reply.also]
+        segments.append(Segment(t(ALSO_CHECKED), "b", separator="\n\n"))
+        segments += [Segment(f"• {also_line(c, reply.language)}", priority=1) for c in reply.also]
     if reply.note:
         segments.append(Segment(reply.note, "b", separator="\n\n"))
     if reply.kind != "answer":
@@ -211,7 +222,7 @@ def excerpt_segments(reply: Reply) -> list[Segment]:
     if not reply.excerpt:
         return []
     if reply.kind == "answer":
-        return [Segment(f"{FROM_YOUR_TEXT} “{reply.excerpt}”", "i", priority=2)]
+        return [Segment(f"{translator(reply.language)(FROM_YOUR_TEXT)} “{reply.excerpt}”", "i", priority=2)]
     return [Segment(reply.excerpt, "blockquote", priority=3)]
 
 
@@ -298,9 +309,9 @@ def render_queue(reviews: list[ReviewSummary]) -> str:
     return fit(segments)
 
 
-def render_inline_title(candidate: Candidate) -> tuple[str, str]:
+def render_inline_title(candidate: Candidate, language: str = "en") -> tuple[str, str]:
     card = candidate.fact_check
-    title = _label(f"{card.verdict.icon} {card.verdict.value}: {card.claim or card.title}", 100)
+    title = _label(f"{verdict_headline(card, language)}: {card.claim or card.title}", 100)
     return title, _label(card.summary or card.title, 200)
 
 

@@ -32,6 +32,7 @@ from bot.cli.commands import (
 from bot.cli.factchecks import add_browse_commands, add_rate, add_starter_commands
 from bot.config import load_settings
 from bot.domain import ServiceError
+from bot.i18n import LANGUAGES, supported
 from bot.service import ClaimService
 from store.db import DatabaseUnavailable
 
@@ -50,6 +51,17 @@ NO_INDEX_COMMANDS = (
     "factchecks",
     "starter",
 )
+
+
+LANG_HELP = f"reply in this language ({', '.join(LANGUAGES)}) instead of the question's or the terminal's"
+
+
+def reply_language(value: str) -> str:
+    """`--lang`: a language with a catalog; anything else is a usage error naming the ones there are."""
+    language = supported(value)
+    if language is None:
+        raise argparse.ArgumentTypeError(f"no replies in {value!r}; use one of: {', '.join(LANGUAGES)}")
+    return language
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,9 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when nothing matches, send the claim to the fact-checkers (a review item)",
     )
+    ask.add_argument("--lang", type=reply_language, metavar="CODE", help=LANG_HELP)
     ask.set_defaults(handler=cmd_ask)
 
     chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")
+    chat.add_argument("--lang", type=reply_language, metavar="CODE", help=LANG_HELP)
     chat.set_defaults(handler=cmd_chat)
 
     importer = commands.add_parser(

@@ -27,6 +27,7 @@ from bot.domain import (
     Question,
     ReviewSummary,
 )
+from bot.i18n import environment_language
 from bot.replies import CLI_HOW_TO_SEND, CLI_SENT, UNMATCHED_SUMMARY, compose, render_text
 from bot.service import ClaimService
 
@@ -70,7 +71,13 @@ def read_stdin_text(stream: TextIO | None = None) -> str:
 
 def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
     text = " ".join(args.question) if args.question else read_stdin_text()
-    question = Question(text=text, asker=cli_asker(), chat=ChatRef("cli", "terminal"))
+    question = Question(
+        text=text,
+        asker=cli_asker(),
+        chat=ChatRef("cli", "terminal"),
+        language_hint=environment_language(),
+        language=args.lang,
+    )
     outcome = service.ask(question)
     if outcome.kind is OutcomeKind.REFUSED and outcome.link is None:  # a link's reply is printed below
         reasons = {
@@ -123,7 +130,7 @@ def outcome_json(outcome: Outcome, reply: str) -> dict[str, object]:
 def cmd_chat(service: ClaimService, args: argparse.Namespace) -> int:
     from adapters.terminal import TerminalChat
 
-    TerminalChat(service, sys.stdin, sys.stdout).run()
+    TerminalChat(service, sys.stdin, sys.stdout, language=args.lang).run()
     return 0
 
 

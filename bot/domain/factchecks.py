@@ -39,6 +39,7 @@ class FactCheckCard:
     appearances: tuple[ClaimAppearance, ...] = ()
     # A report stored in full (sections or a body): chat can show it when there is no page to link.
     has_report: bool = False
+    language: str = "en"  # the fact-check's own text (claim, summary) stays in this language
 
     @property
     def report_url(self) -> str | None:

@@ -18,3 +18,4 @@ class Delivery:
     fact_check: FactCheckCard | None
     review: ReviewSummary | None
     attempts: int  # this claim's number, too: what the worker holds the lease under (store/outbox.py)
+    language: str = "en"  # the asker's, remembered when the notification was queued

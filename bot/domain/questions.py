@@ -42,6 +42,10 @@ class Question:
     message_id: str | None = None
     # The platform's id for the event, so a redelivered update is handled once.
     event_key: str | None = None
+    # The asker's app language as the platform reports it (Telegram language_code, Discord locale).
+    language_hint: str | None = None
+    # A language the asker chose outright (`claimbot ask --lang`): it wins over the hint and the text.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,15 +69,17 @@ class Outcome:
     review_item_id: int | None = None
     # True when this event was already handled (a redelivered update): adapters send nothing again.
     duplicate: bool = False
-    reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked, link
+    reason: str | None = (
+        None  # why a question was refused (empty, too_long, throttled, blocked, link); chit-chat's kind
+    )
     link: LinkNote | None = None  # the question was, or held, a link
-    reason: str | None = None  # why a question was refused (empty, too_long, ...); chit-chat's kind
     # A pasted article answered from several of its sentences: the fact-checks after the first.
     more_answers: tuple[Candidate, ...] = ()
     # Of a pasted article: the sentence that matched, or the one that would go to the fact-checkers.
     excerpt: str | None = None
     # Every candidate the matcher weighed, with its real score (`candidates` holds those worth showing).
     considered: tuple[Candidate, ...] = ()
+    language: str = "en"  # the language to reply in (bot.i18n.negotiate)
 
     @property
     def score(self) -> float | None:

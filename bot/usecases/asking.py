@@ -32,6 +32,7 @@ from bot.domain import (
     Verdict,
 )
 from bot.domain.links import text_without_links
+from bot.i18n import N_, negotiate
 from bot.matching import Match, Matcher, worth_showing
 from bot.text import clean_text
 from bot.triage import triage
@@ -112,9 +113,10 @@ class Asking:
     def _ask(self, question: Question) -> Outcome:
         text = clean_text(question.text)
         if not text:
-            return Outcome(OutcomeKind.REFUSED, reason="empty")
+            return Outcome(OutcomeKind.REFUSED, reason="empty", language=negotiate("", *_hints(question)))
+        language = negotiate(text[:2000], *_hints(question))
         if len(text) > self.settings.max_question_chars:
-            return Outcome(OutcomeKind.REFUSED, reason="too_long")
+            return Outcome(OutcomeKind.REFUSED, reason="too_long", language=language)
         hashed = asker_hash(self.settings, question.asker)
 
         resume_id: int | None = None
@@ -126,27 +128,29 @@ class Asking:
                 # Stored by an attempt that died before replying: finish it instead of dropping it.
                 resume_id = previous.id if previous is not None else None
             if is_blocked(session, question.asker.platform, hashed):
-                return Outcome(OutcomeKind.REFUSED, reason="blocked")
+                return Outcome(OutcomeKind.REFUSED, reason="blocked", language=language)
             # The terminal user owns the database; throttling protects chat platforms from floods.
             throttled = question.asker.platform not in LOCAL_PLATFORMS and self._is_throttled(
                 session, question, hashed
             )
         if throttled and resume_id is None:
             with session_scope(self.engine) as session:
-                request = self._new_request(question, hashed, text, THROTTLED)
+                request = self._new_request(question, hashed, text, THROTTLED, language)
                 if not self._store_new(session, request):
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
-                return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
+                return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled", language=language)
         finding = self.links.resolve(text)  # issue 14: a link leads to a fact-check, or is never queued
         if finding is not None and (
             finding.found or len(text_without_links(text).split()) < MIN_WORDS_BESIDE
         ):
-            return self._decide_link(question, hashed, text, resume_id, finding)
+            return self._decide_link(question, hashed, text, resume_id, finding, language)
         return self._decide(
-            question, hashed, text if finding is None else text_without_links(text), resume_id
+            question, hashed, text if finding is None else text_without_links(text), resume_id, language
         )
 
-    def _new_request(self, question: Question, hashed: str, text: str, outcome: str | None) -> Request:
+    def _new_request(
+        self, question: Question, hashed: str, text: str, outcome: str | None, language: str
+    ) -> Request:
         return Request(
             platform=question.asker.platform,
             event_key=question.event_key,
@@ -156,6 +160,7 @@ class Asking:
             reply_to=question.chat.chat_id,
             text=text,
             outcome=outcome,
+            language=language,
         )
 
     def _store_new(self, session: Session, request: Request) -> bool:
@@ -167,7 +172,9 @@ class Asking:
             return False
         return True
 
-    def _decide(self, question: Question, hashed: str, text: str, resume_id: int | None) -> Outcome:
+    def _decide(
+        self, question: Question, hashed: str, text: str, resume_id: int | None, language: str
+    ) -> Outcome:
         """Triage and match the question, then store it with its outcome in one unit.
 
         Matching runs before the transaction so the database is held only for the writes; the
@@ -194,7 +201,7 @@ class Asking:
                 kind = OutcomeKind.UNMATCHED  # issue 14: queued only once the asker confirms
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
-                request = self._new_request(question, hashed, text, kind.value)
+                request = self._new_request(question, hashed, text, kind.value, language)
                 if not self._store_new(session, request):
                     # Another worker stored this very event first: it answers, we stay silent.
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
@@ -209,9 +216,10 @@ class Asking:
             ):  # an asker said it answers another claim (bot/usecases/feedback.py)
                 kind = OutcomeKind.SUGGEST
                 request.outcome, request.fact_check_id = kind.value, None
-            common = {"considered": found, "excerpt": reading.excerpt}
+            request.language = language
+            common = {"considered": found, "excerpt": reading.excerpt, "language": language}
             if kind is OutcomeKind.CHITCHAT:
-                return Outcome(kind, request.id, reason=sorted_out.category.value)
+                return Outcome(kind, request.id, reason=sorted_out.category.value, language=language)
             if kind is OutcomeKind.ANSWER:
                 more = candidates(session, reading.more_answers)
                 return Outcome(kind, request.id, found[0].fact_check, shown, more_answers=more, **common)
@@ -225,7 +233,13 @@ class Asking:
             return Outcome(kind, request.id, card, shown, review_item_id=request.review_item_id, **common)
 
     def _decide_link(
-        self, question: Question, hashed: str, text: str, resume_id: int | None, finding: LinkFinding
+        self,
+        question: Question,
+        hashed: str,
+        text: str,
+        resume_id: int | None,
+        finding: LinkFinding,
+        language: str,
     ) -> Outcome:
         """Store a question that was a link with what the link led to; nothing is queued for review."""
         with session_scope(self.engine) as session:
@@ -247,13 +261,14 @@ class Asking:
             request.outcome = kind.value
             request.score = found[0].score if found else None
             request.fact_check_id = found[0].fact_check.id if kind is OutcomeKind.ANSWER else None
+            request.language = language
             session.add(request)
             session.flush()
             if kind is OutcomeKind.ANSWER:
-                return Outcome(kind, request.id, found[0].fact_check, found[:3], link=note)
+                return Outcome(kind, request.id, found[0].fact_check, found[:3], link=note, language=language)
             if kind is OutcomeKind.SUGGEST:
-                return Outcome(kind, request.id, None, found[:3], link=note)
-            return Outcome(kind, request.id, reason="link", link=note)
+                return Outcome(kind, request.id, None, found[:3], link=note, language=language)
+            return Outcome(kind, request.id, reason="link", link=note, language=language)
 
     def _match(self, text: str) -> list[Match]:
         return self.matcher.match(text, top_k=5)
@@ -310,12 +325,19 @@ class Asking:
 
     def _replay(self, session: Session, request: Request) -> Outcome:
         card = factchecks.get_card(session, request.fact_check_id) if request.fact_check_id else None
+        language = request.language or "en"
         if request.outcome in (None, THROTTLED):
             return Outcome(
-                OutcomeKind.REFUSED, request.id, duplicate=True, reason=request.outcome or "duplicate"
+                OutcomeKind.REFUSED,
+                request.id,
+                duplicate=True,
+                reason=request.outcome or "duplicate",
+                language=language,
             )
         kind = OutcomeKind(request.outcome)
-        return Outcome(kind, request.id, card, review_item_id=request.review_item_id, duplicate=True)
+        return Outcome(
+            kind, request.id, card, review_item_id=request.review_item_id, duplicate=True, language=language
+        )
 
     def _is_throttled(self, session: Session, question: Question, hashed: str) -> bool:
         """A few questions a minute per asker, and a ceiling per chat (a group can't flood either)."""
@@ -350,7 +372,9 @@ class Asking:
                 request.replied_at = utcnow()
                 session.add(request)
         if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
-            self.outbox.record_sent(platform, chat_id, message_id, outcome.fact_check, outcome.request_id)
+            self.outbox.record_sent(
+                platform, chat_id, message_id, outcome.fact_check, outcome.request_id, outcome.language
+            )
 
     def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
         """The asker picked one of the suggested fact-checks."""
@@ -358,21 +382,30 @@ class Asking:
             request = self._own_request(session, request_id, asker, "choose")
             card = factchecks.get_card(session, fact_check_id)
             if card is None or card.status != FactCheckStatus.PUBLISHED:
-                raise NotFound("That fact-check is no longer available.")
+                raise NotFound(N_("That fact-check is no longer available."))
             request.fact_check_id = fact_check_id
             request.outcome = OutcomeKind.ANSWER.value
             session.add(request)
-            return Outcome(OutcomeKind.ANSWER, request_id, card, (Candidate(card, request.score or 0.0),))
+            return Outcome(
+                OutcomeKind.ANSWER,
+                request_id,
+                card,
+                (Candidate(card, request.score or 0.0),),
+                language=request.language or "en",
+            )
 
     def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
         """The answer or suggestions missed the point: queue the question for people to review."""
         with session_scope(self.engine) as session:
             request = self._own_request(session, request_id, asker, "not_what_i_asked")
+            language = request.language or "en"
             if request.review_item_id is not None:
-                return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id)
+                return Outcome(
+                    OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id, language=language
+                )
             request.fact_check_id = None
             item = self.review.queue_question(session, request, focus(request.text))
-            return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
+            return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id, language=language)
 
     def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
         return own_request(session, self.settings, self.moderation, request_id, asker, action)
@@ -385,7 +418,7 @@ class Asking:
         """
         with session_scope(self.engine) as session:
             if session.get(Request, request_id) is None:
-                raise NotFound("That question is no longer stored.")
+                raise NotFound(N_("That question is no longer stored."))
             request = self._own_request(session, request_id, asker, "subscribe")
             hashed = request.asker_hash
             review_item_id, fact_check_id = request.review_item_id, request.fact_check_id
@@ -399,7 +432,7 @@ class Asking:
                 fact_check_id = item.fact_check_id if item is not None else fact_check_id
             if review_item_id is None and fact_check_id is None:
                 raise ServiceError(
-                    "Pick one of the suggestions first, or send the question to our reviewers."
+                    N_("Pick one of the suggestions first, or send the question to our reviewers.")
                 )
             subscription = Subscription(
                 platform=asker.platform,
@@ -408,6 +441,7 @@ class Asking:
                 review_item_id=review_item_id,
                 fact_check_id=fact_check_id,
                 request_id=request.id,
+                language=request.language,
             )
             exists = session.exec(
                 select(Subscription.id).where(
@@ -425,3 +459,8 @@ class Asking:
                 if card is not None:
                     enqueue_answer(session, subscription, card)  # the verdict they missed
             return True
+
+
+def _hints(question: Question) -> tuple[str | None, str | None]:
+    """negotiate()'s hint and explicit choice for a question."""
+    return question.language_hint, question.language

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.domain import Actor, Delivery, FactCheckCard, NotFound
+from bot.i18n import N_
 from bot.usecases.moderation import record_audit
 from bot.usecases.review import Review
 from store import factchecks, outbox
@@ -52,7 +53,9 @@ class Outbox:
                 if row.review_item_id is not None:
                     item = session.get(ReviewItem, row.review_item_id)
                     review = self.review.summary(session, item, with_suggestions=True) if item else None
-                deliveries.append(Delivery(row.id, row.kind, row.target, card, review, row.attempts))
+                deliveries.append(
+                    Delivery(row.id, row.kind, row.target, card, review, row.attempts, row.language or "en")
+                )
             return deliveries
 
     @property
@@ -95,6 +98,7 @@ class Outbox:
         message_id: str,
         fact_check: FactCheckCard,
         request_id: int | None = None,
+        language: str | None = None,
     ) -> None:
         """Remember where an answer was posted so a revision can edit it in place."""
         with session_scope(self.engine) as session:
@@ -103,6 +107,8 @@ class Outbox:
             )
             sent.fact_check_id = fact_check.id
             sent.revision = fact_check.revision
+            if language is not None:
+                sent.language = language
             if request_id is not None:
                 # Locked so a concurrent /forget waits for us; gone when /forget came first, and then
                 # where the reply went is not theirs to keep either.
@@ -119,7 +125,7 @@ class Outbox:
         with session_scope(self.engine) as session:
             sent = _find_sent(session, actor.platform, chat_id, message_id)
             if sent is None:
-                raise NotFound("Only ClaimBot's answers can be pinned.")
+                raise NotFound(N_("Only ClaimBot's answers can be pinned."))
             sent.pinned = True
             session.add(sent)
             record_audit(session, actor, "pin", f"message:{chat_id}:{message_id}", True)

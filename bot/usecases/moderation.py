@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, NotAllowed
+from bot.i18n import N_
 from bot.usecases.privacy import asker_hash
 from store.db import session_scope
 from store.models import AuditLog, BlockedAsker, Moderator
@@ -61,7 +62,7 @@ class Moderation:
             return
         with session_scope(self.engine) as session:
             record_audit(session, actor, action, target, False, "not a moderator of this community")
-        raise NotAllowed("Sorry, only this community's moderators can do that.")
+        raise NotAllowed(N_("Sorry, only this community's moderators can do that."))
 
     def audit_refusal(self, actor: Actor, action: str, target: str = "", detail: str | None = None) -> None:
         """Record a refused attempt the adapter caught itself (forged button data, no pin rights)."""

@@ -44,6 +44,7 @@ def enqueue_answer(session: Session, subscription: Subscription, card: FactCheck
             target=subscription.reply_to,
             fact_check_id=card.id,
             revision=card.revision,
+            language=subscription.language,
             dedupe_key=f"answer:{subscription.platform}:{subscription.reply_to}:{card.id}:{card.revision}",
         ),
     )
@@ -72,6 +73,7 @@ def enqueue_revision(session: Session, card: FactCheckCard, *, subscribers: bool
                 target=f"{sent.chat_id}:{sent.message_id}",
                 fact_check_id=card.id,
                 revision=card.revision,
+                language=sent.language,
                 dedupe_key=f"edit:{sent.platform}:{sent.chat_id}:{sent.message_id}:{card.id}:{card.revision}",
             ),
         )

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.domain import Actor, Asker, NotAllowed
+from bot.i18n import N_
 from bot.matching.normalise import normalise
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import asker_hash
@@ -36,4 +37,4 @@ def own_request(
         # naming someone else's question is easy to forge: recorded like a refused moderator action.
         actor = Actor(asker.platform, asker.user_id)
         moderation.audit_refusal(actor, action, f"request:{request_id}", "not the person who asked")
-    raise NotAllowed("Only the person who asked can use this button.")
+    raise NotAllowed(N_("Only the person who asked can use this button."))

@@ -1,0 +1,187 @@
+"""Replies in the asker's language: gettext catalogs (Babel), language negotiation, text detection.
+
+The convention every module follows for a string a person reads:
+
+    t = translator(language)
+    t("Checked on {date}", date=...)            # placeholders by name, filled after translation
+    tn = t.n
+    tn("{count} record", "{count} records", n)  # plurals; `count` is filled in
+    LABEL = N_("Full report")                   # a constant marked for extraction, translated later: t(LABEL)
+
+`pybabel extract` finds `t`, `tn` and `N_` (KEYWORDS; the README's "Translating ClaimBot" has the
+commands). The catalogs are bot/locale/<lang>/LC_MESSAGES/claimbot.po, compiled when first used.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+import logging
+import os
+import re
+import threading
+from datetime import date
+from importlib import resources
+from typing import Any, NamedTuple
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "claimbot"
+DEFAULT = "en"
+# Languages with a complete catalog. A language outside this list is answered in English.
+LANGUAGES = ("en", "es", "fr", "pt", "de")
+# What the detector chooses among: the catalogs' languages and other common ones, so that a question in
+# a language with no catalog is recognised as such instead of being forced into the nearest catalog.
+DETECTABLE = (*LANGUAGES, "it", "nl", "pl", "tr", "ru", "uk", "ar", "fa", "hi", "id", "zh", "ja", "ko")
+# The text's language wins over the platform's when the detector is at least this sure and the text long
+# enough (benchmarks/language_detection.py prints the accuracy that picked these).
+CONFIDENT = 0.7
+MIN_LETTERS = 12
+# Extraction keywords for pybabel and tests/test_i18n.py: t(msgid), tn(singular, plural, n), N_(msgid).
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a constant for extraction; it is translated where it is shown, with `t(constant)`."""
+    return msgid
+
+
+class Translator:
+    """gettext for one language, with named placeholders filled after translation."""
+
+    def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
+        self.language = language
+        self._catalog = catalog
+
+    def __call__(self, msgid: str, /, **fields: Any) -> str:
+        if not msgid:
+            return msgid  # gettext("") is the catalog's header
+        return _fill(self._catalog.gettext(msgid), msgid, fields)
+
+    def n(self, singular: str, plural: str, count: int, /, **fields: Any) -> str:
+        fields.setdefault("count", count)
+        text = self._catalog.ngettext(singular, plural, count)
+        return _fill(text, singular if count == 1 else plural, fields)
+
+
+def _fill(text: str, msgid: str, fields: dict[str, Any]) -> str:
+    if not fields:
+        return text
+    try:
+        return text.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        # A translation with a broken placeholder must not cost the asker their reply (the catalog test
+        # catches it; this only guards a catalog edited in place).
+        log.warning("bad placeholder in the translation of %r", msgid)
+        return msgid.format(**fields)
+
+
+def supported(code: str | None) -> str | None:
+    """The catalog for a platform's language code ("pt-BR", "es_419", "en-US"), or None."""
+    if not code:
+        return None
+    primary = code.replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+@functools.cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    """Compile the .po with Babel when first used (a few ms), so a stale compiled copy cannot exist."""
+    path = resources.files("bot") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    try:
+        with path.open("rb") as po:
+            catalog = read_po(po, locale=language, domain=DOMAIN)
+    except FileNotFoundError:
+        return gettext.NullTranslations()
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def translator(language: str | None) -> Translator:
+    """The translator for a language; a language without a catalog gets English."""
+    chosen = supported(language) or DEFAULT
+    return Translator(chosen, _catalog(chosen))
+
+
+class Detected(NamedTuple):
+    language: str
+    confidence: float
+
+
+_detector_lock = threading.Lock()
+_detectors: list[Any] = []
+
+
+def _detector() -> Any:
+    # Loading takes most of a second (an xz-compressed model): once per process, whichever thread asks.
+    with _detector_lock:
+        if not _detectors:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            identifier.set_languages(list(DETECTABLE))
+            _detectors.append(identifier)
+        return _detectors[0]
+
+
+def detect(text: str) -> Detected | None:
+    """The text's language and the detector's confidence; None when the text is too short to tell."""
+    letters = sum(ch.isalpha() for ch in text)
+    # Chinese, Japanese and Korean carry a word in one or two characters.
+    if letters < MIN_LETTERS and not (_CJK.search(text) and letters >= 4):
+        return None
+    language, confidence = _detector().classify(text)
+    return Detected(str(language), float(confidence))
+
+
+def negotiate(text: str, hint: str | None = None, chosen: str | None = None) -> str:
+    """The language to reply in: the asker's explicit choice, else the text's when the detector is
+    confident, else the platform's (the asker's app language), else English.
+
+    A text confidently in a language without a catalog is answered in the platform's language when it
+    has one, else in English.
+    """
+    if chosen:
+        return supported(chosen) or DEFAULT
+    platform = supported(hint)
+    detected = detect(text)
+    if detected is not None and detected.confidence >= CONFIDENT:
+        return supported(detected.language) or platform or DEFAULT
+    return platform or DEFAULT
+
+
+def environment_language() -> str | None:
+    """The terminal's language: the hint for `claimbot ask` and `chat` (LC_ALL, LC_MESSAGES, LANG)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(".", 1)[0]
+        if value and value not in ("C", "POSIX"):
+            return value
+    return None
+
+
+def warm_up() -> None:
+    """Load the detector ahead of the first question (a serving process calls this at start-up)."""
+    _detector()
+
+
+def language_name(code: str, language: str) -> str:
+    """`code`'s name in `language` ("en" in Spanish: "inglés"); the code itself when Babel has none."""
+    try:
+        return Locale.parse(language).languages.get(code.split("-")[0].lower(), code)
+    except (ValueError, TypeError):
+        return code
+
+
+def format_date(value: date, language: str) -> str:
+    """A date as the asker's language writes it ("February 2, 2026", "2 de febrero de 2026")."""
+    return babel_format_date(value, format="long", locale=supported(language) or DEFAULT)
