@@ -255,7 +255,7 @@ class Asking:
                 note = LinkNote(note.url, "unmatched")
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
-                request = self._new_request(question, hashed, text, kind.value)
+                request = self._new_request(question, hashed, text, kind.value, language)
                 if not self._store_new(session, request):
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
             request.outcome = kind.value
