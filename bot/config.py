@@ -40,8 +40,13 @@ class Settings(BaseSettings):
     starter: bool = Field(True, validation_alias="CLAIMBOT_STARTER")
 
     # Matching thresholds: scores are calibrated to [0, 1]; see bot/matching/thresholds.py for the figures.
-    # Sentence embeddings (ONNX all-MiniLM-L6-v2, installed by default), stored with each fact-check.
-    semantic: bool = Field(False, validation_alias="CLAIMBOT_SEMANTIC")
+    # Sentence embeddings (ONNX all-MiniLM-L6-v2, installed by default), stored with each fact-check
+    # revision; false matches lexically only (tiny machines) and never loads onnxruntime.
+    semantic: bool = Field(True, validation_alias="CLAIMBOT_SEMANTIC")
+    # Batch encoding (`claimbot index`, a serving worker's background encoder): texts per model call
+    # and onnxruntime threads (see benchmarks/embeddings.py for the figures behind the defaults).
+    embed_batch_size: int = Field(16, ge=1, le=1024, validation_alias="CLAIMBOT_EMBED_BATCH_SIZE")
+    embed_threads: int = Field(1, ge=1, le=64, validation_alias="CLAIMBOT_EMBED_THREADS")
     answer_threshold: float | None = Field(None, validation_alias="CLAIMBOT_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, validation_alias="CLAIMBOT_SUGGEST_THRESHOLD")
 

@@ -146,6 +146,11 @@ async def run_outbox(
     from bot.sources import run_source_sync
 
     companions = [asyncio.create_task(run_source_sync(service, stop), name="claimbot-sources")]
+    # Fact-checks this worker indexed without a vector get one in the background (a thread: encoding
+    # is CPU work that would hold the event loop).
+    encoder = service.background_encoder()
+    if encoder is not None:
+        encoder.start()
     if service.engine.dialect.name == "postgresql":
         companions.append(asyncio.create_task(follow_fact_checks(service, stop), name="claimbot-listen"))
     try:
@@ -162,6 +167,8 @@ async def run_outbox(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if encoder is not None:
+            await asyncio.to_thread(encoder.stop)
 
 
 async def follow_fact_checks(service: ClaimService, stop: asyncio.Event, retry: float = 5.0) -> None:

@@ -34,12 +34,13 @@ from bot.domain import (
     SearchHit,
     Vote,
 )
-from bot.matching import Matcher
+from bot.matching import Encoder, Matcher
 from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.browsing import Browsing
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
 from bot.usecases.confirming import Confirming
 from bot.usecases.delivery import Outbox
+from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors, store_starter_vectors
 from bot.usecases.feedback import Feedback
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
@@ -99,6 +100,7 @@ class ClaimService:
             catalogue = Catalogue(engine, Matcher())
             if settings.starter and catalogue.is_empty():
                 catalogue.load_starter()
+                store_starter_vectors(engine)
         external = None
         if settings.factcheck_api_key is not None:
             from bot.external import FactCheckToolsClient
@@ -242,6 +244,21 @@ class ClaimService:
 
     def refresh_index(self) -> int:
         return self.catalogue.refresh_index()
+
+    def batch_encoder(self) -> Encoder:
+        """An encoder for batches (CLAIMBOT_EMBED_BATCH_SIZE, CLAIMBOT_EMBED_THREADS)."""
+        return Encoder(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads)
+
+    def background_encoder(self) -> BackgroundEncoder | None:
+        """The thread a serving process runs to encode fact-checks its index holds without a vector;
+        None when matching is lexical only."""
+        if self.matcher.encoder is None:
+            return None
+        return BackgroundEncoder(self.catalogue, self.batch_encoder())
+
+    def index_vectors(self, *, reencode: bool = False) -> IndexReport:
+        """`claimbot index`: store a vector for every published fact-check lacking one."""
+        return index_vectors(self.engine, self.batch_encoder(), reencode=reencode)
 
     def import_records(
         self, records: Iterable[FactCheckRecord | RecordError], *, index: bool = True

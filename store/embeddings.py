@@ -1,46 +1,130 @@
-"""Sentence embeddings kept with their fact-check: computed once when stored, read back at start-up."""
+"""Sentence embeddings kept with their fact-check: one row per fact-check and model, holding the vector
+of the revision it was computed from. Computed once, in batches (`claimbot index`, a worker's
+background encoder), read back at start-up; a vector of an older revision or of another model is
+never used.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import and_, exists
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, delete, func, select
 
-from store.models import Embedding
+from store.models import Embedding, FactCheck, FactCheckStatus
+
+CHUNK = 5000  # ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A published fact-check whose current revision has no vector of the model yet."""
+
+    id: int
+    revision: int
+    claim: str
+    title: str
 
 
 def load(session: Session, model: str, revisions: dict[int, int]) -> dict[int, np.ndarray]:
     """Stored vectors of these fact-checks that match their current revision."""
     vectors: dict[int, np.ndarray] = {}
     ids = list(revisions)
-    for start in range(0, len(ids), 5000):
-        query = select(Embedding).where(
-            Embedding.model == model, col(Embedding.fact_check_id).in_(ids[start : start + 5000])
+    for start in range(0, len(ids), CHUNK):
+        query = select(Embedding.fact_check_id, Embedding.revision, Embedding.vector).where(
+            Embedding.model == model, col(Embedding.fact_check_id).in_(ids[start : start + CHUNK])
         )
-        for row in session.exec(query):
-            if revisions.get(row.fact_check_id) == row.revision:
-                vectors[row.fact_check_id] = np.frombuffer(row.vector, dtype=np.float32)
+        for fact_check_id, revision, vector in session.exec(query):
+            if revisions.get(fact_check_id) == revision:
+                vectors[fact_check_id] = np.frombuffer(vector, dtype=np.float32)
     return vectors
 
 
-def save(session: Session, model: str, rows: Iterable[tuple[int, int, np.ndarray]]) -> None:
-    """Replace the vectors of (fact_check_id, revision, vector) rows."""
-    rows = list(rows)
-    if not rows:
-        return
-    session.exec(
-        delete(Embedding).where(
+def _of_model(model: str) -> object:
+    return exists().where(Embedding.fact_check_id == FactCheck.id, Embedding.model == model)
+
+
+def _of_other_model(model: str) -> object:
+    return exists().where(Embedding.fact_check_id == FactCheck.id, Embedding.model != model)
+
+
+def awaiting_reencode(session: Session, model: str, ids: Iterable[int] | None = None) -> set[int]:
+    """Fact-checks whose only vectors are another model's: left for `claimbot index --reencode`, so a
+    model change is one deliberate migration rather than every worker re-encoding at once."""
+    query = select(FactCheck.id).where(~_of_model(model), _of_other_model(model))  # type: ignore[arg-type]
+    if ids is None:
+        return {i for i in session.exec(query) if i is not None}
+    wanted = list(ids)
+    found: set[int] = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = query.where(col(FactCheck.id).in_(wanted[start : start + CHUNK]))
+        found.update(i for i in session.exec(chunk) if i is not None)
+    return found
+
+
+def pending(
+    session: Session, model: str, *, after_id: int = 0, limit: int = 1000, reencode: bool = False
+) -> list[Pending]:
+    """Published fact-checks in id order after `after_id` lacking a vector of `model` for their
+    current revision; with `reencode` those whose only vectors are another model's too."""
+    current = exists().where(
+        and_(
+            Embedding.fact_check_id == FactCheck.id,
             Embedding.model == model,
-            col(Embedding.fact_check_id).in_([fact_check_id for fact_check_id, _, _ in rows]),
+            Embedding.revision == FactCheck.revision,
         )
     )
-    session.add_all(
-        Embedding(
-            fact_check_id=fact_check_id,
-            model=model,
-            revision=revision,
-            vector=np.asarray(vector, dtype=np.float32).tobytes(),
-        )
+    query = (
+        select(FactCheck.id, FactCheck.revision, FactCheck.claim, FactCheck.title)
+        .where(FactCheck.status == FactCheckStatus.PUBLISHED, col(FactCheck.id) > after_id, ~current)
+        .order_by(col(FactCheck.id))
+        .limit(limit)
+    )
+    if not reencode:
+        query = query.where(~(~_of_model(model) & _of_other_model(model)))  # type: ignore[operator]
+    return [Pending(i, revision, claim, title or "") for i, revision, claim, title in session.exec(query)]
+
+
+def save(session: Session, model: str, rows: Iterable[tuple[int, int, np.ndarray]]) -> None:
+    """Store the vectors of (fact_check_id, revision, vector) rows, replacing older revisions' ones.
+
+    An upsert, so two workers encoding the same fact-check at once both succeed; a vector never
+    replaces one of a later revision.
+    """
+    values = [
+        {
+            "fact_check_id": fact_check_id,
+            "model": model,
+            "revision": revision,
+            "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+        }
         for fact_check_id, revision, vector in rows
+    ]
+    if not values:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Embedding).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["fact_check_id", "model"],
+        set_={"revision": statement.excluded.revision, "vector": statement.excluded.vector},
+        where=col(Embedding.revision) <= statement.excluded.revision,
+    )
+    session.execute(statement)
+
+
+def drop_other_models(session: Session, model: str) -> int:
+    """Delete every vector not of `model` (after `claimbot index --reencode` replaced them)."""
+    count = session.exec(select(func.count()).select_from(Embedding).where(Embedding.model != model)).one()
+    session.exec(delete(Embedding).where(Embedding.model != model))  # type: ignore[call-overload]
+    return int(count)
+
+
+def count(session: Session, model: str) -> int:
+    return int(
+        session.exec(select(func.count()).select_from(Embedding).where(Embedding.model == model)).one()
     )

@@ -1,4 +1,4 @@
-"""The `claimbot` command: ask, chat, import, match, review, export, serve.
+"""The `claimbot` command: ask, chat, import, index, match, review, export, serve.
 
 Errors a user can cause print one line on stderr and exit with status 2 (no traceback);
 an import with bad records exits with status 1 after importing the rest.
@@ -22,6 +22,7 @@ from bot.cli.commands import (
     cmd_forget,
     cmd_healthcheck,
     cmd_import,
+    cmd_index,
     cmd_match,
     cmd_moderators,
     cmd_purge,
@@ -40,6 +41,7 @@ EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
 NO_INDEX_COMMANDS = (
     "import",
+    "index",
     "export",
     "feedback",
     "forget",
@@ -108,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh", action="store_true", help="URLs: fetch again even when unchanged (no ETag/Last-Modified)"
     )
     importer.set_defaults(handler=cmd_import)
+
+    index = commands.add_parser(
+        "index", parents=[common], help="compute the sentence vectors fact-checks lack, in batches"
+    )
+    index.add_argument(
+        "--reencode",
+        action="store_true",
+        help="also re-encode fact-checks whose vectors are another model's (once, after a model change)",
+    )
+    index.set_defaults(handler=cmd_index)
 
     sources = commands.add_parser("sources", parents=[common], help="saved feeds of outside fact-checks")
     source_actions = sources.add_subparsers(dest="sources_action", required=True, metavar="ACTION")

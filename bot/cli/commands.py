@@ -163,6 +163,23 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_index(service: ClaimService, args: argparse.Namespace) -> int:
+    """Compute the missing sentence vectors, in batches (serving workers do it in the background too)."""
+    if service.matcher.encoder is None:
+        raise CliError("sentence embeddings are off (CLAIMBOT_SEMANTIC=false) or not installed")
+    report = service.index_vectors(reencode=args.reencode)
+    rate = f" ({report.per_second:.0f}/s)" if report.encoded else ""
+    print(f"encoded {report.encoded} fact-checks in {report.seconds:.1f}s{rate}")
+    if report.dropped:
+        print(f"dropped {report.dropped} vectors of other models")
+    if report.awaiting_reencode:
+        print(
+            f"{report.awaiting_reencode} fact-checks have vectors of another model only: "
+            "run `claimbot index --reencode` once to re-encode them"
+        )
+    return 0
+
+
 def cmd_sources(service: ClaimService, args: argparse.Namespace) -> int:
     """Saved feeds of outside fact-checks (issue 9; bot/sources.py)."""
     from bot.sources import command

@@ -51,14 +51,24 @@ class Matcher:
     """Thread-safe: match() may run while another thread upserts (one RLock around the index).
 
     With an `encoder` (see bot.matching.semantic), questions are also embedded and fact-checks that
-    have a vector (given to upsert, or encoded on upsert when none is given) are ranked by cosine too.
+    have a vector (given to upsert or set_vectors, or encoded by upsert when no vectors are given)
+    are ranked by cosine too; one given a None vector is matched lexically until it has one.
     """
 
-    def __init__(self, thresholds: Thresholds | None = None, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        thresholds: Thresholds | None = None,
+        encoder: Encoder | None = None,
+        lexical_thresholds: Thresholds | None = None,
+    ) -> None:
         # The two score models are calibrated apart, so each has its own default thresholds.
         if thresholds is None:
             thresholds = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
         self.thresholds = thresholds
+        # A best match scored without a cosine (its fact-check has no vector yet) is decided on these.
+        self.lexical_thresholds = lexical_thresholds or (
+            thresholds if encoder is None else DEFAULT_THRESHOLDS
+        )
         self.encoder = encoder
         self._lock = threading.RLock()
         self._index = BM25Index()
@@ -98,6 +108,20 @@ class Matcher:
                 if vectors is not None and vectors[i] is not None:
                     self._vectors.set(doc.fact_check_id, np.asarray(vectors[i], dtype=np.float32))
             self._vocabulary = None
+
+    def set_vectors(self, vectors: dict[int, np.ndarray]) -> int:
+        """Give indexed fact-checks their vectors (computed after they were upserted); returns how many
+        were indexed. A fact-check not in the index is left out."""
+        with self._lock:
+            count = 0
+            for fact_check_id, vector in vectors.items():
+                if fact_check_id in self._entries:
+                    self._vectors.set(fact_check_id, np.asarray(vector, dtype=np.float32))
+                    count += 1
+            return count
+
+    def has_vector(self, fact_check_id: int) -> bool:
+        return fact_check_id in self._vectors
 
     def remove(self, fact_check_id: int) -> None:
         with self._lock:
@@ -247,9 +271,10 @@ class Matcher:
         if not matches:
             return "queued"
         best = matches[0]
-        if best.score >= self.thresholds.answer and _answerable(best, matches[1:]):
+        thresholds = self.thresholds if "cos" in best.signals else self.lexical_thresholds
+        if best.score >= thresholds.answer and _answerable(best, matches[1:]):
             return "answer"
-        if best.score >= self.thresholds.suggest:
+        if best.score >= thresholds.suggest:
             return "suggest"
         return "queued"
 

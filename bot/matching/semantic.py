@@ -5,9 +5,10 @@ by sha256 before use: nothing is fetched at run time); its tokenizer ships in th
 (bot/matching/model/tokenizer.json, Apache-2.0, see model/NOTICE).  Pooling and normalisation follow
 the model's sentence-transformers configuration: mean over the attention mask, then L2.
 
-Encoding a fact-check costs a few ms on one core, so vectors are computed once, in batches, when
-fact-checks are stored and handed to `Matcher.upsert(doc, vector=...)`; only the question is encoded
-at match time.
+Encoding a fact-check costs a few ms on one core, so vectors are computed once, in batches, away
+from imports and start-up (`claimbot index`, a serving worker's background thread: see
+bot/usecases/embedding.py), stored with the fact-check's revision and handed to
+`Matcher.upsert(doc, vector=...)`; only the question is encoded at match time.
 """
 
 from __future__ import annotations
@@ -63,57 +64,64 @@ def model_file() -> Path:
     return path
 
 
+@cache
+def _runtime(threads: int) -> tuple[onnxruntime.InferenceSession, tokenizers.Tokenizer, threading.Lock]:
+    """One loaded model per process and thread count: loading costs ~0.3 s and ~25 MB, and
+    InferenceSession.run is thread-safe, so every Encoder with the same thread count shares it."""
+    import onnxruntime
+    import tokenizers
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
+    tokenizer = tokenizers.Tokenizer.from_file(str(TOKENIZER_PATH))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
+    return session, tokenizer, threading.Lock()
+
+
+_runtime_lock = threading.Lock()
+
+
 class Encoder:
-    """Turns texts into L2-normalised float32 vectors (cosine = dot product). Thread-safe."""
+    """Turns texts into L2-normalised float32 vectors (cosine = dot product). Thread-safe.
+
+    Nothing is loaded until the first encode: a process that never encodes never imports onnxruntime.
+    """
 
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
+    def __init__(self, batch_size: int = 32, threads: int = 1) -> None:
         self.batch_size = batch_size
         # One intra-op thread by default: a one-sentence question gains nothing from two, and spinning
         # worker threads slow everything when other processes share the two cores.
         self.threads = threads
-        self._session: onnxruntime.InferenceSession | None = None
-        self._tokenizer: tokenizers.Tokenizer | None = None
-        self._lock = threading.Lock()
 
-    def _load(self) -> tuple[onnxruntime.InferenceSession, tokenizers.Tokenizer]:
-        if self._session is None or self._tokenizer is None:
-            import onnxruntime
-            import tokenizers
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            session = onnxruntime.InferenceSession(
-                str(model_file()), options, providers=["CPUExecutionProvider"]
-            )
-            tokenizer = tokenizers.Tokenizer.from_file(str(TOKENIZER_PATH))
-            tokenizer.enable_truncation(MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
-            self._session, self._tokenizer = session, tokenizer
-        return self._session, self._tokenizer
+    def _load(self) -> tuple[onnxruntime.InferenceSession, tokenizers.Tokenizer, threading.Lock]:
+        with _runtime_lock:  # two threads' first encode load the model once
+            return _runtime(self.threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32, rows of unit length."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
             return out
-        with self._lock:
-            session, tokenizer = self._load()
-            # Batches of similar length pad less: sort by length, encode, put back in order.
-            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                out[rows] = self._encode_batch(session, tokenizer, [texts[i] for i in rows])
+        session, tokenizer, tokenizer_lock = self._load()
+        # Batches of similar length pad less: sort by length, encode, put back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            with tokenizer_lock:  # its padding and truncation settings are shared state
+                encodings = tokenizer.encode_batch([texts[i] for i in rows])
+            out[rows] = self._encode_batch(session, encodings)
         return out
 
     @staticmethod
     def _encode_batch(
-        session: onnxruntime.InferenceSession, tokenizer: tokenizers.Tokenizer, texts: list[str]
+        session: onnxruntime.InferenceSession, encodings: list[tokenizers.Encoding]
     ) -> np.ndarray:
-        encodings = tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)

@@ -3,6 +3,10 @@
 The index is built from the store at start (`load_index`), follows other processes' changes
 (`refresh_index`, woken by PostgreSQL NOTIFY in bot/delivery.py) and is brought in line at once with
 this process's own changes (`reindex`, in the changing transaction).
+
+Nothing here encodes: a fact-check is indexed with its stored vector when it has one for its
+revision, and lexically otherwise until a background encoder (bot/usecases/embedding.py) or
+`claimbot index` gives it one (`pending_vectors`, `apply_vectors`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, func, select
 
@@ -39,24 +44,29 @@ log = logging.getLogger(__name__)
 
 FACT_CHECKS_CHANNEL = "claimbot_factchecks"  # PostgreSQL NOTIFY channel: fact-checks changed
 IMPORT_BATCH = 1000
+# This process's own change to this many fact-checks at most (a verdict published, a claim revised) is
+# encoded in the changing transaction, so it answers by meaning at once in every worker; imports never
+# encode (they leave it to `claimbot index` and the background encoders).
+INLINE_ENCODE = 8
 
 
 def make_matcher(settings: Settings) -> Matcher:
-    """Lexical by default; with CLAIMBOT_SEMANTIC, sentence embeddings too."""
+    """Lexical plus sentence embeddings by default; lexical only with CLAIMBOT_SEMANTIC=false."""
     encoder = None
     if settings.semantic:
         if semantic_available():
-            encoder = Encoder()
+            encoder = Encoder()  # loads nothing until the first question meets a stored vector
         else:
-            log.warning(
-                "CLAIMBOT_SEMANTIC is set but onnxruntime or the model is missing; matching lexically"
-            )
-    base = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
-    thresholds = Thresholds(
-        answer=settings.answer_threshold or base.answer,
-        suggest=settings.suggest_threshold or base.suggest,
-    )
-    return Matcher(thresholds, encoder=encoder)
+            log.warning("onnxruntime or the model package is missing; matching lexically")
+
+    def thresholds(base: Thresholds) -> Thresholds:
+        return Thresholds(
+            answer=settings.answer_threshold or base.answer,
+            suggest=settings.suggest_threshold or base.suggest,
+        )
+
+    semantic = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
+    return Matcher(thresholds(semantic), encoder=encoder, lexical_thresholds=thresholds(DEFAULT_THRESHOLDS))
 
 
 class Catalogue:
@@ -69,6 +79,10 @@ class Catalogue:
         # Per fact-check, the updated_at of the row last applied: a follower that read a row before
         # this process changed it (say, a draft about to be approved) must not apply it afterwards.
         self._applied: dict[int, datetime] = {}
+        # Published fact-checks indexed without a vector, with the revision indexed: what a background
+        # encoder works through. `vectors_wanted` is set whenever one is added.
+        self._pending: dict[int, int] = {}
+        self.vectors_wanted = threading.Event()
 
     def is_empty(self) -> bool:
         with Session(self.engine) as session:
@@ -106,18 +120,36 @@ class Catalogue:
                 self._indexed_until = started
         return len(rows)
 
-    def reindex(self, session: Session, fact_check_ids: Iterable[int]) -> None:
-        """Bring the index in line with the store for these fact-checks (after this process changed them)."""
+    def reindex(self, session: Session, fact_check_ids: Iterable[int], *, encode: bool = True) -> None:
+        """Bring the index in line with the store for these fact-checks (after this process changed them).
+
+        With `encode`, a few published ones lacking a vector are encoded and stored here too."""
         wanted = set(fact_check_ids)
         rows = list(factchecks.iter_index_rows(session, ids=wanted))
+        if encode and len(rows) <= INLINE_ENCODE:
+            self._encode_inline(session, rows)
         with self._index_lock:
             self._index_rows(session, rows)
             for missing in wanted - {row.id for row in rows}:
                 self.matcher.remove(missing)
                 self._applied.pop(missing, None)
+                self._pending.pop(missing, None)
         if wanted and session.get_bind().dialect.name == "postgresql":
             # Other workers LISTEN (bot/delivery.py); PostgreSQL delivers this when the transaction commits.
             session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
+
+    def _encode_inline(self, session: Session, rows: list[factchecks.IndexRow]) -> None:
+        encoder = self.matcher.encoder
+        published = [row for row in rows if row.status == FactCheckStatus.PUBLISHED]
+        if encoder is None or not published:
+            return
+        stored = embeddings.load(session, encoder.name, {row.id: row.revision for row in published})
+        missing = [row for row in published if row.id not in stored]
+        if missing:
+            vectors = encoder.encode_documents([MatchDocument(r.id, r.claim, r.title) for r in missing])
+            embeddings.save(
+                session, encoder.name, [(r.id, r.revision, v) for r, v in zip(missing, vectors, strict=True)]
+            )
 
     def _index_rows(self, session: Session, rows: list[factchecks.IndexRow]) -> int:
         """Upsert published rows into the matcher (with stored embeddings), remove the others."""
@@ -129,27 +161,41 @@ class Catalogue:
         for row in rows:
             if row.status != FactCheckStatus.PUBLISHED:
                 self.matcher.remove(row.id)
+                self._pending.pop(row.id, None)
         docs = [MatchDocument(row.id, row.claim, row.title, row.summary, row.aliases) for row in published]
         encoder = self.matcher.encoder
         if encoder is None or not docs:
             self.matcher.upsert_many(docs)
             return len(docs)
+        # Stored vectors only: encoding 14k claims takes minutes, so a fact-check without a vector for
+        # its revision is matched lexically until the background encoder or `claimbot index` makes one.
         stored = embeddings.load(session, encoder.name, {row.id: row.revision for row in published})
-        missing = [index for index, row in enumerate(published) if row.id not in stored]
-        if missing:
-            # Encoding is slow (minutes for 14k claims on two cores): done once, then kept in the store.
-            fresh = encoder.encode_documents([docs[i] for i in missing])
-            embeddings.save(
-                session,
-                encoder.name,
-                [
-                    (published[i].id, published[i].revision, vector)
-                    for i, vector in zip(missing, fresh, strict=True)
-                ],
-            )
-            stored.update({published[i].id: vector for i, vector in zip(missing, fresh, strict=True)})
-        self.matcher.upsert_many(docs, [stored[row.id] for row in published])
+        self.matcher.upsert_many(docs, [stored.get(row.id) for row in published])
+        for row in published:
+            if row.id in stored:
+                self._pending.pop(row.id, None)
+            else:
+                self._pending[row.id] = row.revision
+        if len(stored) < len(published):
+            self.vectors_wanted.set()
         return len(docs)
+
+    def pending_vectors(self) -> dict[int, int]:
+        """Indexed published fact-checks still without a vector: id -> the revision indexed."""
+        with self._index_lock:
+            return dict(self._pending)
+
+    def apply_vectors(self, vectors: dict[int, tuple[int, np.ndarray]]) -> int:
+        """Give indexed fact-checks the vectors computed for a revision (id -> (revision, vector));
+        one whose indexed revision has changed since is left for the next round. Returns how many."""
+        with self._index_lock:
+            current = {
+                i: vector for i, (revision, vector) in vectors.items() if self._pending.get(i) == revision
+            }
+            applied = self.matcher.set_vectors(current)
+            for i in current:
+                self._pending.pop(i, None)
+            return applied
 
     def _is_stale(self, row: factchecks.IndexRow) -> bool:
         applied = self._applied.get(row.id)
@@ -210,7 +256,10 @@ class Catalogue:
                         report.notices.append(RecordError(record.file, record.line, note))
                         withdrawn.append(starter_id)
                 if index:
-                    self.reindex(session, [r.fact_check_id for r in results if r.changed] + withdrawn)
+                    # Matchable lexically at once; the vectors come from `claimbot index` or a
+                    # serving worker's background encoder.
+                    changed = [r.fact_check_id for r in results if r.changed]
+                    self.reindex(session, changed + withdrawn, encode=False)
             batch.clear()
 
         for record in records:
