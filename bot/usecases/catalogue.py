@@ -26,6 +26,7 @@ from bot.matching import (
     MatchDocument,
     Matcher,
     Thresholds,
+    load_verifiers,
     semantic_available,
 )
 from bot.usecases.notifications import enqueue_revision
@@ -54,7 +55,9 @@ def make_matcher(settings: Settings) -> Matcher:
         answer=settings.answer_threshold or base.answer,
         suggest=settings.suggest_threshold or base.suggest,
     )
-    return Matcher(thresholds, encoder=encoder)
+    # A refit (`claimbot matching fit`) replaces the shipped verifier weights when named.
+    verifiers = load_verifiers(settings.verifier_weights) if settings.verifier_weights else None
+    return Matcher(thresholds, encoder=encoder, verifiers=verifiers)
 
 
 class Catalogue:
