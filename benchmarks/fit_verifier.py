@@ -43,11 +43,13 @@ from bot.matching.verifier import WEIGHTS_FILE  # noqa: E402
 PACKAGE = ROOT / "bot" / "matching"
 
 
-def tweet_examples(matcher: Matcher, corpus: bench.Corpus, name: str) -> list[Example]:
+def tweet_examples(
+    matcher: Matcher, corpus: bench.Corpus, name: str, limit: int | None = None
+) -> list[Example]:
     """Each query's top answer, and its top answer with the gold claims removed."""
     split = bench.load_split(name, corpus)
     out = []
-    for qid, text in split.queries:
+    for qid, text in split.queries[:limit]:
         gold = split.gold[qid]
         found = example(matcher, text, gold, "tweet", qid)
         for fid in gold:
@@ -77,8 +79,19 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--semantic", action="store_true")
+    parser.add_argument(
+        "--from-examples", action="store_true", help="refit from the shipped examples (features unchanged)"
+    )
+    parser.add_argument(
+        "--train-limit", type=int, default=None, metavar="N", help="only the first N train tweets (time)"
+    )
     args = parser.parse_args(argv)
     kind = "semantic" if args.semantic else "lexical"
+    if args.from_examples:
+        # The examples are those the recorded command computed: keep its options.
+        recorded = json.loads((PACKAGE / WEIGHTS_FILE).read_text())[kind]["command"].split(" --semantic")
+        options = recorded[-1] if args.semantic else recorded[0].partition("fit_verifier.py")[2]
+        return write(kind, load_examples(PACKAGE / DATA_FILE)[kind], args.semantic, options)
     corpus = bench.load_corpus()
     encoder = Encoder() if args.semantic else None
     if encoder is not None:
@@ -90,12 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     sets: dict[str, list[Example]] = {}
     for name in ("train", "dev", "test"):
-        sets[name] = tweet_examples(matcher, corpus, name)
+        sets[name] = tweet_examples(matcher, corpus, name, args.train_limit if name == "train" else None)
         print(f"  {name}: {len(sets[name])} examples", flush=True)
     for name in ("tune", "heldout"):
         sets[name] = chat_examples(matcher, key_to_id, name)
         print(f"  chat {name}: {len(sets[name])} examples", flush=True)
-    command = "python benchmarks/fit_verifier.py" + (" --semantic" if args.semantic else "")
+    limit = f" --train-limit {args.train_limit}" if args.train_limit else ""
+    return write(kind, sets, args.semantic, limit)
+
+
+def write(kind: str, sets: dict[str, list[Example]], semantic: bool, options: str = "") -> int:
+    """Fit, print the figures per set, write verifier.json and the examples."""
+    command = "python benchmarks/fit_verifier.py" + (" --semantic" if semantic else "") + options
     meta = {
         "command": command,
         "trained_on": ["checkthat train", "chat_tune"],

@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import matching as bench
 import numpy as np
 
-import matching as bench
 from bot.matching import Match, Matcher
 from bot.matching.normalise import tokens
 
@@ -42,17 +42,17 @@ def bm25s_baseline(corpus: bench.Corpus, splits: list[bench.Split]) -> dict[str,
         return None
     texts = [tokens(d.claim) + tokens(d.title) + tokens(d.summary) for d in corpus.docs]
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenization.Tokenized(*_vocab_ids(texts)), show_progress=False)
-    vocab = _vocab_ids(texts)[1]
+    retriever.index(texts, show_progress=False)
+    vocab = retriever.vocab_dict
     out = {}
     for split in splits:
         rankings, latencies = [], []
         for _, text in split.queries:
             start = time.perf_counter()
-            ids = [vocab[t] for t in tokens(text) if t in vocab]
-            if ids:
-                docs, _ = retriever.retrieve([ids], k=5, show_progress=False, n_threads=1)
-                rankings.append([int(i) for i in docs[0]])
+            known = [t for t in tokens(text) if t in vocab]
+            if known:
+                docs, scores = retriever.retrieve([known], k=5, show_progress=False, n_threads=1)
+                rankings.append([int(i) for i, v in zip(docs[0], scores[0], strict=True) if v > 0])
             else:
                 rankings.append([])
             latencies.append((time.perf_counter() - start) * 1000)
@@ -60,12 +60,6 @@ def bm25s_baseline(corpus: bench.Corpus, splits: list[bench.Split]) -> dict[str,
         figures["p50"], figures["p99"] = np.percentile(latencies, 50), np.percentile(latencies, 99)
         out[split.name] = figures
     return out
-
-
-def _vocab_ids(texts: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
-    vocab: dict[str, int] = {}
-    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in texts]
-    return ids, vocab
 
 
 def checkthat(matcher: Matcher, corpus: bench.Corpus) -> None:
@@ -115,13 +109,15 @@ def chat(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[tuple[f
         p = matches[0].signals.get("verifier", 0.0) if matches else 0.0
         rows.append((p, kind, right, bool(matches) and hard_rules_allow(matches[0])))
     print(
-        f"[chat {name}] {sum(t['n'] for t in tally.values())} questions; per question {percentiles(latencies)}"
+        f"[chat {name}] {sum(t['n'] for t in tally.values())} questions; "
+        f"per question {percentiles(latencies)}"
     )
     for kind, t in sorted(tally.items()):
         wrong = t["answered"] - t["right"] if kind == "paraphrase" else t["answered"]
         rules_wrong = t["rules"] - t["rules_right"] if kind == "paraphrase" else t["rules"]
         print(
-            f"  {kind:15s} n={t['n']:3d}  verifier: answered {t['answered']:3d} ({t['answered'] / t['n']:.1%})"
+            f"  {kind:15s} n={t['n']:3d}  verifier: answered {t['answered']:3d} "
+            f"({t['answered'] / t['n']:.1%})"
             f" right {t['right']:3d} wrong {wrong:2d}   stage-2 rules: answered {t['rules']:3d}"
             f" right {t['rules_right']:3d} wrong {rules_wrong:2d}"
         )

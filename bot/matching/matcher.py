@@ -29,7 +29,7 @@ from .thresholds import (
     SEMANTIC_THRESHOLDS,
 )
 from .vectors import VectorStore
-from .verifier import Verifier, lexical_features, load_verifiers, semantic_features
+from .verifier import Verifier, hard_rules, lexical_features, load_verifiers, passive, semantic_features
 
 if TYPE_CHECKING:
     from .semantic import Encoder
@@ -176,7 +176,7 @@ class Matcher:
             results, query, terms = self._match_locked(query_terms, query_vector)
             top = self._entries[results[0].fact_check_id].doc if results else None
         if top is not None:
-            self._verify(results, query, terms, top, query_vector)
+            self._verify(results, query, terms, top, query_vector, passive(text))
         return results[:top_k]
 
     def _verify(
@@ -186,6 +186,7 @@ class Matcher:
         query_terms: list[str],
         doc: MatchDocument,
         query_vector: np.ndarray | None,
+        question_passive: bool,
     ) -> None:
         """The verifier's probability and the features behind it, into the top match's signals."""
         best, runner_up = results[0], (results[1] if len(results) > 1 else None)
@@ -193,7 +194,14 @@ class Matcher:
         verifier = self.verifiers.get(kind)
         claim_terms = content_tokens(normalise(best.phrasing))
         features = lexical_features(
-            best, runner_up, query_terms, query.weights, claim_terms, _answerable(best, results[1:2])
+            best,
+            runner_up,
+            query_terms,
+            query.weights,
+            claim_terms,
+            _answerable(best, results[1:2]),
+            flipped=question_passive != passive(best.phrasing),
+            names=query.names,
         )
         if kind == "semantic" and query_vector is not None:
             fields = self._field_vectors(doc, best.phrasing)
@@ -340,12 +348,9 @@ class Matcher:
 
 
 def hard_rules_allow(best: Match) -> bool:
-    """The hard rule: a question (not a long pasted text, which always says more than the claim)
-    with a name or a number the fact-check never mentions is not answered, whatever the score."""
+    """verifier.hard_rules on the verifier features match() wrote into the signals."""
     signals = best.signals
-    if signals.get("q_terms", 0.0) >= LONG_TEXT_TERMS:
-        return True
-    return not signals.get("name_missing", 0.0) and not signals.get("num_missing", 0.0)
+    return hard_rules({k[2:]: v for k, v in signals.items() if k.startswith("v_")})
 
 
 def _answerable(best: Match, others: list[Match]) -> bool:

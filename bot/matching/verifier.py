@@ -43,7 +43,17 @@ LEXICAL = (
     "align",  # idf-weighted share of question words aligned to a claim word (exact or near spelling)
     "num_conflict",  # both mention numbers and share none ("seven days" vs "seven years" stays lexical)
     "year_conflict",  # both mention a year and share none
-    "order_swap",  # shared words in the opposite order: who did what to whom
+    "order_swap",  # shared words in the opposite order
+    "role_swap",  # shared *names* in the opposite order: who did what to whom (a hard rule too)
+    # A chat question (fewer than 12 distinct terms) is answered only when the claim explains all of
+    # it, while a tweet always says more than the claim: the same evidence weighs differently, so
+    # these carry it for short questions only (0 for long texts).
+    "short",
+    "short_q_missing",
+    "short_claim_q_cov",
+    "short_align",
+    "short_p_cov",
+    "short_order_swap",
 )
 SEMANTIC = (
     *LEXICAL,
@@ -54,11 +64,20 @@ SEMANTIC = (
     "cos_title",
     "cos_summary",
     "cos_phrasing",  # the best phrasing (a moderator's alias when that matched)
+    "short_cos",
+    "short_cos_claim",
 )
 FEATURES = {"lexical": LEXICAL, "semantic": SEMANTIC}
 WEIGHTS_FILE = "verifier.json"
+SHORT_TERMS = 12  # as thresholds.LONG_TEXT_TERMS: below it, a question; above, a pasted text
 ALIGN_CUTOFF = 85.0  # rapidfuzz ratio above which two words are taken as the same word misspelt
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|got|get|gets|getting)\s+(?:\w+\s+){0,3}\w+(?:ed|en)\s+by\b", re.I
+)
+MAX_UNSEEN_MISSING = 0.9  # q_missing (idf / max idf) of a word hardly ever seen: costs no chat paraphrase
+WORDS_TURNED = 0.95  # order_swap of the same words turned around: costs no chat paraphrase
+ROLE_SWAP = 0.5  # role_swap at which a short question is taken to swap who did what (a hard rule)
 
 
 class VerifierWeightsError(ValueError):
@@ -124,6 +143,22 @@ def parse(kind: str, model: Mapping[str, object]) -> Verifier:
     )
 
 
+def hard_rules(features: Mapping[str, float]) -> bool:
+    """The rules no probability overrides, for a question (a long pasted text always says more than
+    the claim, so they do not apply to one): no name and no number the fact-check never mentions,
+    no word the catalogue has hardly ever seen that the claim lacks ("councilman"), and no swap of
+    who did what to whom."""
+    if not features.get("short", 0.0):
+        return True
+    return not (
+        features.get("name_missing", 0.0)
+        or features.get("num_missing", 0.0)
+        or features.get("q_missing", 0.0) >= MAX_UNSEEN_MISSING
+        or features.get("role_swap", 0.0) >= ROLE_SWAP
+        or features.get("order_swap", 0.0) >= WORDS_TURNED  # "did trump endorse the pope"
+    )
+
+
 # --- features ---------------------------------------------------------------------------------
 
 
@@ -145,11 +180,18 @@ def alignment(query_terms: Sequence[str], weights: Mapping[str, float], claim_te
     return covered / total
 
 
-def order_swap(query_terms: Sequence[str], claim_terms: Sequence[str]) -> float:
+def passive(text: str) -> bool:
+    """ "arrested *by* a police officer": the doer comes after the deed."""
+    return _PASSIVE.search(text) is not None
+
+
+def order_swap(query_terms: Sequence[str], claim_terms: Sequence[str], flipped: bool = False) -> float:
     """Share of pairs of shared words that appear in the opposite order in question and claim.
 
     "did an ICE agent arrest a police officer" against "a police officer arrested an ICE agent"
-    shares its words but swaps who did what; a paraphrase mostly keeps the order.
+    shares its words but swaps who did what; a paraphrase mostly keeps the order, or turns it
+    around with a passive ("an ICE agent was arrested by a police officer"): `flipped` when one of
+    the two is passive and the other not.
     """
     claim_pos: dict[str, int] = {}
     for i, term in enumerate(claim_terms):
@@ -165,7 +207,20 @@ def order_swap(query_terms: Sequence[str], claim_terms: Sequence[str]) -> float:
         for j in range(i + 1, len(positions)):
             pairs += 1
             discordant += positions[i] > positions[j]
-    return discordant / pairs if pairs else 0.0
+    if not pairs:
+        return 0.0
+    return (pairs - discordant) / pairs if flipped else discordant / pairs
+
+
+def entities(terms: Sequence[str], names: frozenset[str]) -> list[str]:
+    """The names among `terms`, a run of name words ("new york city") counted once, by its first."""
+    out, previous = [], False
+    for term in terms:
+        is_name = term in names
+        if is_name and not previous:
+            out.append(term)
+        previous = is_name
+    return out
 
 
 def number_conflicts(query_terms: Sequence[str], claim_terms: Sequence[str]) -> tuple[float, float]:
@@ -186,20 +241,33 @@ def lexical_features(
     weights: Mapping[str, float],
     claim_terms: Sequence[str],
     rules_ok: bool,
+    flipped: bool = False,
+    names: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
     """The verifier's lexical features of the top candidate (claim_terms in their written order)."""
     s = best.signals
     num_conflict, year_conflict = number_conflicts(query_terms, claim_terms)
+    short = float(s.get("q_terms", 0.0) < SHORT_TERMS)
+    aligned = alignment(query_terms, weights, claim_terms)
+    swapped = order_swap(query_terms, claim_terms, flipped)
+    roles = order_swap(*(entities(terms, names) for terms in (query_terms, claim_terms)), flipped)
     return {
         "score": best.score,
         "margin": best.score - (runner_up.score if runner_up is not None else 0.0),
         **{k: s.get(k, 0.0) for k in LEXICAL[2:12]},
         "rules_ok": float(rules_ok),
         "q_len": min(s.get("q_terms", 0.0) / 20.0, 1.0),
-        "align": alignment(query_terms, weights, claim_terms),
+        "align": aligned,
         "num_conflict": num_conflict,
         "year_conflict": year_conflict,
-        "order_swap": order_swap(query_terms, claim_terms),
+        "order_swap": swapped,
+        "role_swap": roles,
+        "short": short,
+        "short_q_missing": short * s.get("q_missing", 0.0),
+        "short_claim_q_cov": short * s.get("claim_q_cov", 0.0),
+        "short_align": short * aligned,
+        "short_p_cov": short * s.get("p_cov", 0.0),
+        "short_order_swap": short * swapped,
     }
 
 
@@ -207,9 +275,13 @@ def semantic_features(best: Match, runner_up: Match | None, fields: Mapping[str,
     """Cosines: the stored vector's (from match signals) and each field's of the top candidate."""
     cos = best.signals.get("cos", 0.0)
     other = runner_up.signals.get("cos", 0.0) if runner_up is not None else 0.0
+    short = float(best.signals.get("q_terms", 0.0) < SHORT_TERMS)
+    per_field = {f"cos_{name}": fields.get(name, cos) for name in ("claim", "title", "summary", "phrasing")}
     return {
         "cos": cos,
         "cos_rel": best.signals.get("cos_rel", 0.0),
         "cos_margin": cos - other,
-        **{f"cos_{name}": fields.get(name, cos) for name in ("claim", "title", "summary", "phrasing")},
+        **per_field,
+        "short_cos": short * cos,
+        "short_cos_claim": short * per_field["cos_claim"],
     }
