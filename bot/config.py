@@ -24,6 +24,10 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir / 'claimbot.db'}"
 
 
+def default_verifier_weights() -> Path:
+    return Path(platformdirs.user_data_dir("claimbot", appauthor=False)) / "verifier.json"
+
+
 class Settings(BaseSettings):
     """Every setting the bot reads; tokens are secrets and never printed or logged."""
 
@@ -49,6 +53,9 @@ class Settings(BaseSettings):
     embed_threads: int = Field(1, ge=1, le=64, validation_alias="CLAIMBOT_EMBED_THREADS")
     answer_threshold: float | None = Field(None, validation_alias="CLAIMBOT_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, validation_alias="CLAIMBOT_SUGGEST_THRESHOLD")
+    # The verifier's weights as refitted by `claimbot matching fit`; unset, the weights shipped in
+    # bot/matching/verifier.json. Named explicitly so that no stray file changes what is answered.
+    verifier_weights: Path | None = Field(None, validation_alias="CLAIMBOT_VERIFIER_WEIGHTS")
 
     # Review workflow
     require_second_approval: bool = Field(False, validation_alias="CLAIMBOT_REQUIRE_SECOND_APPROVAL")

@@ -24,6 +24,7 @@ from bot.cli.commands import (
     cmd_import,
     cmd_index,
     cmd_match,
+    cmd_matching,
     cmd_moderators,
     cmd_purge,
     cmd_review,
@@ -34,6 +35,7 @@ from bot.cli.factchecks import add_browse_commands, add_rate, add_starter_comman
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.i18n import LANGUAGES, supported
+from bot.matching.verifier import VerifierWeightsError
 from bot.service import ClaimService
 from store.db import DatabaseUnavailable
 
@@ -136,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", parents=[common], help="match JSON lines {id, text} from stdin")
     match.add_argument("--top", type=int, default=5)
     match.set_defaults(handler=cmd_match)
+
+    matching = commands.add_parser("matching", parents=[common], help="the matcher's learned answer check")
+    matching_actions = matching.add_subparsers(dest="matching_action", required=True, metavar="ACTION")
+    fit = matching_actions.add_parser(
+        "fit", parents=[common], help="refit the verifier from moderators' links and feedback"
+    )
+    fit.add_argument(
+        "--output", default=None, help="where to write the weights (default: CLAIMBOT_VERIFIER_WEIGHTS)"
+    )
+    matching.set_defaults(handler=cmd_matching)
 
     review = commands.add_parser("review", parents=[common], help="work the review queue")
     actions = review.add_subparsers(dest="review_action", required=True, metavar="ACTION")
@@ -244,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(CLAIMBOT_DATABASE_URL=getattr(args, "db", None))
         service = ClaimService.open(settings, load_index=args.command not in NO_INDEX_COMMANDS)
         return handler(service, args)
-    except (CliError, ServiceError, DatabaseUnavailable) as exc:
+    except (CliError, ServiceError, DatabaseUnavailable, VerifierWeightsError) as exc:
         print(f"claimbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except FileNotFoundError as exc:

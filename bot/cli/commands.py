@@ -122,9 +122,32 @@ def outcome_json(outcome: Outcome, reply: str) -> dict[str, object]:
             }
             for c in outcome.considered or outcome.candidates
         ],
+        "verifier": verifier_json(outcome),
         "review_id": outcome.review_item_id,
         "request_id": outcome.request_id,
     }
+
+
+def verifier_json(outcome: Outcome) -> dict[str, object] | None:
+    """The learned check on the top candidate: its probability, the threshold it had to reach, and
+    the signals it weighed (bot/matching/verifier.py)."""
+    if not outcome.candidates:
+        return None
+    signals = outcome.candidates[0].signals
+    return {
+        "probability": signals.get("verifier"),
+        "threshold": signals.get("verifier_threshold"),
+        "signals": {k[2:]: round(v, 4) for k, v in signals.items() if k.startswith("v_")},
+    }
+
+
+def cmd_matching(service: ClaimService, args: argparse.Namespace) -> int:
+    from bot.cli.fit import FitError, run_fit
+
+    try:
+        return run_fit(service, args)
+    except FitError as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_chat(service: ClaimService, args: argparse.Namespace) -> int:

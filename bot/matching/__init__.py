@@ -12,6 +12,7 @@ from .normalise import is_chitchat, normalise
 from .semantic import Encoder, semantic_available
 from .similarity import question_similarity, restates
 from .thresholds import DEFAULT_THRESHOLDS, SEMANTIC_THRESHOLDS
+from .verifier import Verifier, load_verifiers
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -21,7 +22,9 @@ __all__ = [
     "MatchDocument",
     "Matcher",
     "Thresholds",
+    "Verifier",
     "is_chitchat",
+    "load_verifiers",
     "normalise",
     "question_similarity",
     "restates",

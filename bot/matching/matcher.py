@@ -4,7 +4,8 @@ decision."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from .thresholds import (
     SUGGEST_MARGIN,
 )
 from .vectors import VectorStore
+from .verifier import Verifier, hard_rules, lexical_features, load_verifiers, passive, semantic_features
 
 if TYPE_CHECKING:
     from .semantic import Encoder
@@ -37,6 +39,7 @@ CANDIDATE_SLOTS = 200  # BM25 slots looked at (aliases make several slots per fa
 CANDIDATES = 50  # fact-checks reranked from BM25 (and as many again from embeddings)
 SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word onto a known one
 MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
+FIELD_CACHE = 2048  # fact-checks whose per-field vectors (claim, title, summary, phrasing) are kept
 
 
 @dataclass(slots=True)
@@ -60,6 +63,7 @@ class Matcher:
         thresholds: Thresholds | None = None,
         encoder: Encoder | None = None,
         lexical_thresholds: Thresholds | None = None,
+        verifiers: Mapping[str, Verifier] | None = None,
     ) -> None:
         # The two score models are calibrated apart, so each has its own default thresholds.
         if thresholds is None:
@@ -81,6 +85,10 @@ class Matcher:
         self._corrections: dict[str, str | None] = {}
         self._lexical_model = ScoreModel.load("lexical")
         self._semantic_model = ScoreModel.load("semantic")
+        # The answer decision (verifier.py): the shipped weights unless a refit is handed in.
+        self.verifiers = dict(load_verifiers() if verifiers is None else verifiers)
+        # Per-field vectors of recent top candidates: encoded on first need, dropped on upsert.
+        self._fields: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 
     # --- updates --------------------------------------------------------------------------------
 
@@ -105,6 +113,7 @@ class Matcher:
             for i, (doc, parts) in enumerate(zip(docs, prepared, strict=True)):
                 self._remove_locked(doc.fact_check_id)
                 self._add_locked(doc, *parts)
+                self._drop_fields_locked(doc.fact_check_id)
                 if vectors is not None and vectors[i] is not None:
                     self._vectors.set(doc.fact_check_id, np.asarray(vectors[i], dtype=np.float32))
             self._vocabulary = None
@@ -126,7 +135,18 @@ class Matcher:
     def remove(self, fact_check_id: int) -> None:
         with self._lock:
             self._remove_locked(fact_check_id)
+            self._drop_fields_locked(fact_check_id)
             self._vocabulary = None
+
+    def documents(self) -> list[MatchDocument]:
+        """A snapshot of every indexed fact-check (a refit reads the moderators' aliases here)."""
+        with self._lock:
+            return [entry.doc for entry in self._entries.values()]
+
+    def vector(self, fact_check_id: int) -> np.ndarray | None:
+        """The stored vector of one fact-check, if it has one."""
+        with self._lock:
+            return self._vectors.get(fact_check_id)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -174,7 +194,73 @@ class Matcher:
             # Outside the lock: encoding is the slow part (~10 ms) and touches no index state.
             query_vector = self.encoder.encode([strip_noise(text)])[0]
         with self._lock:
-            return self._match_locked(query_terms, query_vector, top_k)
+            results, query, terms = self._match_locked(query_terms, query_vector)
+            top = self._entries[results[0].fact_check_id].doc if results else None
+        if top is not None:
+            self._verify(results, query, terms, top, query_vector, passive(text))
+        return results[:top_k]
+
+    def _verify(
+        self,
+        results: list[Match],
+        query: Query,
+        query_terms: list[str],
+        doc: MatchDocument,
+        query_vector: np.ndarray | None,
+        question_passive: bool,
+    ) -> None:
+        """The verifier's probability and the features behind it, into the top match's signals."""
+        best, runner_up = results[0], (results[1] if len(results) > 1 else None)
+        kind = "semantic" if query_vector is not None and "cos" in best.signals else "lexical"
+        verifier = self.verifiers.get(kind)
+        claim_terms = content_tokens(normalise(best.phrasing))
+        features = lexical_features(
+            best,
+            runner_up,
+            query_terms,
+            query.weights,
+            claim_terms,
+            _answerable(best, results[1:2]),
+            flipped=question_passive != passive(best.phrasing),
+            names=query.names,
+        )
+        if kind == "semantic" and query_vector is not None:
+            fields = self._field_vectors(doc, best.phrasing)
+            cosines = {name: float(np.einsum("i,i->", vec, query_vector)) for name, vec in fields.items()}
+            features.update(semantic_features(best, runner_up, cosines))
+        # All of them, not only those the weights use: they are what a refit learns from.
+        best.signals.update({f"v_{k}": round(v, 4) for k, v in features.items()})
+        if verifier is not None:
+            best.signals["verifier"] = round(verifier.probability(features), 4)
+            best.signals["verifier_threshold"] = verifier.threshold
+
+    def _field_vectors(self, doc: MatchDocument, phrasing: str) -> dict[str, np.ndarray]:
+        """Vectors of the claim, title, summary and matched phrasing (cached; encoded outside the lock)."""
+        texts = {"claim": doc.claim, "title": doc.title, "summary": doc.summary, "phrasing": phrasing}
+        wanted = {name: text for name, text in texts.items() if text and text.strip()}
+        out: dict[str, np.ndarray] = {}
+        missing = []
+        with self._lock:
+            for name, text in wanted.items():
+                key = (doc.fact_check_id, text)
+                if key in self._fields:
+                    self._fields.move_to_end(key)
+                    out[name] = self._fields[key]
+                else:
+                    missing.append(name)
+        if missing and self.encoder is not None:
+            vectors = self.encoder.encode([strip_noise(wanted[name]) for name in missing])
+            with self._lock:
+                for name, vector in zip(missing, vectors, strict=True):
+                    out[name] = vector
+                    self._fields[(doc.fact_check_id, wanted[name])] = vector
+                while len(self._fields) > FIELD_CACHE:
+                    self._fields.popitem(last=False)
+        return out
+
+    def _drop_fields_locked(self, fact_check_id: int) -> None:
+        for key in [k for k in self._fields if k[0] == fact_check_id]:
+            del self._fields[key]
 
     def _correct_spelling(self, query_terms: list[str]) -> list[str]:
         """Map question words the index has never seen onto the closest indexed word ("vacine")."""
@@ -222,8 +308,9 @@ class Matcher:
         return best
 
     def _match_locked(
-        self, query_terms: list[str], query_vector: np.ndarray | None, top_k: int
-    ) -> list[Match]:
+        self, query_terms: list[str], query_vector: np.ndarray | None
+    ) -> tuple[list[Match], Query, list[str]]:
+        """Every candidate, best first, with the question as the rerank saw it."""
         query_terms = self._correct_spelling(query_terms)
         bm25 = self._bm25_candidates(query_terms)
         cosines: dict[int, float] = {}
@@ -235,8 +322,6 @@ class Matcher:
                     if cos is not None:
                         cosines[fact_check_id] = cos
         candidates = set(bm25) | set(cosines)
-        if not candidates:
-            return []
         top_bm25 = max(bm25.values(), default=1.0)
         top_cos = max(cosines.values(), default=0.0)
         distinct = set(query_terms)
@@ -264,7 +349,7 @@ class Matcher:
             text = phrasing.text if phrasing is not None else entry.doc.claim
             results.append(Match(fact_check_id, model.score(signals), text, signals))
         results.sort(key=lambda m: (-m.score, -m.signals["bm25"], m.fact_check_id))
-        return results[:top_k]
+        return results, query, query_terms
 
     def decide(self, matches: list[Match]) -> str:
         """The outcome for a match() result: "answer", "suggest" or "queued"."""
@@ -272,7 +357,12 @@ class Matcher:
             return "queued"
         best = matches[0]
         thresholds = self.thresholds if "cos" in best.signals else self.lexical_thresholds
-        if best.score >= thresholds.answer and _answerable(best, matches[1:]):
+        probability = best.signals.get("verifier")
+        if probability is not None:
+            # The learned check decides, inside the hard rules.
+            if probability >= best.signals.get("verifier_threshold", 1.0) and hard_rules_allow(best):
+                return "answer"
+        elif best.score >= thresholds.answer and _answerable(best, matches[1:]):
             return "answer"
         if best.score >= thresholds.suggest:
             return "suggest"
@@ -285,6 +375,12 @@ def worth_showing(matches: list[Match], thresholds: Thresholds) -> list[Match]:
         return []
     floor = max(thresholds.suggest, matches[0].score - SUGGEST_MARGIN)
     return [m for m in matches if m.score >= floor]
+
+
+def hard_rules_allow(best: Match) -> bool:
+    """verifier.hard_rules on the verifier features match() wrote into the signals."""
+    signals = best.signals
+    return hard_rules({k[2:]: v for k, v in signals.items() if k.startswith("v_")})
 
 
 def _answerable(best: Match, others: list[Match]) -> bool:

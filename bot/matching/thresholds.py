@@ -1,5 +1,9 @@
 """Default decision rules on top of the calibrated match score.
 
+Since issue 15 the answer decision is the learned verifier's (verifier.py) wherever it has weights;
+the suggest thresholds below still apply, and the answer rules below are what decides when no
+verifier does (a Match built by hand, or a mode without weights).
+
 A wrong answer is far worse than a queued question, so "answer" needs a high score *and* evidence
 that the fact-check is about everything the question asks; anything less is at most a suggestion.
 

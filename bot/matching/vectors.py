@@ -55,6 +55,10 @@ class VectorStore:
             self._owner[row] = -1
             self._free.append(row)
 
+    def get(self, fact_check_id: int) -> np.ndarray | None:
+        row = self._row.get(fact_check_id)
+        return None if row is None else self._matrix[row].copy()
+
     def cosine(self, fact_check_id: int, query: np.ndarray) -> float | None:
         row = self._row.get(fact_check_id)
         return None if row is None else float(np.einsum("i,i->", self._matrix[row], query))

@@ -32,6 +32,7 @@ from bot.matching import (
     MatchDocument,
     Matcher,
     Thresholds,
+    load_verifiers,
     semantic_available,
 )
 from bot.usecases.notifications import enqueue_revision
@@ -66,7 +67,14 @@ def make_matcher(settings: Settings) -> Matcher:
         )
 
     semantic = DEFAULT_THRESHOLDS if encoder is None else SEMANTIC_THRESHOLDS
-    return Matcher(thresholds(semantic), encoder=encoder, lexical_thresholds=thresholds(DEFAULT_THRESHOLDS))
+    # A refit (`claimbot matching fit`) replaces the shipped verifier weights when named.
+    verifiers = load_verifiers(settings.verifier_weights) if settings.verifier_weights else None
+    return Matcher(
+        thresholds(semantic),
+        encoder=encoder,
+        lexical_thresholds=thresholds(DEFAULT_THRESHOLDS),
+        verifiers=verifiers,
+    )
 
 
 class Catalogue:

@@ -1,0 +1,243 @@
+"""Fitting the verifier: examples from a matcher, logistic regression, the answer threshold, figures.
+
+One example is the top candidate of one question: its verifier features (the `v_*` signals that
+Matcher.match writes), whether the hard rules let it be answered, whether it is the right
+fact-check, and what kind of question it was (a chat paraphrase, a near miss, a tweet with its gold
+removed ...). The same code fits the shipped weights (benchmarks/matching.py --fit-verifier) and a
+deployment's refit (`claimbot matching fit`), so both are judged by the same figures.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .matcher import Matcher, hard_rules_allow
+from .verifier import FEATURES, Verifier, hard_rules
+
+DATA_FILE = "verifier_data.json.gz"  # the shipped examples (see benchmarks/data/README.md)
+POSITIVE_KINDS = ("paraphrase", "tweet", "alias")  # the top candidate should be the gold one
+# Chat questions are what the bot is asked; tweets outnumber them 4 to 1 in the shipped examples.
+KIND_WEIGHT = {"paraphrase": 3.0, "near_miss": 3.0, "unrelated": 3.0, "chitchat": 3.0, "alias": 3.0}
+L2 = 1.0
+FOLDS = 5
+THRESHOLD_GRID = tuple(round(t, 3) for t in np.arange(0.30, 0.995, 0.005))
+# What the threshold must keep on development data (never on the reported sets).
+MAX_WRONG_CHAT = 0  # wrong answers to chat paraphrases
+MAX_NEGATIVE_ANSWERED = 0.015  # near misses and unrelated questions answered (1 of the 93 in tune)
+MIN_TWEET_PRECISION = 0.98  # CheckThat tweets answered with their gold claim
+MAX_GOLD_REMOVED_ANSWERED = 0.01  # tweets answered when their gold claim is not in the store
+
+
+@dataclass(frozen=True)
+class Example:
+    features: dict[str, float]
+    consistent: bool  # the hard rules allow an answer
+    label: bool  # the top candidate is the right fact-check
+    kind: str  # paraphrase, near_miss, unrelated, chitchat, tweet, gold_removed, alias, wrong_claim
+    group: str = ""  # the fact-check asked about: folds keep a fact-check's questions together
+
+    def to_json(self, names: Sequence[str]) -> list[object]:
+        return [
+            [round(self.features.get(n, 0.0), 4) for n in names],
+            int(self.consistent),
+            int(self.label),
+            self.kind,
+            self.group,
+        ]
+
+    @classmethod
+    def from_json(cls, names: Sequence[str], row: Sequence[object]) -> Example:
+        values, consistent, label, kind, group = row
+        return cls(
+            dict(zip(names, values, strict=True)),  # type: ignore[arg-type]
+            bool(consistent),
+            bool(label),
+            str(kind),
+            str(group),
+        )
+
+
+def example(
+    matcher: Matcher, text: str, gold: set[int], kind: str, group: str = "", near_missed: int | None = None
+) -> Example | None:
+    """The top candidate of `text` as an example (None when nothing matches).
+
+    A near miss whose top candidate is not the fact-check it nearly asks about may be answered
+    rightly by that other one (the catalogue can hold the near-missed claim too): it becomes
+    "near_miss_other", left out of fitting and of the constraints, for a person to judge.
+    """
+    matches = matcher.match(text, top_k=2)
+    if not matches or "v_score" not in matches[0].signals:
+        return None
+    best = matches[0]
+    if kind == "near_miss" and near_missed is not None and best.fact_check_id != near_missed:
+        kind = "near_miss_other"
+    features = {k[2:]: v for k, v in best.signals.items() if k.startswith("v_")}
+    label = kind in POSITIVE_KINDS and best.fact_check_id in gold
+    return Example(features, hard_rules_allow(best), label, kind, group)
+
+
+# --- fitting ----------------------------------------------------------------------------------
+
+
+def fit(examples: Sequence[Example], kind: str, l2: float = L2) -> tuple[float, dict[str, float]]:
+    """Weighted, L2-penalised logistic regression (Newton steps) on standardised features."""
+    names = FEATURES[kind]
+    examples = [e for e in examples if e.kind != "near_miss_other"]
+    x = np.array([[e.features.get(n, 0.0) for n in names] for e in examples], dtype=np.float64)
+    y = np.array([float(e.label) for e in examples])
+    sw = np.array([KIND_WEIGHT.get(e.kind, 1.0) for e in examples])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a constant feature gets no weight, not a division by zero
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    penalty = np.eye(z.shape[1]) * l2
+    penalty[0, 0] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -60, 60)))
+        grad = z.T @ (sw * (p - y)) + penalty @ w
+        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + penalty
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    raw = w[1:] / scale
+    intercept = float(w[0] - (raw * mean).sum())
+    return intercept, {n: float(v) for n, v in zip(names, raw, strict=True)}
+
+
+def out_of_fold(examples: Sequence[Example], base: Sequence[Example], kind: str) -> list[float]:
+    """Probabilities for `examples`, each from a model fitted without its fold (folds by group)."""
+    folds = [zlib.crc32(e.group.encode()) % FOLDS for e in examples]
+    probabilities = [0.0] * len(examples)
+    for fold in range(FOLDS):
+        rest = [e for e, f in zip(examples, folds, strict=True) if f != fold]
+        intercept, weights = fit([*base, *rest], kind)
+        model = Verifier(kind, intercept, weights, 1.0)
+        for i, (e, f) in enumerate(zip(examples, folds, strict=True)):
+            if f == fold:
+                probabilities[i] = model.probability(e.features)
+    return probabilities
+
+
+def figures(
+    examples: Iterable[Example], probabilities: Iterable[float], threshold: float
+) -> dict[str, float]:
+    """Per kind: questions, answered, answered right."""
+    out: dict[str, float] = {}
+    for e, p in zip(examples, probabilities, strict=True):
+        answered = p >= threshold and hard_rules(e.features)  # as Matcher.decide, from the features
+        out[f"{e.kind}_n"] = out.get(f"{e.kind}_n", 0) + 1
+        out[f"{e.kind}_answered"] = out.get(f"{e.kind}_answered", 0) + answered
+        out[f"{e.kind}_right"] = out.get(f"{e.kind}_right", 0) + (answered and e.label)
+    return out
+
+
+def acceptable(f: Mapping[str, float]) -> bool:
+    """The threshold constraints of this module's header, on development figures."""
+    wrong_chat = f.get("paraphrase_answered", 0) - f.get("paraphrase_right", 0)
+    negatives = sum(f.get(f"{k}_answered", 0) for k in ("near_miss", "unrelated", "chitchat"))
+    negatives_n = sum(f.get(f"{k}_n", 0) for k in ("near_miss", "unrelated", "chitchat")) or 1
+    tweets = f.get("tweet_answered", 0)
+    precision = f.get("tweet_right", 0) / tweets if tweets else 1.0
+    removed = f.get("gold_removed_answered", 0) / (f.get("gold_removed_n", 0) or 1)
+    return (
+        wrong_chat <= MAX_WRONG_CHAT
+        and negatives / negatives_n <= MAX_NEGATIVE_ANSWERED
+        and precision >= MIN_TWEET_PRECISION
+        and removed <= MAX_GOLD_REMOVED_ANSWERED
+    )
+
+
+def choose_threshold(examples: Sequence[Example], probabilities: Sequence[float]) -> float:
+    """The lowest threshold on the grid that keeps every constraint on the development examples."""
+    for threshold in THRESHOLD_GRID:
+        if acceptable(figures(examples, probabilities, threshold)):
+            return threshold
+    return THRESHOLD_GRID[-1]
+
+
+def fit_verifier(
+    train: Sequence[Example], tune: Sequence[Example], dev: Sequence[Example], kind: str, meta: dict
+) -> Verifier:
+    """Fit on train + tune; the threshold from dev plus out-of-fold probabilities of tune."""
+    probabilities = out_of_fold(tune, train, kind) if tune else []
+    intercept, weights = fit([*train, *tune], kind)
+    final = Verifier(kind, intercept, weights, 1.0)
+    probabilities += [final.probability(e.features) for e in dev]
+    threshold = choose_threshold([*tune, *dev], probabilities)
+    return Verifier(kind, intercept, weights, threshold, meta)
+
+
+# --- the shipped examples ---------------------------------------------------------------------
+
+
+def save_examples(path: Path, sets: Mapping[str, Mapping[str, Sequence[Example]]]) -> None:
+    """{mode: {set name: examples}} as gzipped JSON (features in FEATURES order)."""
+    raw = {
+        kind: {name: [e.to_json(FEATURES[kind]) for e in rows] for name, rows in named.items()}
+        for kind, named in sets.items()
+    }
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        json.dump({"features": FEATURES, "sets": raw}, fh, separators=(",", ":"))
+
+
+def load_examples(path: Path | None = None) -> dict[str, dict[str, list[Example]]]:
+    """The shipped examples, or those at `path`; {} when none ship (a development checkout)."""
+    source = path if path is not None else resources.files(__package__).joinpath(DATA_FILE)
+    if not source.is_file():
+        return {}
+    with source.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as text:
+        raw = json.load(text)
+    out: dict[str, dict[str, list[Example]]] = {}
+    for kind, named in raw["sets"].items():
+        names = raw["features"][kind]
+        out[kind] = {name: [Example.from_json(names, row) for row in rows] for name, rows in named.items()}
+    return out
+
+
+# --- what a deployment teaches it -------------------------------------------------------------
+
+
+def alias_examples(matcher: Matcher) -> list[Example]:
+    """Moderators' links: each alias asked as a question, against the catalogue without that alias
+    (else it would match itself word for word), and again with its fact-check removed (a
+    same-topic negative). The matcher is put back as it was."""
+    out: list[Example] = []
+    for doc in matcher.documents():
+        if not doc.aliases:
+            continue
+        vector = matcher.vector(doc.fact_check_id)
+        group = f"fact-check {doc.fact_check_id}"
+        try:
+            for alias in doc.aliases:
+                others = tuple(a for a in doc.aliases if a != alias)
+                matcher.upsert(replace(doc, aliases=others), vector)
+                found = example(matcher, alias, {doc.fact_check_id}, "alias", group)
+                matcher.remove(doc.fact_check_id)
+                removed = example(matcher, alias, set(), "gold_removed", group)
+                out += [e for e in (found, removed) if e is not None]
+        finally:
+            matcher.upsert(doc, vector)
+    return out
+
+
+def wrong_claim_examples(matcher: Matcher, reports: Iterable[tuple[str, int]]) -> list[Example]:
+    """Askers' "wrong claim" reports (question text, the fact-check it was answered with): while
+    that fact-check still comes first for the question, it is a negative."""
+    out = []
+    for text, fact_check_id in reports:
+        matches = matcher.match(text, top_k=1)
+        if matches and matches[0].fact_check_id == fact_check_id:
+            found = example(matcher, text, set(), "wrong_claim", f"fact-check {fact_check_id}")
+            if found is not None:
+                out.append(found)
+    return out

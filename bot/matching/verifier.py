@@ -1,0 +1,287 @@
+"""The learned "same claim?" check: a calibrated logistic model over the top candidate's evidence.
+
+Ranking decides which fact-check comes first; this decides whether it may be *answered*. The hard
+rules stay (a short question with a name or number the fact-check never mentions is never
+answered, see Matcher.decide); within them, the verifier's probability must reach the threshold
+that was chosen on development data (CheckThat dev and out-of-fold chat questions, never the sets
+that are reported).
+
+The weights ship as verifier.json next to this module (the command that fitted them is written in
+the file); `claimbot matching fit` writes a refitted copy that the serving processes load instead
+(CLAIMBOT_VERIFIER_WEIGHTS). Each mode has its own model: lexical-only questions carry no cosines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from .model import Match
+
+LEXICAL = (
+    "score",  # the ranking model's calibrated score (rerank.ScoreModel)
+    "margin",  # its lead over the runner-up
+    "q_cov",
+    "p_cov",
+    "fuzz",
+    "bm25_rel",
+    "doc_q_cov",
+    "claim_q_cov",
+    "q_missing",
+    "p_missing",
+    "num_missing",
+    "name_missing",
+    "rules_ok",  # the stage-2 evidence rules would answer (thresholds.py)
+    "q_len",  # distinct question terms / 20, capped at 1 (tweets are long, chat questions short)
+    "align",  # idf-weighted share of question words aligned to a claim word (exact or near spelling)
+    "num_conflict",  # both mention numbers and share none ("seven days" vs "seven years" stays lexical)
+    "year_conflict",  # both mention a year and share none
+    "order_swap",  # shared words in the opposite order
+    "role_swap",  # shared *names* in the opposite order: who did what to whom (a hard rule too)
+    # A chat question (fewer than 12 distinct terms) is answered only when the claim explains all of
+    # it, while a tweet always says more than the claim: the same evidence weighs differently, so
+    # these carry it for short questions only (0 for long texts).
+    "short",
+    "short_q_missing",
+    "short_claim_q_cov",
+    "short_align",
+    "short_p_cov",
+    "short_order_swap",
+)
+SEMANTIC = (
+    *LEXICAL,
+    "cos",  # question to the stored claim+title vector
+    "cos_rel",
+    "cos_margin",  # lead in cosine over the runner-up
+    "cos_claim",
+    "cos_title",
+    "cos_summary",
+    "cos_phrasing",  # the best phrasing (a moderator's alias when that matched)
+    "short_cos",
+    "short_cos_claim",
+)
+FEATURES = {"lexical": LEXICAL, "semantic": SEMANTIC}
+WEIGHTS_FILE = "verifier.json"
+SHORT_TERMS = 12  # as thresholds.LONG_TEXT_TERMS: below it, a question; above, a pasted text
+ALIGN_CUTOFF = 85.0  # rapidfuzz ratio above which two words are taken as the same word misspelt
+_YEAR = re.compile(r"^(1[89]|20)\d\d$")
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|got|get|gets|getting)\s+(?:\w+\s+){0,3}\w+(?:ed|en)\s+by\b", re.I
+)
+MAX_UNSEEN_MISSING = 0.9  # q_missing (idf / max idf) of a word hardly ever seen: costs no chat paraphrase
+WORDS_TURNED = 0.95  # order_swap of the same words turned around: costs no chat paraphrase
+ROLE_SWAP = 0.5  # role_swap at which a short question is taken to swap who did what (a hard rule)
+
+
+class VerifierWeightsError(ValueError):
+    """Refitted weights that cannot be read: a message naming the file."""
+
+
+@dataclass(frozen=True)
+class Verifier:
+    kind: str  # "lexical" or "semantic"
+    intercept: float
+    weights: Mapping[str, float]
+    threshold: float  # answer at probability >= threshold (chosen on dev data)
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "intercept": round(self.intercept, 6),
+            "weights": {k: round(v, 6) for k, v in self.weights.items()},
+            "threshold": round(self.threshold, 4),
+            **self.meta,
+        }
+
+
+def load_verifiers(path: Path | None = None) -> dict[str, Verifier]:
+    """Both modes' verifiers from `path` (a refit) or the shipped verifier.json.
+
+    A refit file that cannot be read is an operator's mistake: it raises with the path, rather than
+    silently answering with other weights.
+    """
+    if path is not None:
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise VerifierWeightsError(f"cannot read verifier weights {path}: {exc}") from None
+        if not isinstance(raw, dict):
+            raise VerifierWeightsError(f"verifier weights {path}: not a JSON object")
+    else:
+        shipped = resources.files(__package__).joinpath(WEIGHTS_FILE)
+        if not shipped.is_file():
+            return {}  # no verifier: Matcher.decide keeps the stage-2 rules
+        raw = json.loads(shipped.read_text(encoding="utf-8"))
+    try:
+        return {kind: parse(kind, raw[kind]) for kind in FEATURES if kind in raw}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerifierWeightsError(f"verifier weights {path or WEIGHTS_FILE}: {exc!r}") from None
+
+
+def parse(kind: str, model: Mapping[str, object]) -> Verifier:
+    weights = model["weights"]
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"verifier {kind}: weights must be an object")
+    meta = {k: v for k, v in model.items() if k not in ("intercept", "weights", "threshold")}
+    return Verifier(
+        kind=kind,
+        intercept=float(model["intercept"]),  # type: ignore[arg-type]
+        weights={str(k): float(v) for k, v in weights.items()},
+        threshold=float(model["threshold"]),  # type: ignore[arg-type]
+        meta=meta,
+    )
+
+
+def hard_rules(features: Mapping[str, float]) -> bool:
+    """The rules no probability overrides, for a question (a long pasted text always says more than
+    the claim, so they do not apply to one): no name and no number the fact-check never mentions,
+    no word the catalogue has hardly ever seen that the claim lacks ("councilman"), and no swap of
+    who did what to whom."""
+    if not features.get("short", 0.0):
+        return True
+    return not (
+        features.get("name_missing", 0.0)
+        or features.get("num_missing", 0.0)
+        or features.get("q_missing", 0.0) >= MAX_UNSEEN_MISSING
+        or features.get("role_swap", 0.0) >= ROLE_SWAP
+        or features.get("order_swap", 0.0) >= WORDS_TURNED  # "did trump endorse the pope"
+    )
+
+
+# --- features ---------------------------------------------------------------------------------
+
+
+def alignment(query_terms: Sequence[str], weights: Mapping[str, float], claim_terms: Sequence[str]) -> float:
+    """Idf-weighted share of question words that have a counterpart in the claim (same word, or the
+    same word misspelt); unlike q_cov it forgives "hydroxycloroquine" for "hydroxychloroquine"."""
+    distinct = set(query_terms)
+    total = sum(weights.get(t, 0.0) for t in distinct)
+    if total <= 0 or not claim_terms:
+        return 0.0
+    claim = set(claim_terms)
+    covered = 0.0
+    for term in distinct:
+        if term in claim or (
+            len(term) >= 4
+            and process.extractOne(term, claim, scorer=fuzz.ratio, score_cutoff=ALIGN_CUTOFF) is not None
+        ):
+            covered += weights.get(term, 0.0)
+    return covered / total
+
+
+def passive(text: str) -> bool:
+    """ "arrested *by* a police officer": the doer comes after the deed."""
+    return _PASSIVE.search(text) is not None
+
+
+def order_swap(query_terms: Sequence[str], claim_terms: Sequence[str], flipped: bool = False) -> float:
+    """Share of pairs of shared words that appear in the opposite order in question and claim.
+
+    "did an ICE agent arrest a police officer" against "a police officer arrested an ICE agent"
+    shares its words but swaps who did what; a paraphrase mostly keeps the order, or turns it
+    around with a passive ("an ICE agent was arrested by a police officer"): `flipped` when one of
+    the two is passive and the other not.
+    """
+    claim_pos: dict[str, int] = {}
+    for i, term in enumerate(claim_terms):
+        claim_pos.setdefault(term, i)
+    seen: set[str] = set()
+    positions = []
+    for term in query_terms:
+        if term in claim_pos and term not in seen:
+            seen.add(term)
+            positions.append(claim_pos[term])
+    pairs = discordant = 0
+    for i in range(len(positions)):
+        for j in range(i + 1, len(positions)):
+            pairs += 1
+            discordant += positions[i] > positions[j]
+    if not pairs:
+        return 0.0
+    return (pairs - discordant) / pairs if flipped else discordant / pairs
+
+
+def entities(terms: Sequence[str], names: frozenset[str]) -> list[str]:
+    """The names among `terms`, a run of name words ("new york city") counted once, by its first."""
+    out, previous = [], False
+    for term in terms:
+        is_name = term in names
+        if is_name and not previous:
+            out.append(term)
+        previous = is_name
+    return out
+
+
+def number_conflicts(query_terms: Sequence[str], claim_terms: Sequence[str]) -> tuple[float, float]:
+    """(numbers on both sides and none shared, years on both sides and none shared)."""
+    q_num = {t for t in query_terms if t.isdigit()}
+    c_num = {t for t in claim_terms if t.isdigit()}
+    q_year = {t for t in q_num if _YEAR.match(t)}
+    c_year = {t for t in c_num if _YEAR.match(t)}
+    return float(bool(q_num and c_num and not q_num & c_num)), float(
+        bool(q_year and c_year and not q_year & c_year)
+    )
+
+
+def lexical_features(
+    best: Match,
+    runner_up: Match | None,
+    query_terms: Sequence[str],
+    weights: Mapping[str, float],
+    claim_terms: Sequence[str],
+    rules_ok: bool,
+    flipped: bool = False,
+    names: frozenset[str] = frozenset(),
+) -> dict[str, float]:
+    """The verifier's lexical features of the top candidate (claim_terms in their written order)."""
+    s = best.signals
+    num_conflict, year_conflict = number_conflicts(query_terms, claim_terms)
+    short = float(s.get("q_terms", 0.0) < SHORT_TERMS)
+    aligned = alignment(query_terms, weights, claim_terms)
+    swapped = order_swap(query_terms, claim_terms, flipped)
+    roles = order_swap(*(entities(terms, names) for terms in (query_terms, claim_terms)), flipped)
+    return {
+        "score": best.score,
+        "margin": best.score - (runner_up.score if runner_up is not None else 0.0),
+        **{k: s.get(k, 0.0) for k in LEXICAL[2:12]},
+        "rules_ok": float(rules_ok),
+        "q_len": min(s.get("q_terms", 0.0) / 20.0, 1.0),
+        "align": aligned,
+        "num_conflict": num_conflict,
+        "year_conflict": year_conflict,
+        "order_swap": swapped,
+        "role_swap": roles,
+        "short": short,
+        "short_q_missing": short * s.get("q_missing", 0.0),
+        "short_claim_q_cov": short * s.get("claim_q_cov", 0.0),
+        "short_align": short * aligned,
+        "short_p_cov": short * s.get("p_cov", 0.0),
+        "short_order_swap": short * swapped,
+    }
+
+
+def semantic_features(best: Match, runner_up: Match | None, fields: Mapping[str, float]) -> dict[str, float]:
+    """Cosines: the stored vector's (from match signals) and each field's of the top candidate."""
+    cos = best.signals.get("cos", 0.0)
+    other = runner_up.signals.get("cos", 0.0) if runner_up is not None else 0.0
+    short = float(best.signals.get("q_terms", 0.0) < SHORT_TERMS)
+    per_field = {f"cos_{name}": fields.get(name, cos) for name in ("claim", "title", "summary", "phrasing")}
+    return {
+        "cos": cos,
+        "cos_rel": best.signals.get("cos_rel", 0.0),
+        "cos_margin": cos - other,
+        **per_field,
+        "short_cos": short * cos,
+        "short_cos_claim": short * per_field["cos_claim"],
+    }

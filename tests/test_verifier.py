@@ -1,0 +1,143 @@
+"""The learned answer check (bot/matching/verifier.py): shipped weights loaded and used, near misses
+that change who or where not answered, a tune-set paraphrase answered, its probability and signals
+in `claimbot ask --json`, and `claimbot matching fit` on a small database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.matching import MatchDocument, Matcher, Verifier, load_verifiers
+from bot.matching.fitting import load_examples
+from tests.conftest import claimbot
+from tests.test_matching import _benchmark_module, load_hand_corpus
+
+
+@pytest.fixture(scope="module")
+def hand() -> Matcher:
+    matcher = Matcher()
+    matcher.upsert_many(load_hand_corpus())
+    return matcher
+
+
+def test_shipped_weights_load_for_both_modes() -> None:
+    verifiers = load_verifiers()
+    assert set(verifiers) == {"lexical", "semantic"}
+    for kind, verifier in verifiers.items():
+        assert verifier.kind == kind and 0.0 < verifier.threshold < 1.0
+        assert {"score", "align", "order_swap", "margin"} <= set(verifier.weights)
+        assert "command" in verifier.meta  # how they were made
+    assert {"cos_claim", "cos_title", "cos_summary"} <= set(verifiers["semantic"].weights)
+    assert {"train", "dev", "tune", "heldout", "test"} <= set(load_examples()["lexical"])
+
+
+def test_the_verifier_decides(hand: Matcher) -> None:
+    question = "did the pope endorse trump"
+    matches = hand.match(question)
+    best = matches[0]
+    assert best.signals["verifier"] >= best.signals["verifier_threshold"]
+    assert hand.decide(matches) == "answer"
+    # The same evidence with a verifier that never trusts it: not answered, though the ranking
+    # score and the stage-2 rules would answer.
+    base = load_verifiers()["lexical"]
+    doubting = Matcher(verifiers={"lexical": Verifier("lexical", -50.0, base.weights, base.threshold)})
+    doubting.upsert_many(load_hand_corpus())
+    doubted = doubting.match(question)
+    assert doubted[0].fact_check_id == best.fact_check_id and doubted[0].score == best.score
+    assert doubted[0].signals["verifier"] < 0.01
+    assert doubting.decide(doubted) != "answer"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "did trump endorse the pope",  # who did what to whom, turned around
+        "did the pope endorse biden",  # who
+        "is it illegal to collect rainwater in colorado",  # where
+    ],
+)
+def test_near_miss_changing_who_or_where_is_not_answered(hand: Matcher, question: str) -> None:
+    assert hand.decide(hand.match(question)) != "answer"
+
+
+def test_who_did_what_order_is_a_signal_and_a_passive_keeps_it() -> None:
+    matcher = Matcher()
+    matcher.upsert_many(
+        [
+            MatchDocument(1, "Joe Biden has endorsed Mitt Romney for President."),
+            MatchDocument(2, "A New York City police officer arrested an ICE agent"),
+        ]
+    )
+    same = matcher.match("did joe biden endorse mitt romney for president")
+    swapped = matcher.match("did mitt romney endorse joe biden for president")
+    turned = matcher.match("was mitt romney endorsed by joe biden for president")
+    assert same[0].fact_check_id == swapped[0].fact_check_id == turned[0].fact_check_id == 1
+    assert same[0].signals["v_role_swap"] == 0.0 and swapped[0].signals["v_role_swap"] >= 0.5
+    assert turned[0].signals["v_role_swap"] < 0.5  # the passive puts the doer last
+    assert matcher.decide(swapped) != "answer"
+    assert (
+        matcher.match("did an ice agent arrest a new york city police officer")[0].signals["v_order_swap"]
+        > 0.5
+    )
+
+
+@pytest.fixture(scope="module")
+def chat() -> tuple[Matcher, dict[str, int]]:
+    bench = _benchmark_module()
+    docs, key_to_id = bench.chat_corpus(bench.load_corpus())
+    matcher = Matcher()
+    matcher.upsert_many(docs)
+    return matcher, key_to_id
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("does eating asparagus prevent a hangover", "vclaim-sno-asparagus-prevents-hangover"),
+        ("did joe biden endorse mitt romney for president", "vclaim-sno-biden-endorses-romney-for-president"),
+    ],
+)
+def test_tune_paraphrase_is_answered(chat: tuple[Matcher, dict[str, int]], question: str, key: str) -> None:
+    bench = _benchmark_module()
+    assert {"text": question, "kind": "paraphrase", "fact_check": key} in bench.read_chat("tune")
+    matcher, key_to_id = chat
+    matches = matcher.match(question)
+    assert matches[0].fact_check_id == key_to_id[key]
+    assert matcher.decide(matches) == "answer", matches[0].signals
+
+
+def test_ask_json_shows_probability_and_signals(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'ask.db'}"
+    payload = json.loads(claimbot("ask", "--json", "did a NYC cop arrest an ICE agent", db=db).stdout)
+    assert payload["outcome"] == "answer"
+    verifier = payload["verifier"]
+    assert verifier["probability"] >= verifier["threshold"] > 0
+    assert {"score", "margin", "align", "order_swap", "num_conflict", "rules_ok"} <= set(verifier["signals"])
+
+
+def test_matching_fit_on_a_small_database_writes_weights(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'fit.db'}"
+    question = "did the city of Springfield ban skateboards in 2026"
+    asked = json.loads(claimbot("ask", "--json", question, db=db).stdout)
+    assert asked["outcome"] == "queued"
+    # A moderator links it to a stored fact-check: the question becomes one of its phrasings.
+    linked = claimbot("review", "link", str(asked["review_id"]), "1", db=db)
+    assert linked.returncode == 0, linked.stderr
+
+    out = tmp_path / "verifier.json"
+    fitted = claimbot("matching", "fit", "--output", str(out), db=db)
+    assert fitted.returncode == 0, fitted.stderr
+    assert "1 moderator phrasings" in fitted.stdout
+    assert "[heldout] before" in fitted.stdout and "[heldout] after" in fitted.stdout
+    written = json.loads(out.read_text())
+    assert written["lexical"]["weights"] and 0 < written["lexical"]["threshold"] < 1
+    assert "1 aliases" in written["lexical"]["trained_on"]
+    # Workers load the refit when it is named; an unreadable one is a clear error, not a traceback.
+    env = {"CLAIMBOT_VERIFIER_WEIGHTS": str(out)}
+    again = json.loads(claimbot("ask", "--json", question, db=db, env=env).stdout)
+    assert again["verifier"]["threshold"] == written["lexical"]["threshold"]
+    out.write_text("{not json")
+    broken = claimbot("ask", "--json", question, db=db, env=env)
+    assert broken.returncode != 0 and "verifier weights" in broken.stderr
