@@ -44,10 +44,13 @@ def test_the_verifier_decides(hand: Matcher) -> None:
     base = load_verifiers()["lexical"]
     doubting = Matcher(verifiers={"lexical": Verifier("lexical", -50.0, base.weights, base.threshold)})
     doubting.upsert_many(load_hand_corpus())
-    doubted = doubting.match(question)
-    assert doubted[0].fact_check_id == best.fact_check_id and doubted[0].score == best.score
+    paraphrase = "did the pope really endorse donald trump"
+    trusted, doubted = hand.match(paraphrase), doubting.match(paraphrase)
+    assert doubted[0].fact_check_id == trusted[0].fact_check_id and doubted[0].score == trusted[0].score
     assert doubted[0].signals["verifier"] < 0.01
     assert doubting.decide(doubted) != "answer"
+    # The stored claim asked word for word is answered whatever the verifier says.
+    assert doubting.decide(doubting.match(question)) == "answer"
 
 
 @pytest.mark.parametrize(
@@ -120,7 +123,7 @@ def test_ask_json_shows_probability_and_signals(tmp_path: Path) -> None:
 def test_matching_fit_on_a_small_database_writes_weights(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'fit.db'}"
     question = "did the city of Springfield ban skateboards in 2026"
-    asked = json.loads(claimbot("ask", "--json", question, db=db).stdout)
+    asked = json.loads(claimbot("ask", "--json", "--send-to-review", question, db=db).stdout)
     assert asked["outcome"] == "queued"
     # A moderator links it to a stored fact-check: the question becomes one of its phrasings.
     linked = claimbot("review", "link", str(asked["review_id"]), "1", db=db)
@@ -132,8 +135,9 @@ def test_matching_fit_on_a_small_database_writes_weights(tmp_path: Path) -> None
     assert "1 moderator phrasings" in fitted.stdout
     assert "[heldout] before" in fitted.stdout and "[heldout] after" in fitted.stdout
     written = json.loads(out.read_text())
-    assert written["lexical"]["weights"] and 0 < written["lexical"]["threshold"] < 1
-    assert "1 aliases" in written["lexical"]["trained_on"]
+    # Embeddings are on by default: the semantic model is the one refit.
+    [refit] = [model for model in written.values() if "1 aliases" in model["trained_on"]]
+    assert refit["weights"] and 0 < refit["threshold"] < 1
     # Workers load the refit when it is named; an unreadable one is a clear error, not a traceback.
     env = {"CLAIMBOT_VERIFIER_WEIGHTS": str(out)}
     again = json.loads(claimbot("ask", "--json", question, db=db, env=env).stdout)

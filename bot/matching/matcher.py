@@ -358,6 +358,8 @@ class Matcher:
         best = matches[0]
         thresholds = self.thresholds if "cos" in best.signals else self.lexical_thresholds
         probability = best.signals.get("verifier")
+        if _word_for_word(best) and _answerable(best, matches[1:]):
+            return "answer"  # the stored claim, or a phrasing a moderator linked, asked as it stands
         if probability is not None:
             # The learned check decides, inside the hard rules.
             if probability >= best.signals.get("verifier_threshold", 1.0) and hard_rules_allow(best):
@@ -375,6 +377,14 @@ def worth_showing(matches: list[Match], thresholds: Thresholds) -> list[Match]:
         return []
     floor = max(thresholds.suggest, matches[0].score - SUGGEST_MARGIN)
     return [m for m in matches if m.score >= floor]
+
+
+def _word_for_word(best: Match) -> bool:
+    """The same words in the same order (fuzz alone ignores order: "did trump endorse the pope")."""
+    signals = best.signals
+    same_words = signals.get("fuzz") == 1.0 and signals.get("q_cov") == 1.0 and signals.get("p_cov") == 1.0
+    same_order = signals.get("v_order_swap", 1.0) == 0.0 and signals.get("v_role_swap", 1.0) == 0.0
+    return same_words and same_order
 
 
 def hard_rules_allow(best: Match) -> bool:
