@@ -141,7 +141,7 @@ def test_matching_fit_on_a_small_database_writes_weights(tmp_path: Path) -> None
     # Workers load the refit when it is named; an unreadable one is a clear error, not a traceback.
     env = {"CLAIMBOT_VERIFIER_WEIGHTS": str(out)}
     again = json.loads(claimbot("ask", "--json", question, db=db, env=env).stdout)
-    assert again["verifier"]["threshold"] == written["lexical"]["threshold"]
+    assert again["verifier"]["threshold"] == refit["threshold"]
     out.write_text("{not json")
     broken = claimbot("ask", "--json", question, db=db, env=env)
     assert broken.returncode != 0 and "verifier weights" in broken.stderr
