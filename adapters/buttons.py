@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from bot.answer_extras import NEXT_LABEL, PREVIOUS_LABEL, REASON_BUTTONS, ReportPage
 from bot.domain.review import ReviewSummary
 from bot.replies import ActionKind, Reply, choice_label
 
@@ -34,6 +35,10 @@ class ButtonKind(StrEnum):
     # Review item and the draft revision the button was shown with; buttons posted before approvals named
     # a revision carry none, and pressing one shows the draft again.
     MOD_APPROVE = "ma"
+    VOTE = "v"  # request, vote code (bot.domain.VOTE_CODES): 👍 / 👎
+    REASON = "w"  # request, reason code (bot.domain.REASON_CODES): why a 👎
+    REPORT = "r"  # fact-check, page (from 1): the full report in chat
+    FOLLOW_UP = "q"  # fact-check, follow-up question (from 0): ask it as the presser
 
 
 # The moderator action each kind stands for, to audit forged or garbled presses by name.
@@ -123,7 +128,41 @@ def reply_buttons(reply: Reply) -> ReplyButtons:
             actions.append(Button(action.label, ButtonKind.NOT_WHAT_I_ASKED, (action.request_id,)))
         elif action.kind is ActionKind.NOTIFY and action.request_id is not None:
             actions.append(Button(action.label, ButtonKind.SUBSCRIBE, (action.request_id,)))
+        elif action.kind is ActionKind.FULL_REPORT and action.fact_check_id is not None:
+            actions.append(Button(action.label, ButtonKind.REPORT, (action.fact_check_id, 1)))
+        elif action.kind in VOTES and action.request_id is not None:
+            actions.append(Button(action.label, ButtonKind.VOTE, (action.request_id, VOTES[action.kind])))
     return ReplyButtons(choices, tuple(actions))
+
+
+VOTES = {ActionKind.HELPFUL: 1, ActionKind.NOT_HELPFUL: 2}  # the codes of bot.domain.VOTE_CODES
+
+
+def reason_buttons(request_id: int) -> tuple[Button, ...]:
+    """Under "What was wrong?" after a 👎: wrong claim, outdated, other."""
+    return tuple(Button(label, ButtonKind.REASON, (request_id, code)) for code, label in REASON_BUTTONS)
+
+
+@dataclass(frozen=True)
+class PageButtons:
+    """Under a page of a full report: previous / next, and on the last page its follow-up questions."""
+
+    navigation: tuple[Button, ...]
+    follow_ups: tuple[Button, ...]
+
+
+def page_buttons(page: ReportPage) -> PageButtons:
+    fact_check_id = page.report.fact_check_id
+    navigation = []
+    if page.number > 1:
+        navigation.append(Button(PREVIOUS_LABEL, ButtonKind.REPORT, (fact_check_id, page.number - 1)))
+    if page.number < page.total:
+        navigation.append(Button(NEXT_LABEL, ButtonKind.REPORT, (fact_check_id, page.number + 1)))
+    follow_ups = tuple(
+        Button(question, ButtonKind.FOLLOW_UP, (fact_check_id, index))
+        for index, question in enumerate(page.follow_ups)
+    )
+    return PageButtons(tuple(navigation), follow_ups)
 
 
 @dataclass(frozen=True)

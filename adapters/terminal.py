@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from typing import TextIO
 
+from adapters.terminal_answers import AnswerCommands
 from bot.domain import Asker, ChatRef, Outcome, OutcomeKind, Question
 from bot.domain.errors import ServiceError
 from bot.replies import compose, render_text
@@ -26,6 +27,7 @@ class TerminalChat:
         self.asker = Asker("terminal", user or getpass.getuser())
         self.chat = ChatRef("terminal", "terminal")
         self.last: Outcome | None = None
+        self.answers = AnswerCommands(service, self.asker, self.say)  # rate, full report, follow-ups
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
@@ -50,7 +52,12 @@ class TerminalChat:
             self.say(HELP)
             return True
         try:
-            if command.isdigit() and self.last and self.last.kind is OutcomeKind.SUGGEST:
+            taken = self.answers.handle(command)
+            if isinstance(taken, str):
+                self.show(self.service.ask(Question(taken, self.asker, self.chat)))
+            elif taken:
+                pass
+            elif command.isdigit() and self.last and self.last.kind is OutcomeKind.SUGGEST:
                 self.pick(int(command))
             elif command in ("notify", "notify me") and self.last and self.last.request_id:
                 self.service.subscribe(self.asker, self.chat.chat_id, self.last.request_id)
@@ -75,5 +82,6 @@ class TerminalChat:
     def show(self, outcome: Outcome) -> None:
         self.last = outcome
         self.say(render_text(compose(outcome, self.service.settings.disclaimer)))
+        self.answers.shown(outcome)
         if outcome.kind is OutcomeKind.SUGGEST:
             self.say("Type a number to pick one, or 'not it' to send your question to reviewers.")

@@ -32,6 +32,7 @@ def claimreview(card: FactCheckCard) -> dict[str, object]:
         "@type": "ClaimReview",
         "url": card.url,
         "claimReviewed": card.claim,
+        "itemReviewed": _item_reviewed(card),
         "headline": card.title or card.claim,
         "description": card.summary,
         "reviewRating": rating,
@@ -43,6 +44,23 @@ def claimreview(card: FactCheckCard) -> dict[str, object]:
         ],
     }
     return {k: v for k, v in review.items() if v not in (None, [], "")}
+
+
+def _item_reviewed(card: FactCheckCard) -> dict[str, object] | None:
+    """The claim with where it appeared, as imported (itemReviewed.appearance, firstAppearance, sameAs)."""
+    if not card.appearances:
+        return None
+    item: dict[str, object] = {"@type": "Claim"}
+    for appearance in card.appearances:
+        if appearance.kind == "sameAs":
+            item.setdefault("sameAs", []).append(appearance.url)  # type: ignore[union-attr]
+        elif appearance.kind == "firstAppearance":
+            item["firstAppearance"] = {"@type": "CreativeWork", "url": appearance.url}
+        else:
+            item.setdefault("appearance", []).append(  # type: ignore[union-attr]
+                {"@type": "CreativeWork", "url": appearance.url}
+            )
+    return item
 
 
 def claimreview_jsonld(cards: Iterable[FactCheckCard]) -> dict[str, object]:

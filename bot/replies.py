@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain import Candidate, FactCheckCard, Outcome, OutcomeKind, SourceLink, Verdict
+from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
+from bot.domain import Candidate, FactCheckCard, LinkNote, Outcome, OutcomeKind, SourceLink, Verdict
+from bot.matching import restates
 
 MAX_SOURCES = 3
 MAX_SUMMARY_CHARS = 600
@@ -17,6 +19,8 @@ class ActionKind(StrEnum):
     NOTIFY = "notify"
     CHOOSE = "choose"
     PIN = "pin"
+    HELPFUL = "helpful"  # 👍 / 👎 under an answer (bot/answer_extras.py)
+    NOT_HELPFUL = "not_helpful"
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class Action:
 
 @dataclass(frozen=True)
 class Reply:
-    kind: str  # answer, suggest, queued, refused, update
+    kind: str  # answer, related, suggest, queued, refused, update
     headline: str  # "❌ False" for an answer; a sentence otherwise
     summary: str = ""
     claim: str = ""
@@ -46,6 +50,7 @@ class Reply:
     revision: int | None = None
     request_id: int | None = None
     review_item_id: int | None = None
+    lead: str = ""  # said before the headline: what a link in the question led to
 
 
 REFUSALS = {
@@ -55,6 +60,41 @@ REFUSALS = {
     "blocked": "",
     "duplicate": "",
 }
+
+
+# --- links in questions (issue 14): what the link led to, said before the answer ---
+LINK_LEADS = {
+    "review": "You linked this fact-check:",
+    "sameAs": "You linked this fact-check:",
+    "appearance": "The page you linked is one where this claim appeared. It has been fact-checked:",
+    "firstAppearance": "The page you linked is where this claim first appeared. It has been fact-checked:",
+    "page": "The page you linked says “{text}”. A fact-check about that:",
+}
+LINK_SUGGEST_LEAD = "The page you linked says “{text}”."
+LINK_NOT_FOUND = {
+    "unmatched": "I read the page you linked, but I have no fact-check about what it says.",
+    "unreadable": "I couldn't read the page you linked ({error}), and I have no fact-check for that address.",
+    "not_web": "I can only open web links (http:// or https://).",
+}
+LINK_HINT = "Send me the claim itself in a sentence, for example: did a NYC cop arrest an ICE agent?"
+# --- fact-checks without a verdict (issue 14): offered as related reading, never as an answer ---
+RELATED_HEADLINE = "A related fact-check (no verdict given here)"
+RELATED_NOTE = "This fact-check has no rating in our records: read it for the publisher's findings."
+UNRATED_QUEUED = "I know this claim but hold no verdict on it yet, so I've asked our moderators to rate it."
+
+
+def link_lead(link: LinkNote | None, *, suggest: bool = False) -> str:
+    if link is None:
+        return ""
+    if suggest:
+        return LINK_SUGGEST_LEAD.format(text=link.page_text) if link.page_text else ""
+    return LINK_LEADS.get(link.via, "").format(text=link.page_text)
+
+
+def compose_link_refusal(link: LinkNote) -> Reply:
+    """A link that led to no fact-check: said plainly, with what to send instead (never queued)."""
+    text = LINK_NOT_FOUND.get(link.via, LINK_NOT_FOUND["unmatched"])
+    return Reply(kind="refused", headline=text.format(error=link.error or "no answer"), summary=LINK_HINT)
 
 
 def format_date(card: FactCheckCard) -> str:
@@ -84,15 +124,51 @@ def verdict_headline(card: FactCheckCard) -> str:
     return f"{card.verdict.icon} {card.verdict.value}"
 
 
-def compose_answer(
-    card: FactCheckCard, disclaimer: str, *, request_id: int | None = None, note: str = ""
+def compose_related(
+    card: FactCheckCard, disclaimer: str, *, request_id: int | None = None, note: str = "", lead: str = ""
 ) -> Reply:
+    """A fact-check without a rating: its title and link, and its summary only when that is a finding
+    rather than the claim said again (a reader would take a restated rumour for the answer)."""
     actions = []
     if card.report_url:
-        actions.append(Action(ActionKind.FULL_REPORT, "Full report", url=card.report_url))
+        actions.append(Action(ActionKind.FULL_REPORT, "Read the fact-check", url=card.report_url))
     if request_id is not None:
         actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=request_id))
         actions.append(Action(ActionKind.NOTIFY, "Notify me of updates", request_id=request_id))
+    title = card.title or card.claim
+    finding = card.summary if card.summary and not restates(card.summary, [card.claim, title]) else ""
+    return Reply(
+        kind="related",
+        headline=RELATED_HEADLINE,
+        summary=short_summary(finding),
+        claim=title,
+        checked=checked_line(card),
+        sources=tuple(card.sources)[:MAX_SOURCES],
+        disclaimer=disclaimer,
+        note=note or RELATED_NOTE,
+        actions=tuple(actions),
+        fact_check_id=card.id,
+        revision=card.revision,
+        request_id=request_id,
+        lead=lead,
+    )
+
+
+def compose_answer(
+    card: FactCheckCard, disclaimer: str, *, request_id: int | None = None, note: str = "", lead: str = ""
+) -> Reply:
+    if card.verdict is Verdict.UNRATED:  # issue 14: no verdict, no verdict label
+        return compose_related(card, disclaimer, request_id=request_id, note=note, lead=lead)
+    actions = []
+    if card.report_url:
+        actions.append(Action(ActionKind.FULL_REPORT, FULL_REPORT_LABEL, url=card.report_url))
+    elif card.has_report:  # no page to link: the stored report is shown in chat, paged
+        actions.append(Action(ActionKind.FULL_REPORT, FULL_REPORT_LABEL, fact_check_id=card.id))
+    if request_id is not None:
+        actions.append(Action(ActionKind.NOT_WHAT_I_ASKED, "Not what I asked", request_id=request_id))
+        actions.append(Action(ActionKind.NOTIFY, "Notify me of updates", request_id=request_id))
+        actions.append(Action(ActionKind.HELPFUL, HELPFUL_LABEL, request_id=request_id))
+        actions.append(Action(ActionKind.NOT_HELPFUL, NOT_HELPFUL_LABEL, request_id=request_id))
     if not card.rating_confirmed and not note:
         note = "This verdict was derived automatically and awaits a moderator's confirmation."
     rating_text = card.rating_text if card.rating_text.lower() != card.verdict.value.lower() else ""
@@ -111,6 +187,7 @@ def compose_answer(
         fact_check_id=card.id,
         revision=card.revision,
         request_id=request_id,
+        lead=lead,
     )
 
 
@@ -128,10 +205,12 @@ def compose_notification(card: FactCheckCard, disclaimer: str) -> Reply:
 
 def compose(outcome: Outcome, disclaimer: str) -> Reply:
     if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
-        return compose_answer(outcome.fact_check, disclaimer, request_id=outcome.request_id)
+        lead = link_lead(outcome.link)
+        return compose_answer(outcome.fact_check, disclaimer, request_id=outcome.request_id, lead=lead)
     if outcome.kind is OutcomeKind.SUGGEST:
         return Reply(
             kind="suggest",
+            lead=link_lead(outcome.link, suggest=True),
             headline="I'm not sure which claim you mean. Is it one of these?",
             disclaimer=disclaimer,
             choices=outcome.candidates[:3],
@@ -139,28 +218,40 @@ def compose(outcome: Outcome, disclaimer: str) -> Reply:
             request_id=outcome.request_id,
         )
     if outcome.kind is OutcomeKind.QUEUED:
+        unrated = outcome.fact_check is not None and outcome.fact_check.verdict is Verdict.UNRATED
         return Reply(
             kind="queued",
-            headline="I don't have a fact-check for that yet, so I've sent it to our reviewers.",
+            headline=UNRATED_QUEUED
+            if unrated
+            else "I don't have a fact-check for that yet, so I've sent it to our reviewers.",
             summary="They check claims by hand; ask to be notified and I'll send you their verdict.",
             disclaimer=disclaimer,
             actions=(Action(ActionKind.NOTIFY, "Notify me", request_id=outcome.request_id),),
             request_id=outcome.request_id,
             review_item_id=outcome.review_item_id,
         )
+    if outcome.link is not None:
+        return compose_link_refusal(outcome.link)
     return Reply(kind="refused", headline=REFUSALS.get(outcome.reason or "", "I can't check that."))
 
 
 def choice_label(candidate: Candidate) -> str:
     card = candidate.fact_check
+    if card.verdict is Verdict.UNRATED:  # no verdict icon for what has no verdict
+        return f"{card.title or card.claim} (related, no verdict)"
     return f"{card.verdict.icon} {card.claim or card.title}"
+
+
+def claim_label(reply: Reply) -> str:
+    """What the line under the headline is: the claim rated, or a related fact-check's title."""
+    return "Fact-check" if reply.kind == "related" else "Claim"
 
 
 def render_text(reply: Reply) -> str:
     """Plain text, for the terminal and the `claimbot ask` command."""
-    lines = [reply.headline]
+    lines = [reply.lead, reply.headline]
     if reply.claim:
-        lines.append(f"Claim: {reply.claim}")
+        lines.append(f"{claim_label(reply)}: {reply.claim}")
     if reply.rating_text:
         lines.append(f"Rated by the publisher: {reply.rating_text}")
     if reply.summary:
@@ -177,7 +268,7 @@ def render_text(reply: Reply) -> str:
         lines.append(reply.note)
     for action in reply.actions:
         if action.kind is ActionKind.FULL_REPORT and action.url:
-            lines.append(f"Full report: {action.url}")
+            lines.append(f"{action.label}: {action.url}")
     if reply.disclaimer:
         lines.append(reply.disclaimer)
     return "\n".join(line for line in lines if line)

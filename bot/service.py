@@ -21,19 +21,25 @@ from bot.domain import (
     Delivery,
     FactCheckCard,
     FactCheckRecord,
+    FeedbackTally,
+    FullReport,
     ImportReport,
     Outcome,
     Question,
+    Reason,
     RecordError,
     ReviewSummary,
+    Vote,
 )
 from bot.matching import Matcher
 from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
 from bot.usecases.delivery import Outbox
+from bot.usecases.feedback import Feedback
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
+from bot.usecases.reports import Reports
 from bot.usecases.review import Review
 from store.db import exclusive, make_engine, migrate
 from store.models import AuditLog, Moderator, SentReply
@@ -72,6 +78,8 @@ class ClaimService:
             self.outbox,
             external,
         )
+        self.feedback = Feedback(engine, settings, self.moderation, self.review)
+        self.reports = Reports(engine)
 
     @classmethod
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
@@ -115,6 +123,23 @@ class ClaimService:
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
         return self.asking.subscribe(asker, reply_to, request_id)
 
+    # ------------------------------------- was this helpful? the full report (feedback.py, reports.py)
+
+    def vote(self, request_id: int, asker: Asker, vote_code: int) -> Vote:
+        return self.feedback.vote(request_id, asker, vote_code)
+
+    def feedback_reason(self, request_id: int, asker: Asker, reason_code: int) -> Reason:
+        return self.feedback.reason(request_id, asker, reason_code)
+
+    def feedback_tallies(self, actor: Actor, limit: int = 20) -> list[FeedbackTally]:
+        return self.feedback.tallies(actor, limit)
+
+    def full_report(self, fact_check_id: int) -> FullReport:
+        return self.reports.full_report(fact_check_id)
+
+    def follow_up(self, fact_check_id: int, index: int) -> str:
+        return self.reports.follow_up(fact_check_id, index)
+
     # ---------------------------------------------------------------- review (bot/usecases/review.py)
 
     def queue(self, actor: Actor, limit: int = 20, status: str | None = None) -> list[ReviewSummary]:
@@ -152,6 +177,9 @@ class ClaimService:
 
     def revise(self, actor: Actor, fact_check_id: int, **changes: str) -> FactCheckCard:
         return self.review.revise(actor, fact_check_id, **changes)
+
+    def rate(self, actor: Actor, fact_check_id: int, rating: str) -> FactCheckCard:
+        return self.review.rate(actor, fact_check_id, rating)
 
     # ---------------------------------------------------------------- moderation (bot/usecases/moderation.py)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, insert, text
 from sqlmodel import Session, col, delete, select
 
 from bot.domain import FactCheckCard, FactCheckRecord, SourceLink, SourceRecord, Verdict, parse_verdict
+from store.links import sync_links
 from store.models import Alias, FactCheck, FactCheckStatus, Source, utcnow
 
 
@@ -44,6 +45,7 @@ def to_card(fact_check: FactCheck, sources: Iterable[Source]) -> FactCheckCard:
         revision=fact_check.revision,
         status=fact_check.status,
         origin=fact_check.origin,
+        has_report=bool(fact_check.sections or fact_check.body),
     )
 
 
@@ -160,6 +162,8 @@ def upsert_records(
     ] + [{"fact_check_id": new_ids[url], **_source_values(s)} for url in new_ids for s in latest[url].sources]
     if sources:
         _bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
+    # Where the claims appeared: kept in line even when nothing else changed (no new revision for it).
+    sync_links(session, [(r.fact_check_id, latest[url]) for url, r in results.items() if not r.protected])
     return [results[record.url] for record in records]
 
 
@@ -208,6 +212,9 @@ def _values(record: FactCheckRecord) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(record, name) for name in _RECORD_FIELDS}
     values["rating"] = record.verdict.value
     values["follow_ups"] = json.dumps(record.follow_ups, ensure_ascii=False) if record.follow_ups else None
+    values["sections"] = (
+        json.dumps([asdict(s) for s in record.sections], ensure_ascii=False) if record.sections else None
+    )
     return values
 
 

@@ -47,6 +47,8 @@ class FactCheck(SQLModel, table=True):
     language: str = Field(default="en", max_length=16)
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     follow_ups: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
+    # A report's summary and numbered sections: JSON [{"number", "heading", "text"}], [n] markers kept.
+    sections: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default=FactCheckStatus.PUBLISHED, max_length=16, index=True)
     origin: str = Field(default="local", max_length=40)  # local, import, external
     revision: int = 1
@@ -70,6 +72,20 @@ class Alias(SQLModel, table=True):
     text: str = Field(max_length=1000)
     added_by: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClaimLink(SQLModel, table=True):
+    """A link that finds a fact-check: its own URL (kind "review") and where the claim appeared.
+
+    `key` is bot.domain.links.link_key of `url`, so shares of one page (www., mobile, AMP, tracking
+    parameters) find the same rows.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    key: str = Field(index=True, max_length=2048)
+    url: str = Field(max_length=2048)
+    kind: str = Field(default="review", max_length=20)  # review, appearance, firstAppearance, sameAs
 
 
 class ReviewItem(SQLModel, table=True):
@@ -113,6 +129,27 @@ class Request(SQLModel, table=True):
     # Set once the platform accepted the reply: a redelivered event whose reply never went out is
     # answered again instead of being dropped as a duplicate.
     replied_at: datetime | None = None
+
+
+class AnswerFeedback(SQLModel, table=True):
+    """ "Was this helpful?" on one answer: one vote per request, changeable, by its asker only.
+
+    Deleted with its request (forget, retention): the phrasing is the asker's words, normalised.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", unique=True, ondelete="CASCADE")
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=20)
+    asker_hash: str = Field(max_length=64, index=True)
+    vote: str = Field(max_length=8)  # up, down
+    reason: str | None = Field(default=None, max_length=20)  # wrong_claim, outdated, other
+    # The question's normalised text: "wrong claim" holds the fact-check back for this phrasing.
+    phrasing: str = Field(max_length=1000, index=True)
+    # Set when a moderator linked this phrasing to a fact-check: the "wrong claim" no longer holds back.
+    cleared_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Subscription(SQLModel, table=True):

@@ -563,3 +563,43 @@ async def test_guild_sync_and_guild_command_dispatch(tmp_path: Path, database_ur
             await task
         await fake.close()
         service.engine.dispose()
+
+
+# ------------------------------------------- issue 14: was this helpful? the full report in chat
+
+
+async def test_votes_reasons_and_full_report(bot: Harness) -> None:
+    from bot.importers import read_records
+
+    fake = bot.fake
+    asker, stranger = fake.snowflake(), fake.snowflake()
+    payload = fake.slash("check", {"question": NYC}, user_id=asker)
+    body = await bot.interact(payload)
+    ids = custom_ids(body["data"]["components"])
+    message = bot.message(payload["id"])
+    down = next(i for i in ids if i.startswith("cb:v:") and i.endswith(":2"))
+    forged = await bot.interact(fake.button(down, message=message, user_id=stranger))  # someone else's answer
+    assert forged["data"]["flags"] & 64 and "Only the person who asked" in forged["data"]["content"]
+    why = await bot.interact(fake.button(down, message=message, user_id=asker))
+    assert why["data"]["flags"] & 64 and "What was wrong" in why["data"]["content"]
+    reasons = custom_ids(why["data"]["components"])
+    assert [r.rsplit(":", 1)[1] for r in reasons] == ["1", "2", "3"]
+    thanks = await bot.interact(fake.button(reasons[0], message=message, user_id=asker))
+    assert "won't give that answer" in thanks["data"]["content"]
+    report = next(i for i in ids if i.startswith("cb:r:"))
+    page = await bot.interact(fake.button(report, message=message, user_id=asker))
+    assert page["data"]["flags"] & 64 and page["data"]["embeds"][0]["title"].startswith("Full report (1/1)")
+    out_of_range = await bot.interact(fake.button(report.rsplit(":", 1)[0] + ":99", message=message))
+    assert "doesn't exist" in out_of_range["data"]["content"]
+    await asyncio.to_thread(
+        bot.service.import_records,
+        list(read_records(Path(__file__).parent / "data/importers/seed_report.txt")),
+    )
+    seed = max(card.id for card in bot.service.published())
+    last = await bot.interact(fake.button(f"cb:r:{seed}:2", message=message, user_id=asker))
+    embed = last["data"]["embeds"][0]
+    assert embed["title"].startswith("Full report (2/2)") and len(embed_text(embed)) <= 6000
+    questions = [i for i in custom_ids(last["data"]["components"]) if i.startswith("cb:q:")]
+    assert len(questions) == 3
+    asked = await bot.interact(fake.button(questions[0], message=message, user_id=stranger))
+    assert asked["data"].get("embeds")  # the follow-up question was asked, as the presser

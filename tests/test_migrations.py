@@ -324,6 +324,9 @@ def test_upgrade_the_first_release_with_its_data(engine: Engine, database_url: s
     inspector = inspect(engine)
     assert "feedsource" in inspector.get_table_names()  # 0002
     assert "replied_at" in {c["name"] for c in inspector.get_columns("request")}  # 0003
+    with engine.connect() as db:  # 0004: a stored fact-check is found by its own link
+        links = db.execute(sa.text("SELECT fact_check_id, key, kind FROM claimlink")).all()
+    assert [tuple(row) for row in links] == [(1, "factcheck.example/harbour-bridge", "review")]
     assert_first_release_data(engine)
     with Session(engine) as session:
         assert session.get(Request, 1).replied_at is None  # type: ignore[union-attr]

@@ -132,7 +132,7 @@ def test_render_escapes_and_links() -> None:
     assert any(e["type"] == "text_link" and e["url"] == "https://afp.example/a?x=1&y=2" for e in entities)
     assert markup is not None
     data = [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
-    assert data == ["n:5", "s:5"]
+    assert data == ["n:5", "s:5", "v:5:1", "v:5:2"]  # issue 14: 👍 / 👎 under every answer
     assert markup.inline_keyboard[0][0].url == "https://factcheck.example/nyc"
 
 
@@ -181,8 +181,9 @@ async def test_dm_answer(fake: FakeTelegramAPI, service: ClaimService, polling: 
     assert p["parse_mode"] == "HTML"
     assert "False" in p["text"] and "February 2, 2026" in p["text"] and "AFP" in p["text"]
     assert service.settings.disclaimer in p["text"] and "Sources:</b>\n1. AFP" in p["text"]
-    # The starter fact-check has no report URL, so no "Full report" button (see the rendering tests).
-    assert [b["text"] for b in buttons(p)] == ["Not what I asked", "Notify me of updates"]
+    # Issue 14: the starter fact-check has no report URL, so "Full report" shows it in chat; 👍 / 👎 rate it.
+    labels = ["Full report", "Not what I asked", "Notify me of updates", "👍", "👎"]
+    assert [b["text"] for b in buttons(p)] == labels
     message_id = call.result["message_id"]
     await fake.wait_until(lambda: service.sent_reply("telegram", str(USER), str(message_id)) is not None)
 
@@ -606,3 +607,74 @@ async def test_unexpected_error_is_logged_and_moderators_told(fake: FakeTelegram
     assert "failed on update" in alert.params["text"] and fake.token not in alert.params["text"]
     fake.private_message(OTHER, NYC)  # and the bot keeps answering
     await fake.wait_for("sendMessage", to_chat(OTHER), ok=True)
+
+
+# ------------------------------------------- issue 14: was this helpful? the full report in chat
+
+
+async def test_votes_on_an_answer_and_why_not(
+    fake: FakeTelegramAPI, service: ClaimService, polling: Any
+) -> None:
+    fake.private_message(USER, NYC)
+    call = await fake.wait_for("sendMessage", to_chat(USER))
+    votes = data_of(call.params, "v:")
+    assert [b["text"] for b in buttons(call.params) if b.get("callback_data") in votes] == ["👍", "👎"]
+    message_id = call.result["message_id"]
+    mark = len(fake.calls)
+    fake.callback(OTHER, USER, message_id, votes[1])  # a vote on someone else's answer
+    refused = await fake.wait_for("answerCallbackQuery", since=mark)
+    assert "Only the person who asked" in refused.params["text"]
+    fake.callback(USER, USER, message_id, votes[1])
+    why = await fake.wait_for("sendMessage", has_text("What was wrong"))
+    reasons = data_of(why.params, "w:")
+    assert [b["text"] for b in buttons(why.params)] == ["Wrong claim", "Outdated", "Other"]
+    fake.callback(USER, USER, why.result["message_id"], reasons[0])
+    await fake.wait_for("editMessageText", has_text("won't give that answer"))
+    await fake.wait_for("sendMessage", to_chat(MOD_CHAT))  # the question went to the reviewers
+    mark = len(fake.calls)
+    fake.callback(USER, USER, message_id, votes[0].rsplit(":", 1)[0] + ":9")  # forged vote code
+    forged = await fake.wait_for("answerCallbackQuery", since=mark)
+    assert "not valid" in forged.params["text"]
+
+
+async def test_full_report_pages_and_follow_up(
+    fake: FakeTelegramAPI, service: ClaimService, polling: Any
+) -> None:
+    from bot.importers import read_records
+
+    fake.private_message(USER, NYC)
+    call = await fake.wait_for("sendMessage", to_chat(USER))
+    (starter,) = data_of(call.params, "r:")
+    assert buttons(call.params)[0]["text"] == "Full report"  # the starter card has no page to link
+    message_id = call.result["message_id"]
+    fake.callback(USER, USER, message_id, starter)
+    page = await fake.wait_for("sendMessage", has_text("Full report (1/1)"))
+    assert "Sources" in page.params["text"]
+    mark = len(fake.calls)
+    fake.callback(USER, USER, message_id, starter.rsplit(":", 1)[0] + ":99")  # a page out of range
+    bad = await fake.wait_for("answerCallbackQuery", since=mark)
+    assert "doesn't exist" in bad.params["text"]
+    # A report import keeps its sections: pages within 4,096 characters, follow-ups on the last one.
+    await asyncio.to_thread(
+        service.import_records, list(read_records(ROOT / "tests/data/importers/seed_report.txt"))
+    )
+    seed = max(card.id for card in service.published())
+    mark = len(fake.calls)
+    fake.callback(USER, USER, message_id, f"r:{seed}:1")
+    first = await fake.wait_for("sendMessage", has_text("Full report (1/"), since=mark)
+    text, _entities = parse_html(first.params["text"])
+    assert utf16_len(text) <= MAX_TEXT and "1. What the viral clip actually was" in text and "[1]" in text
+    (following,) = data_of(first.params, "r:")
+    fake.callback(USER, USER, first.result["message_id"], following)
+    last = await fake.wait_for("editMessageText", has_text("Full report (2/2)"))
+    assert "Want" not in last.params["text"] and "AFP" in last.params["text"]
+    questions = data_of(last.params, "q:")
+    assert len(questions) == 3
+    mark = len(fake.calls)
+    fake.callback(OTHER, USER, first.result["message_id"], questions[1])  # asked as the presser
+    asked = await fake.wait_for("sendMessage", to_chat(USER), since=mark)
+    assert (
+        "reviewers" in asked.params["text"]
+        or "Checked on" in asked.params["text"]
+        or "one of these" in asked.params["text"]
+    )

@@ -27,7 +27,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from adapters.buttons import ButtonKind
-from adapters.discord import members, moderators
+from adapters.discord import answers, members, moderators
 from adapters.discord.interactions import CoreClient
 from adapters.discord.messenger import DiscordMessenger
 from adapters.discord.render import BUTTON_DATA, CUSTOM_ID_MAX, NO_MENTIONS
@@ -39,7 +39,7 @@ from bot.service import ClaimService
 log = logging.getLogger(__name__)
 
 ButtonHandler = Callable[..., Awaitable[None]]  # (interaction, *ids, values=[...]) -> None
-BUTTONS: dict[ButtonKind, ButtonHandler] = {**members.BUTTONS, **moderators.BUTTONS}
+BUTTONS: dict[ButtonKind, ButtonHandler] = {**members.BUTTONS, **moderators.BUTTONS, **answers.BUTTONS}
 
 
 class ClaimBot(CoreClient):

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.buttons import ButtonKind
+from adapters.discord import answers
 from adapters.discord.interactions import PLATFORM, CoreClient
 from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft
 from bot.domain import Asker
@@ -20,6 +21,8 @@ from bot.exporters import export_file
 
 Interaction = discord.Interaction[CoreClient]
 REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
+
+RATINGS = [v for v in Verdict if v is not Verdict.UNRATED]  # what /review rate may give
 
 
 class ReviewCommands(
@@ -30,6 +33,11 @@ class ReviewCommands(
     default_permissions=discord.Permissions(manage_messages=True),
 ):
     """Moderator commands; rights are checked in code (CoreClient.actor, authorize), refusals audited."""
+
+    @app_commands.command()
+    async def feedback(self, interaction: Interaction) -> None:
+        """Votes on answers counted per fact-check, the most "not helpful" first."""
+        await answers.feedback_tallies(interaction)
 
     @app_commands.command()
     async def queue(self, interaction: Interaction) -> None:
@@ -142,6 +150,19 @@ class ReviewCommands(
         await bot.say(
             interaction,
             f"Fact-check #{card.id} is now at revision {card.revision}; posted answers will be updated.",
+        )
+
+    @app_commands.command()
+    @app_commands.describe(fact_check="Fact-check number", verdict="Its verdict")
+    @app_commands.choices(verdict=[app_commands.Choice(name=v.value, value=v.value) for v in RATINGS])
+    async def rate(self, interaction: Interaction, fact_check: int, verdict: str) -> None:
+        """Give a fact-check without a rating its verdict; posted replies are edited in place."""
+        bot = interaction.client
+        card = await bot.work(interaction, bot.service.rate, bot.actor(interaction), fact_check, verdict)
+        await bot.say(
+            interaction,
+            f"Fact-check #{card.id} is now rated {card.verdict.icon} {card.verdict.value}; "
+            "posted replies will be updated.",
         )
 
 

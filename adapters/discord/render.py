@@ -15,7 +15,7 @@ from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, rep
 from bot.domain import FactCheckCard
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
-from bot.replies import ActionKind, Reply, choice_label
+from bot.replies import ActionKind, Reply, choice_label, claim_label
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
     256,
@@ -53,6 +53,10 @@ BUTTON_DATA = ButtonData(
         ButtonKind.MOD_LINK: (2,),
         ButtonKind.MOD_REJECT: (1,),
         ButtonKind.MOD_APPROVE: (1, 2),
+        ButtonKind.VOTE: (2,),
+        ButtonKind.REASON: (2,),
+        ButtonKind.REPORT: (2,),
+        ButtonKind.FOLLOW_UP: (2,),
     },
 )
 STYLES = {
@@ -62,6 +66,10 @@ STYLES = {
     ButtonKind.MOD_LINK: discord.ButtonStyle.secondary,
     ButtonKind.MOD_APPROVE: discord.ButtonStyle.success,
     ButtonKind.MOD_REJECT: discord.ButtonStyle.danger,
+    ButtonKind.VOTE: discord.ButtonStyle.secondary,
+    ButtonKind.REASON: discord.ButtonStyle.secondary,
+    ButtonKind.REPORT: discord.ButtonStyle.primary,
+    ButtonKind.FOLLOW_UP: discord.ButtonStyle.secondary,
 }
 
 
@@ -111,9 +119,9 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     report = next((a.url for a in reply.actions if a.kind is ActionKind.FULL_REPORT), None)
     if safe_url(report):
         embed.url = safe_url(report)
-    lines = []
+    lines = [f"*{escape(reply.lead)}*"] if reply.lead else []
     if reply.claim:
-        lines.append(f"**Claim:** {escape(reply.claim)}")
+        lines.append(f"**{claim_label(reply)}:** {escape(reply.claim)}")
     if reply.rating_text:
         lines.append(f"**Rated by the publisher:** {escape(reply.rating_text)}")
     if reply.summary:
@@ -156,15 +164,16 @@ def _render_view(reply: Reply, *, can_pin: bool) -> discord.ui.View | None:
         if button.kind is None and safe_url(button.url):
             view.add_item(discord.ui.Button(label=button.label, url=safe_url(button.url)))
         elif button.kind is ButtonKind.SUBSCRIBE:
-            view.add_item(_button(Button("Notify me", button.kind, button.ids)))  # the short label fits
+            view.add_item(button_of(Button("Notify me", button.kind, button.ids)))  # the short label fits
         elif button.kind is not None:
-            view.add_item(_button(button))
+            view.add_item(button_of(button))
     if can_pin and reply.kind == "answer":
-        view.add_item(_button(Button("Pin", ButtonKind.PIN), emoji="📌"))
+        view.add_item(button_of(Button("Pin", ButtonKind.PIN), emoji="📌"))
     return view if view.children else None
 
 
-def _button(button: Button, *, emoji: str | None = None) -> discord.ui.Button[discord.ui.View]:
+def button_of(button: Button, *, emoji: str | None = None) -> discord.ui.Button[discord.ui.View]:
+    """A neutral button as a persistent Discord button."""
     assert button.kind is not None
     return discord.ui.Button(
         label=clip(button.label, LABEL_MAX),
@@ -210,10 +219,10 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
     buttons = review_buttons(review)
     view = discord.ui.View(timeout=None)
     for link in buttons.links:
-        view.add_item(_button(Button(f"Link #{link.ids[1]}", link.kind, link.ids)))  # the claim is above
+        view.add_item(button_of(Button(f"Link #{link.ids[1]}", link.kind, link.ids)))  # the claim is above
     if buttons.approve is not None:
-        view.add_item(_button(buttons.approve))
-    view.add_item(_button(buttons.reject))
+        view.add_item(button_of(buttons.approve))
+    view.add_item(button_of(buttons.reject))
     return _fit(embed), view
 
 
@@ -229,7 +238,7 @@ def render_draft(item: int, draft: FactCheckCard) -> tuple[discord.Embed, discor
     sources = "\n".join(escape(s.url or s.outlet) for s in draft.sources)
     embed.add_field(name="Sources", value=clip(sources or "-", FIELD_VALUE_MAX), inline=False)
     view = discord.ui.View(timeout=None)
-    view.add_item(_button(approve_button(item, draft.revision)))
+    view.add_item(button_of(approve_button(item, draft.revision)))
     return _fit(embed), view
 
 

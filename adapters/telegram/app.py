@@ -39,7 +39,7 @@ from telegram.warnings import PTBUserWarning
 
 from adapters.buttons import ButtonKind
 from adapters.http_server import serving
-from adapters.telegram import members, moderators
+from adapters.telegram import answers, members, moderators
 from adapters.telegram.chat import NO_PREVIEW, PLATFORM, SERVICE, SETTINGS, say, service_of, settings_of
 from adapters.telegram.inline import inline_query
 from adapters.telegram.messenger import TelegramMessenger
@@ -62,7 +62,7 @@ COMMANDS = [
     BotCommand("pin", "Pin the answer you reply to (group admins)"),
 ]
 ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, tuple[int, ...]], Awaitable[None]]
-BUTTONS: dict[ButtonKind, ButtonHandler] = {**members.BUTTONS, **moderators.BUTTONS}
+BUTTONS: dict[ButtonKind, ButtonHandler] = {**members.BUTTONS, **moderators.BUTTONS, **answers.BUTTONS}
 
 
 # ---------------------------------------------------------------------------------------------- bot
@@ -223,8 +223,10 @@ def build_application(
     application.add_handler(CommandHandler("reject", moderators.reject_command, filters=new))
     application.add_handler(CommandHandler("link", moderators.link_command, filters=new))
     application.add_handler(CommandHandler("revise", moderators.revise_command, filters=new))
+    application.add_handler(CommandHandler("rate", moderators.rate_command, filters=new))
     application.add_handler(CommandHandler("block", moderators.block_command, filters=new))
     application.add_handler(CommandHandler("export", moderators.export_command, filters=new))
+    application.add_handler(CommandHandler("feedback", answers.feedback_command, filters=new))
     private_text = new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(private_text, members.private_text))
     mention = new & filters.ChatType.GROUPS & filters.Entity(MessageEntity.MENTION) & ~filters.COMMAND

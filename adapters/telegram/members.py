@@ -38,7 +38,8 @@ HELP = (
     "e.g. <i>did a NYC cop arrest an ICE agent?</i>\n"
     "In groups use /check &lt;claim&gt;, reply /check to a message, or mention me; "
     "@{username} &lt;claim&gt; works in any chat.\n"
-    "What I can't answer goes to human reviewers (tap “Notify me”); /forget deletes what I stored about you."
+    "What I can't answer goes to human reviewers (tap “Notify me”); rate my answers with 👍 / 👎; "
+    "/forget deletes what I stored about you."
 )
 NOT_ENOUGH_RIGHTS = (
     "I can't pin here: I need to be an admin of this group with the “Pin messages” right. "

@@ -24,7 +24,8 @@ MODERATOR_HELP = (
     "/approve &lt;item&gt; [&lt;revision&gt;], /reject &lt;item&gt; &lt;reason&gt;, "
     "/link &lt;item&gt; &lt;fact-check id&gt;, "
     "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
-    "/block &lt;user id&gt; (or reply /block to a question), /export [audit]"
+    "/rate &lt;fact-check id&gt; &lt;verdict&gt; (a fact-check without a rating), "
+    "/block &lt;user id&gt; (or reply /block to a question), /export [audit], /feedback"
 )
 
 
@@ -127,6 +128,22 @@ async def revise_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     card = await asyncio.to_thread(service_of(context).revise, moderator, fact_check_id, **changes)
     await say(
         update, f"Fact-check #{card.id} is now at revision {card.revision}; sent answers are being updated."
+    )
+
+
+async def rate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/rate <fact-check id> <verdict>: give a fact-check without a rating its verdict."""
+    moderator = await actor(context, update.effective_user)  # type: ignore[arg-type]
+    head = command_text(update.effective_message).split(maxsplit=1)  # type: ignore[arg-type]
+    fact_check_id = _int(head[0]) if head else None
+    if fact_check_id is None or len(head) < 2:
+        await say(update, "Usage: /rate &lt;fact-check id&gt; &lt;verdict&gt;, for example /rate 12 False")
+        return
+    card = await asyncio.to_thread(service_of(context).rate, moderator, fact_check_id, head[1])
+    await say(
+        update,
+        plain(f"Fact-check #{card.id} is now rated {card.verdict.icon} {card.verdict.value}; ")
+        + "sent replies are being updated.",
     )
 
 

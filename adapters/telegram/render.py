@@ -23,7 +23,7 @@ from adapters.buttons import (
 )
 from bot.domain import Candidate, FactCheckCard
 from bot.domain.review import ReviewSummary
-from bot.replies import Reply, choice_label
+from bot.replies import Reply, choice_label, claim_label
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -41,6 +41,10 @@ BUTTON_DATA = ButtonData(
         ButtonKind.MOD_LINK: (2,),
         ButtonKind.MOD_REJECT: (1,),
         ButtonKind.MOD_APPROVE: (1, 2),
+        ButtonKind.VOTE: (2,),
+        ButtonKind.REASON: (2,),
+        ButtonKind.REPORT: (2,),
+        ButtonKind.FOLLOW_UP: (2,),
     },
 )
 # Marks in front of the moderators' button labels.
@@ -122,7 +126,8 @@ def parse_callback(data: str | None) -> Press | None:
     return BUTTON_DATA.parse(data)
 
 
-def _button(button: Button) -> InlineKeyboardButton:
+def button_of(button: Button) -> InlineKeyboardButton:
+    """A neutral button as an inline keyboard button (a URL, or callback data within 64 bytes)."""
     if button.kind is None:
         return InlineKeyboardButton(_label(button.label), url=button.url)
     label = _label(MODERATOR_ICONS.get(button.kind, "") + button.label)
@@ -146,25 +151,33 @@ def _sources(reply: Reply) -> list[Segment]:
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """The full report on top, one suggestion a row, then "Not what I asked" and "Notify me" side by side."""
     buttons = reply_buttons(reply)
-    rows = [[_button(b)] for b in buttons.actions if b.url]
-    rows += [[_button(b)] for b in buttons.choices]
-    presses = [_button(b) for b in buttons.actions if not b.url]
-    if presses:
-        rows.append(presses)
+    rows = [[button_of(b)] for b in buttons.actions if b.url or b.kind is ButtonKind.REPORT]
+    rows += [[button_of(b)] for b in buttons.choices]
+    for row in (
+        [
+            button_of(b)
+            for b in buttons.actions
+            if b.kind in (ButtonKind.NOT_WHAT_I_ASKED, ButtonKind.SUBSCRIBE)
+        ],
+        [button_of(b) for b in buttons.actions if b.kind is ButtonKind.VOTE],  # 👍 👎 on their own row
+    ):
+        if row:
+            rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     """Telegram HTML for a Reply, within 4096 characters after parsing, and its inline keyboard."""
-    segments: list[Segment] = [Segment(reply.headline, "b" if reply.kind in ("answer", "update") else "")]
+    segments: list[Segment] = [Segment(reply.lead, "i", priority=2, separator="")] if reply.lead else []
+    bold = reply.kind in ("answer", "update", "related")
+    segments.append(Segment(reply.headline, "b" if bold else "", separator="\n\n" if reply.lead else "\n"))
     if reply.claim:
-        segments.append(Segment(f"Claim: {reply.claim}", "i", priority=2))
+        segments.append(Segment(f"{claim_label(reply)}: {reply.claim}", "i", priority=2))
     if reply.rating_text:
         segments.append(Segment(f"Rated by the publisher: {reply.rating_text}", priority=1))
     if reply.summary:
-        segments.append(
-            Segment(reply.summary, priority=3, separator="\n\n" if reply.kind == "answer" else "\n")
-        )
+        gap = "\n\n" if reply.kind in ("answer", "related") else "\n"
+        segments.append(Segment(reply.summary, priority=3, separator=gap))
     if reply.checked:
         segments.append(Segment(reply.checked, "i"))
     segments.extend(_sources(reply))
@@ -209,13 +222,13 @@ def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
     )
     # Approving is offered under the drafted verdict instead (see `approve_keyboard`).
     buttons = review_buttons(review)
-    rows = [[_button(b)] for b in (*buttons.links, buttons.reject)]
+    rows = [[button_of(b)] for b in (*buttons.links, buttons.reject)]
     return fit(segments), InlineKeyboardMarkup(rows)
 
 
 def approve_keyboard(item: int, revision: int) -> InlineKeyboardMarkup:
     """The button under a drafted verdict: it approves the revision shown above it, and no later one."""
-    return InlineKeyboardMarkup([[_button(approve_button(item, revision))]])
+    return InlineKeyboardMarkup([[button_of(approve_button(item, revision))]])
 
 
 def render_draft(item: int, draft: FactCheckCard, headline: str) -> tuple[str, InlineKeyboardMarkup]:

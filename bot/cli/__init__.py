@@ -18,6 +18,7 @@ from bot.cli.commands import (
     cmd_block,
     cmd_chat,
     cmd_export,
+    cmd_feedback,
     cmd_forget,
     cmd_healthcheck,
     cmd_import,
@@ -28,6 +29,7 @@ from bot.cli.commands import (
     cmd_serve,
     cmd_sources,
 )
+from bot.cli.factchecks import add_rate, cmd_factchecks
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.service import ClaimService
@@ -35,7 +37,17 @@ from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
-NO_INDEX_COMMANDS = ("import", "export", "forget", "purge", "block", "moderators", "healthcheck", "sources")
+NO_INDEX_COMMANDS = (
+    "import",
+    "export",
+    "feedback",
+    "forget",
+    "purge",
+    "block",
+    "moderators",
+    "healthcheck",
+    "sources",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,12 +136,24 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("--reason", required=True)
     review.set_defaults(handler=cmd_review)
 
+    factchecks = commands.add_parser("factchecks", parents=[common], help="the stored fact-checks")
+    factcheck_actions = factchecks.add_subparsers(dest="factchecks_action", required=True, metavar="ACTION")
+    add_rate(factcheck_actions, common)
+    factchecks.set_defaults(handler=cmd_factchecks)
+
     export = commands.add_parser(
         "export", parents=[common], help="export published fact-checks or the audit log"
     )
     export.add_argument("--format", choices=["claimreview", "audit"], default="claimreview")
     export.add_argument("--limit", type=int, default=100_000)
     export.set_defaults(handler=cmd_export)
+
+    feedback = commands.add_parser(
+        "feedback", parents=[common], help="what askers said of the answers, per fact-check"
+    )
+    feedback.add_argument("--limit", type=int, default=20)
+    feedback.add_argument("--json", action="store_true", help="one JSON list of the tallies")
+    feedback.set_defaults(handler=cmd_feedback)
 
     forget = commands.add_parser(
         "forget", parents=[common], help="delete a person's questions and subscriptions"

@@ -7,6 +7,7 @@ as one line on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import sys
@@ -70,7 +71,7 @@ def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
     text = " ".join(args.question) if args.question else read_stdin_text()
     question = Question(text=text, asker=cli_asker(), chat=ChatRef("cli", "terminal"))
     outcome = service.ask(question)
-    if outcome.kind is OutcomeKind.REFUSED:
+    if outcome.kind is OutcomeKind.REFUSED and outcome.link is None:  # a link's reply is printed below
         reasons = {
             "empty": "the question is empty",
             "too_long": f"the question is too long (over {service.settings.max_question_chars} characters)",
@@ -284,6 +285,24 @@ def cmd_export(service: ClaimService, args: argparse.Namespace) -> int:
         service.authorize(cli_actor(service.settings, args), "export", "audit")
         for line in audit_jsonl(service.audit_log(limit=args.limit)):
             print(line)
+    return 0
+
+
+def cmd_feedback(service: ClaimService, args: argparse.Namespace) -> int:
+    """Votes on answers per fact-check, the most "not helpful" first, and the phrasings held back."""
+    tallies = service.feedback_tallies(cli_actor(service.settings, args), args.limit)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(t) for t in tallies], ensure_ascii=False))
+        return 0
+    if not tallies:
+        print("No feedback on answers yet.")
+    for t in tallies:
+        print(
+            f"#{t.fact_check_id} {t.claim}\n  helpful {t.up}, not helpful {t.down} "
+            f"(wrong claim {t.wrong_claim}, outdated {t.outdated}, other {t.other})"
+        )
+        for phrasing in t.held_back:
+            print(f"  held back for: {phrasing}")
     return 0
 
 

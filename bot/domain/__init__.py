@@ -8,46 +8,60 @@ the edge and back.
 
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
+from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
 from bot.domain.notifications import Delivery
-from bot.domain.questions import Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
 from bot.domain.records import (
+    APPEARANCE_KINDS,
     MINTED_KEY_PREFIXES,
     REVIEW_KEY_PREFIX,
     REVIEW_ORIGIN,
     STARTER_KEY_PREFIX,
+    ClaimAppearance,
     FactCheckRecord,
     ImportReport,
     RecordError,
     SourceRecord,
 )
+from bot.domain.reports import FullReport, ReportSection
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
 
 __all__ = [
+    "APPEARANCE_KINDS",
     "MINTED_KEY_PREFIXES",
+    "REASON_CODES",
     "REVIEW_KEY_PREFIX",
     "REVIEW_ORIGIN",
     "STARTER_KEY_PREFIX",
+    "VOTE_CODES",
     "Actor",
     "ApprovalResult",
     "Asker",
     "Candidate",
     "ChatRef",
+    "ClaimAppearance",
     "Delivery",
     "FactCheckCard",
     "FactCheckRecord",
+    "FeedbackTally",
+    "FullReport",
     "ImportReport",
+    "LinkNote",
     "NotAllowed",
     "NotFound",
     "Outcome",
     "OutcomeKind",
     "Question",
+    "Reason",
     "RecordError",
+    "ReportSection",
     "ReviewSummary",
     "ServiceError",
     "SourceLink",
     "SourceRecord",
     "Verdict",
+    "Vote",
     "parse_verdict",
     "verdict_from_numeric",
 ]

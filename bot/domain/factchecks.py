@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.ratings import Verdict
+from bot.domain.records import ClaimAppearance
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class FactCheckCard:
     revision: int
     status: str
     origin: str = "local"
+    # Where the claim appeared; filled only where it is shown (the ClaimReview export), else empty.
+    appearances: tuple[ClaimAppearance, ...] = ()
+    # A report stored in full (sections or a body): chat can show it when there is no page to link.
+    has_report: bool = False
 
     @property
     def report_url(self) -> str | None:

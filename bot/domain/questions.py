@@ -42,6 +42,18 @@ class Question:
 
 
 @dataclass(frozen=True)
+class LinkNote:
+    """What a link in the question led to, for the reply to say (bot/usecases/links.py)."""
+
+    url: str
+    # review: the link is the fact-check; appearance, firstAppearance, sameAs: where the claim was seen;
+    # page: the page's own text matched; unmatched, unreadable, not_web: nothing found.
+    via: str
+    page_text: str = ""  # the page's title or description that matched
+    error: str = ""  # why the page could not be read
+
+
+@dataclass(frozen=True)
 class Outcome:
     kind: OutcomeKind
     request_id: int | None = None
@@ -50,7 +62,8 @@ class Outcome:
     review_item_id: int | None = None
     # True when this event was already handled (a redelivered update): adapters send nothing again.
     duplicate: bool = False
-    reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked
+    reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked, link
+    link: LinkNote | None = None  # the question was, or held, a link
 
     @property
     def score(self) -> float | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.ratings import Verdict
+from bot.domain.reports import ReportSection
 
 # The namespaces of fact-check keys. An import writes http(s) URLs, the keys its importers mint for
 # inputs that name no URL, and the bundled starter set's keys; the review workflow alone writes its
@@ -25,6 +26,17 @@ class SourceRecord:
     title: str = ""
 
 
+# Where a reviewed claim was seen (ClaimReview itemReviewed.appearance / firstAppearance, and sameAs
+# links of the review or the claim): a link to one of these finds the fact-check (bot/usecases/links.py).
+APPEARANCE_KINDS = ("appearance", "firstAppearance", "sameAs")
+
+
+@dataclass(frozen=True)
+class ClaimAppearance:
+    url: str  # as the publisher gave it; looked up by bot.domain.links.link_key
+    kind: str = "appearance"  # one of APPEARANCE_KINDS
+
+
 @dataclass
 class FactCheckRecord:
     url: str  # canonical key; `report:<slug>` or `checkthat:<id>` when the input has no URL
@@ -40,6 +52,9 @@ class FactCheckRecord:
     body: str | None = None
     sources: list[SourceRecord] = field(default_factory=list)
     follow_ups: list[str] = field(default_factory=list)
+    appearances: list[ClaimAppearance] = field(default_factory=list)
+    # A report's executive summary (number 0) and numbered sections, [n] markers kept.
+    sections: list[ReportSection] = field(default_factory=list)
     origin: str = "import"
     # The report's own disclaimer line, and a named author (a person) when the input gives one.
     disclaimer: str = ""

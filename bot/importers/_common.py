@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -309,6 +310,11 @@ def importable(record: FactCheckRecord) -> Item:
     record.disclaimer = clean_text(record.disclaimer)
     record.author = clean_text(record.author)
     record.follow_ups = [text for text in map(clean_text, record.follow_ups) if text]
+    record.sections = [
+        replace(s, heading=clean_text(s.heading), text=clean_text(s.text, keep_lines=True))
+        for s in record.sections
+        if clean_text(s.text)
+    ]
     sources = []
     for source in record.sources:
         link = source.url or None

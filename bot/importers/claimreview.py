@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain import (
+    ClaimAppearance,
     FactCheckRecord,
     RecordError,
     SourceRecord,
@@ -201,6 +202,26 @@ def _sources(node: dict) -> list[SourceRecord]:
     return sources
 
 
+def _appearances(node: dict) -> list[ClaimAppearance]:
+    """Where the claim was seen (itemReviewed.appearance, firstAppearance) and the review's or the
+    claim's other addresses (sameAs): http(s) links only, each once."""
+    item = _first(node.get("itemReviewed"))
+    item = item if isinstance(item, dict) else {}
+    found: list[ClaimAppearance] = []
+    seen: set[str] = set()
+    places = ((item, "appearance"), (item, "firstAppearance"), (item, "sameAs"), (node, "sameAs"))
+    for container, key in places:
+        raw = container.get(key)
+        for entry in raw if isinstance(raw, list) else [raw] if raw else []:
+            if isinstance(entry, dict):
+                entry = _text(entry.get("url")) or _text(entry.get("@id"))
+            url = _http(entry.strip()) if isinstance(entry, str) else ""
+            if url and url not in seen:
+                seen.add(url)
+                found.append(ClaimAppearance(url, key))
+    return found
+
+
 def _language(value: Any) -> str:
     value = _first(value)
     if isinstance(value, dict):
@@ -243,6 +264,7 @@ def review_to_record(node: dict, file: str, line: int) -> Item:
         language=_language(node.get("inLanguage")),
         body=body if isinstance(body, str) and body.strip() else None,
         sources=_sources(node),
+        appearances=_appearances(node),
         author=_text(author) if isinstance(author, dict) and "Person" in _types(author) else "",
         file=file,
         line=line,

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bot.domain import FactCheckRecord, RecordError, SourceRecord, Verdict, parse_verdict
+from bot.domain import FactCheckRecord, RecordError, ReportSection, SourceRecord, Verdict, parse_verdict
 from bot.importers._common import Item, decoded_lines, find_url, finish, outlet_from_url, parse_date, slugify
 
 DEFAULT_PUBLISHER = "Factually"
+SUMMARY_HEADING = "Executive summary"  # the stored name of section 0
 
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,})\s*$")
 _META = re.compile(r"^\s*(verdict|url|publisher|language|disclaimer)\s*:\s*(.*?)\s*$", re.IGNORECASE)
@@ -390,6 +391,8 @@ def build_record(report: ParsedReport, file: str) -> Item:
         body=report.body,
         sources=sources,
         follow_ups=report.follow_ups,
+        sections=[ReportSection(0, SUMMARY_HEADING, report.summary_paragraph)]
+        + [ReportSection(s.number, s.heading, s.text) for s in report.sections if s.text],
         disclaimer=report.disclaimer,
         file=file,
         line=report.question_line,

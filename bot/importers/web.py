@@ -252,6 +252,33 @@ class Crawler:
     def _is_sitemap_url(self, url: str) -> bool:
         return url in self._index_children
 
+    # ------------------------------------------------------------------ a page someone linked
+
+    async def fetch_page(self, url: str, limit: int) -> str:
+        """The first `limit` decoded bytes of one page a person linked; FetchRefused saying why not.
+
+        Every hop is checked like a crawl's (no internal address, one deadline for hops and body), but
+        robots.txt is not asked: a person asked for this one page, as a link preview does. Reading
+        stops at `limit`: a page's title and descriptions are in its head, and a 50 MB page is not
+        read to its end.
+        """
+        if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
+            raise FetchRefused("not an http(s) link")
+        try:
+            fetched = await self._get(
+                url, None, same_site_only=False, robots=False, limit=limit, truncate=True
+            )
+        except httpx.TimeoutException:
+            raise FetchRefused(f"no answer within {self.settings.http_timeout:g} s") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise FetchRefused(f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}") from None
+        if fetched.status != 200:
+            raise FetchRefused(f"the site answered HTTP {fetched.status}")
+        media = fetched.content_type.split(";", 1)[0].strip().lower()
+        if ("html" not in media) if media else detect_kind("", fetched.body) != "html":
+            raise FetchRefused("it is not a web page")
+        return fetched.body.decode(fetched.encoding or "utf-8", errors="replace").removeprefix("\ufeff")
+
     # ------------------------------------------------------------------ one document
 
     async def _fetch_document(

@@ -10,7 +10,7 @@ from .matcher import Matcher
 from .model import Match, MatchDocument, Thresholds
 from .normalise import is_chitchat, normalise
 from .semantic import Encoder, semantic_available
-from .similarity import question_similarity
+from .similarity import question_similarity, restates
 from .thresholds import DEFAULT_THRESHOLDS, SEMANTIC_THRESHOLDS
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "is_chitchat",
     "normalise",
     "question_similarity",
+    "restates",
     "semantic_available",
 ]

@@ -18,27 +18,31 @@ from sqlmodel import Session, col, func, or_, select
 
 from bot.config import Settings
 from bot.domain import (
-    Actor,
     Asker,
     Candidate,
+    FactCheckCard,
     FactCheckRecord,
-    NotAllowed,
+    LinkNote,
     NotFound,
     Outcome,
     OutcomeKind,
     Question,
     ServiceError,
+    Verdict,
 )
+from bot.domain.links import text_without_links
 from bot.matching import Match, Matcher
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.delivery import Outbox
+from bot.usecases.links import LinkFinding, Links
 from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
 from bot.usecases.notifications import enqueue_answer
 from bot.usecases.privacy import asker_hash
+from bot.usecases.requests import own_request, phrasing_key
 from bot.usecases.review import Review
-from store import factchecks
+from store import factchecks, feedback
 from store.db import session_scope
 from store.models import FactCheck, FactCheckStatus, Request, ReviewItem, ReviewStatus, Subscription, utcnow
 
@@ -47,6 +51,12 @@ log = logging.getLogger(__name__)
 # The terminal user owns the database: neither throttled nor refused moderation rights.
 LOCAL_PLATFORMS = ("cli", "terminal")
 THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
+# A link with at least this many words beside it that leads nowhere is matched as the words' claim.
+MIN_WORDS_BESIDE = 4
+
+
+def _unrated_without_link(card: FactCheckCard) -> bool:
+    return card.verdict is Verdict.UNRATED and card.report_url is None
 
 
 class ExternalLookup(Protocol):
@@ -78,6 +88,7 @@ class Asking:
         self.review = review
         self.outbox = outbox
         self.external = external
+        self.links = Links(engine, settings, matcher)
         # Issue 8: one asker's questions are handled one at a time in this process, so the throttle's
         # count-then-store cannot let concurrent questions of one person all slip under the limit.
         self._asker_locks = [threading.Lock() for _ in range(256)]
@@ -123,7 +134,14 @@ class Asking:
                 if not self._store_new(session, request):
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
                 return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
-        return self._decide(question, hashed, text, resume_id)
+        finding = self.links.resolve(text)  # issue 14: a link leads to a fact-check, or is never queued
+        if finding is not None and (
+            finding.found or len(text_without_links(text).split()) < MIN_WORDS_BESIDE
+        ):
+            return self._decide_link(question, hashed, text, resume_id, finding)
+        return self._decide(
+            question, hashed, text if finding is None else text_without_links(text), resume_id
+        )
 
     def _new_request(self, question: Question, hashed: str, text: str, outcome: str | None) -> Request:
         return Request(
@@ -162,6 +180,9 @@ class Asking:
             found = candidates(session, matches)
             if not found:
                 kind = OutcomeKind.QUEUED
+            unrated = kind is OutcomeKind.ANSWER and _unrated_without_link(found[0].fact_check)
+            if unrated:  # issue 14: nothing to answer with or to link to: a moderator rates it
+                kind = OutcomeKind.QUEUED
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
                 request = self._new_request(question, hashed, text, kind.value)
@@ -174,13 +195,52 @@ class Asking:
             session.add(request)
             session.flush()
             assert request.id is not None
+            if kind is OutcomeKind.ANSWER and feedback.held_back(
+                session, phrasing_key(text), found[0].fact_check.id
+            ):
+                kind = (
+                    OutcomeKind.SUGGEST
+                )  # an asker said it answers another claim (bot/usecases/feedback.py)
+                request.outcome, request.fact_check_id = kind.value, None
             if kind is OutcomeKind.ANSWER:
                 return Outcome(kind, request.id, found[0].fact_check, found[:3])
             if kind is OutcomeKind.SUGGEST:
                 return Outcome(kind, request.id, None, found[:3])
             if request.review_item_id is None:  # a resumed question was counted the first time
                 self.review.queue_question(session, request, text)
-            return Outcome(kind, request.id, None, found[:3], review_item_id=request.review_item_id)
+            card = found[0].fact_check if unrated else None
+            return Outcome(kind, request.id, card, found[:3], review_item_id=request.review_item_id)
+
+    def _decide_link(
+        self, question: Question, hashed: str, text: str, resume_id: int | None, finding: LinkFinding
+    ) -> Outcome:
+        """Store a question that was a link with what the link led to; nothing is queued for review."""
+        with session_scope(self.engine) as session:
+            if finding.fact_check_id is not None:
+                card = factchecks.get_card(session, finding.fact_check_id)
+                found = (Candidate(card, 1.0, finding.note.url, {"link": 1.0}),) if card else ()
+                kind = OutcomeKind.ANSWER if found else OutcomeKind.REFUSED
+            else:
+                found = candidates(session, finding.matches)
+                kind = OutcomeKind(finding.decision) if found else OutcomeKind.REFUSED
+            note = finding.note
+            if kind is OutcomeKind.REFUSED and finding.found:  # what it found is no longer published
+                note = LinkNote(note.url, "unmatched")
+            request = session.get(Request, resume_id) if resume_id is not None else None
+            if request is None:
+                request = self._new_request(question, hashed, text, kind.value)
+                if not self._store_new(session, request):
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            request.outcome = kind.value
+            request.score = found[0].score if found else None
+            request.fact_check_id = found[0].fact_check.id if kind is OutcomeKind.ANSWER else None
+            session.add(request)
+            session.flush()
+            if kind is OutcomeKind.ANSWER:
+                return Outcome(kind, request.id, found[0].fact_check, found[:3], link=note)
+            if kind is OutcomeKind.SUGGEST:
+                return Outcome(kind, request.id, None, found[:3], link=note)
+            return Outcome(kind, request.id, reason="link", link=note)
 
     def _match(self, text: str) -> list[Match]:
         return self.matcher.match(text, top_k=5)
@@ -302,16 +362,7 @@ class Asking:
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id)
 
     def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
-        """The asker's own question; anyone else's is refused, and the attempt audited."""
-        request = session.get(Request, request_id)
-        if request is not None and request.asker_hash == asker_hash(self.settings, asker):
-            return request
-        if request is not None:
-            # Buttons can be pressed by anyone in a group, and request ids are sequential, so button data
-            # naming someone else's question is easy to forge: recorded like a refused moderator action.
-            actor = Actor(asker.platform, asker.user_id)
-            self.moderation.audit_refusal(actor, action, f"request:{request_id}", "not the person who asked")
-        raise NotAllowed("Only the person who asked can use this button.")
+        return own_request(session, self.settings, self.moderation, request_id, asker, action)
 
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
         """Notify the asker when the question's review item gets a verdict or its fact-check is revised.

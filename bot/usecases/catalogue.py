@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, text
@@ -29,7 +30,7 @@ from bot.matching import (
     semantic_available,
 )
 from bot.usecases.notifications import enqueue_revision
-from store import embeddings, factchecks
+from store import embeddings, factchecks, links
 from store.db import session_scope
 from store.models import FactCheck, FactCheckStatus, utcnow
 
@@ -228,7 +229,8 @@ class Catalogue:
                 .order_by(col(FactCheck.id))
             ).all()
             cards = factchecks.get_cards(session, [i for i in ids if i is not None])
-            return [cards[i] for i in ids if i in cards]
+            seen = links.appearances_of(session, cards)
+            return [replace(cards[i], appearances=tuple(seen.get(i, ()))) for i in ids if i in cards]
 
 
 def candidates(

@@ -31,7 +31,8 @@ from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.moderation import Moderation, record_audit
 from bot.usecases.notifications import answer_subscribers, enqueue_revision, notify_moderators
-from store import factchecks
+from bot.usecases.requests import phrasing_key
+from store import factchecks, feedback
 from store.db import session_scope
 from store.models import (
     FactCheck,
@@ -191,6 +192,8 @@ class Review:
             }
             for text in sorted(texts):
                 factchecks.add_alias(session, fact_check_id, text[:1000], actor.label)
+            # A moderator's link settles what these phrasings mean: askers' "wrong claim" holds end.
+            feedback.clear_holds(session, {phrasing_key(t) for t in texts})
             item.status = ReviewStatus.ANSWERED
             item.fact_check_id = fact_check_id
             session.add(item)
@@ -348,6 +351,39 @@ class Review:
             edits = enqueue_revision(session, card)
             detail = f"revision:{card.revision} edits:{edits}"
             record_audit(session, actor, "revise", f"fact_check:{fact_check_id}", True, detail)
+            self.catalogue.reindex(session, [fact_check_id])
+            return card
+
+    def rate(self, actor: Actor, fact_check_id: int, rating: str) -> FactCheckCard:
+        """Give a fact-check without a rating (a CheckThat! claim, say) its verdict, as a moderator.
+
+        Audited, and like a revision: sent replies are edited and subscribers told. A fact-check that
+        has a verdict already is revised instead, so that a rating is never overwritten by mistake.
+        """
+        self.moderation.authorize(actor, "rate", f"fact_check:{fact_check_id}")
+        verdict = parse_verdict(rating)
+        if verdict is None or verdict is Verdict.UNRATED:
+            names = ", ".join(v.value for v in Verdict if v is not Verdict.UNRATED)
+            raise ServiceError(f"Unknown rating {rating[:40]!r}; use one of: {names}.")
+        with session_scope(self.engine) as session:
+            fact_check = session.get(FactCheck, fact_check_id)
+            if fact_check is None or fact_check.status != FactCheckStatus.PUBLISHED:
+                raise NotFound(f"There is no published fact-check {fact_check_id}.")
+            current = parse_verdict(fact_check.rating) or Verdict.UNRATED
+            if current is not Verdict.UNRATED:
+                raise ServiceError(
+                    f"Fact-check {fact_check_id} is rated {current.value} already; revise it to change that."
+                )
+            fact_check.rating, fact_check.rating_text = verdict.value, clean_text(rating)[:500]
+            fact_check.rating_confirmed = True
+            fact_check.revision += 1
+            fact_check.updated_at = utcnow()
+            session.add(fact_check)
+            session.flush()
+            card = self._card(session, fact_check_id)
+            edits = enqueue_revision(session, card)
+            detail = f"rating:{verdict.value} revision:{card.revision} edits:{edits}"
+            record_audit(session, actor, "rate", f"fact_check:{fact_check_id}", True, detail)
             self.catalogue.reindex(session, [fact_check_id])
             return card
 
