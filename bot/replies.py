@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
-from bot.domain import Candidate, FactCheckCard, LinkNote, Outcome, OutcomeKind, SourceLink, Verdict
+from bot.domain import (
+    Authenticity,
+    Candidate,
+    FactCheckCard,
+    LinkNote,
+    MediaNote,
+    Outcome,
+    OutcomeKind,
+    SourceLink,
+    Verdict,
+)
 from bot.matching import restates
 
 MAX_SOURCES = 3
@@ -81,6 +91,38 @@ LINK_HINT = "Send me the claim itself in a sentence, for example: did a NYC cop 
 RELATED_HEADLINE = "A related fact-check (no verdict given here)"
 RELATED_NOTE = "This fact-check has no rating in our records: read it for the publisher's findings."
 UNRATED_QUEUED = "I know this claim but hold no verdict on it yet, so I've asked our moderators to rate it."
+
+
+# --- photos and videos (issue 16): what the media is, said before the claim's verdict ---
+MEDIA_WORD = {"image": "photo", "video": "video"}
+MEDIA_LEADS = {
+    Authenticity.TRANSFORMED: "This {kind} has been manipulated or generated (for example by AI)",
+    Authenticity.EDITED_OR_CROPPED: "This {kind} has been edited or cropped to mislead",
+    Authenticity.DECONTEXTUALIZED: "This {kind} is real but shared out of context",
+    Authenticity.STAGED: "This {kind} was staged",
+    Authenticity.SATIRE_OR_PARODY: "This {kind} is satire or parody",
+    Authenticity.ORIGINAL: "This {kind} is authentic and unaltered",
+}
+MEDIA_KNOWN = "I know this {kind}: it has been fact-checked"
+MEDIA_TEXT_LEAD = "I don't know this {kind}, but its words match a fact-check:"
+MEDIA_QUEUED = "I don't know this {kind} yet, so I've sent it to our reviewers."
+MEDIA_UNREADABLE = "I couldn't check that file."
+
+
+def media_lead(media: MediaNote | None) -> str:
+    """ "This video is AI-generated: it does not show a real arrest." before the verdict."""
+    if media is None or media.kind not in MEDIA_WORD:
+        return ""
+    kind = MEDIA_WORD[media.kind]
+    if media.via != "fingerprint":
+        return MEDIA_TEXT_LEAD.format(kind=kind)
+    lead = MEDIA_LEADS.get(media.authenticity, MEDIA_KNOWN) if media.authenticity else MEDIA_KNOWN
+    lead = lead.format(kind=kind)
+    return f"{lead}: {media.description.rstrip('.')}." if media.description else f"{lead}."
+
+
+def media_queued(media: MediaNote | None) -> str:
+    return MEDIA_QUEUED.format(kind=MEDIA_WORD[media.kind]) if media and media.kind in MEDIA_WORD else ""
 
 
 def link_lead(link: LinkNote | None, *, suggest: bool = False) -> str:
@@ -205,7 +247,7 @@ def compose_notification(card: FactCheckCard, disclaimer: str) -> Reply:
 
 def compose(outcome: Outcome, disclaimer: str) -> Reply:
     if outcome.kind is OutcomeKind.ANSWER and outcome.fact_check is not None:
-        lead = link_lead(outcome.link)
+        lead = media_lead(outcome.media) or link_lead(outcome.link)
         return compose_answer(outcome.fact_check, disclaimer, request_id=outcome.request_id, lead=lead)
     if outcome.kind is OutcomeKind.SUGGEST:
         return Reply(
@@ -223,7 +265,8 @@ def compose(outcome: Outcome, disclaimer: str) -> Reply:
             kind="queued",
             headline=UNRATED_QUEUED
             if unrated
-            else "I don't have a fact-check for that yet, so I've sent it to our reviewers.",
+            else media_queued(outcome.media)
+            or "I don't have a fact-check for that yet, so I've sent it to our reviewers.",
             summary="They check claims by hand; ask to be notified and I'll send you their verdict.",
             disclaimer=disclaimer,
             actions=(Action(ActionKind.NOTIFY, "Notify me", request_id=outcome.request_id),),
@@ -232,6 +275,8 @@ def compose(outcome: Outcome, disclaimer: str) -> Reply:
         )
     if outcome.link is not None:
         return compose_link_refusal(outcome.link)
+    if outcome.media is not None:
+        return Reply(kind="refused", headline=outcome.media.error or MEDIA_UNREADABLE)
     return Reply(kind="refused", headline=REFUSALS.get(outcome.reason or "", "I can't check that."))
 
 

@@ -37,7 +37,9 @@ def scene(seed: int, size: tuple[int, int] = SIZE) -> Image.Image:
         draw.line(points, fill=tuple(rng.randrange(256) for _ in range(3)), width=rng.randrange(3, 12))
     # A photo's light and texture: a smooth random field over everything, then sensor noise.
     noise = np.random.default_rng(seed)
-    field = Image.fromarray(noise.integers(0, 256, (6, 8, 3), dtype=np.uint8), "RGB").resize(size, Image.BICUBIC)
+    field = Image.fromarray(noise.integers(0, 256, (6, 8, 3), dtype=np.uint8), "RGB").resize(
+        size, Image.BICUBIC
+    )
     pixels = np.asarray(image, dtype=np.float32) * 0.7 + np.asarray(field, dtype=np.float32) * 0.3
     pixels += noise.normal(0, 6, pixels.shape)
     return Image.fromarray(pixels.clip(0, 255).astype(np.uint8), "RGB")

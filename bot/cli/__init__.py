@@ -30,6 +30,7 @@ from bot.cli.commands import (
     cmd_sources,
 )
 from bot.cli.factchecks import add_rate, cmd_factchecks
+from bot.cli.media import add_media_parser
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.service import ClaimService
@@ -72,7 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer one question as a chat user would get it")
     ask.add_argument("question", nargs="*", help="the question (read from standard input when omitted)")
     ask.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    ask.add_argument(
+        "--media", metavar="FILE", help="check a photo or video, with the question as its caption"
+    )
     ask.set_defaults(handler=cmd_ask)
+
+    add_media_parser(commands, common)
 
     chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")
     chat.set_defaults(handler=cmd_chat)

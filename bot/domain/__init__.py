@@ -9,6 +9,7 @@ the edge and back.
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
+from bot.domain.media import Authenticity, MediaFile, MediaNote, MediaRecord, parse_authenticity
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -38,6 +39,7 @@ __all__ = [
     "Actor",
     "ApprovalResult",
     "Asker",
+    "Authenticity",
     "Candidate",
     "ChatRef",
     "ClaimAppearance",
@@ -48,6 +50,9 @@ __all__ = [
     "FullReport",
     "ImportReport",
     "LinkNote",
+    "MediaFile",
+    "MediaNote",
+    "MediaRecord",
     "NotAllowed",
     "NotFound",
     "Outcome",
@@ -62,6 +67,7 @@ __all__ = [
     "SourceRecord",
     "Verdict",
     "Vote",
+    "parse_authenticity",
     "parse_verdict",
     "verdict_from_numeric",
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.factchecks import Candidate, FactCheckCard
+from bot.domain.media import MediaFile, MediaNote
 
 
 class OutcomeKind(StrEnum):
@@ -39,6 +40,7 @@ class Question:
     message_id: str | None = None
     # The platform's id for the event, so a redelivered update is handled once.
     event_key: str | None = None
+    media: MediaFile | None = None  # a photo or video sent with (or instead of) the text
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Outcome:
     duplicate: bool = False
     reason: str | None = None  # why a question was refused: empty, too_long, throttled, blocked, link
     link: LinkNote | None = None  # the question was, or held, a link
+    media: MediaNote | None = None  # the question was, or held, a photo or video
 
     @property
     def score(self) -> float | None:

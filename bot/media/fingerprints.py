@@ -42,10 +42,14 @@ def fingerprint(data: bytes, *, known: bool = False) -> Fingerprint:
     if sniffed is None:
         raise MediaError("unsupported", "I can check photos (JPEG, PNG, GIF, WebP) and videos (MP4, WebM).")
     if not available():
-        raise MediaError("unavailable", "This ClaimBot can't check photos or videos: its media support is not installed.")
+        raise MediaError(
+            "unavailable", "This ClaimBot can't check photos or videos: its media support is not installed."
+        )
     kind, _ = sniffed
     if len(data) > max_bytes(kind):
-        raise MediaError("too_large", f"That file is too large to check (the limit is {max_bytes(kind) // 2**20} MB).")
+        raise MediaError(
+            "too_large", f"That file is too large to check (the limit is {max_bytes(kind) // 2**20} MB)."
+        )
     sha = hashlib.sha256(data).hexdigest()
     if kind is MediaKind.IMAGE:
         from bot.media.images import image_hashes

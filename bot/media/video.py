@@ -54,7 +54,9 @@ def video_hashes(data: bytes) -> VideoPrint:
                 next_sample = seconds + SAMPLE_EVERY
                 scale = min(1.0, WORK_SIZE / max(frame.width, frame.height))
                 rgb = frame.to_ndarray(
-                    format="rgb24", width=max(2, int(frame.width * scale)), height=max(2, int(frame.height * scale))
+                    format="rgb24",
+                    width=max(2, int(frame.width * scale)),
+                    height=max(2, int(frame.height * scale)),
                 )
                 digest, quality = pdq(trim_borders(rgb))  # a letterbox is cut; PDQ survives the rest
                 if quality >= MIN_QUALITY:  # a black or faded frame says nothing about the clip

@@ -36,6 +36,7 @@ from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.delivery import Outbox
 from bot.usecases.links import LinkFinding, Links
+from bot.usecases.media import MediaCheck, MediaFinding, MediaRef
 from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
 from bot.usecases.notifications import enqueue_answer
@@ -53,6 +54,19 @@ LOCAL_PLATFORMS = ("cli", "terminal")
 THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
 # A link with at least this many words beside it that leads nowhere is matched as the words' claim.
 MIN_WORDS_BESIDE = 4
+
+
+def media_placeholder(question: Question) -> str:
+    """What a question that was only a photo or video is stored and shown to moderators as."""
+    return "(a photo or video, no caption)" if question.media is not None else ""
+
+
+def media_ref(question: Question, media: MediaFinding | None) -> MediaRef | None:
+    """Where moderators can see the media: the message that carried it."""
+    if media is None or media.hash_hex is None:
+        return None
+    where = f"{question.chat.platform}:{question.chat.chat_id}:{question.message_id or ''}"
+    return MediaRef(media.note.kind, media.hash_hex, where)
 
 
 def _unrated_without_link(card: FactCheckCard) -> bool:
@@ -89,6 +103,7 @@ class Asking:
         self.outbox = outbox
         self.external = external
         self.links = Links(engine, settings, matcher)
+        self.media = MediaCheck(engine, moderation)
         # Issue 8: one asker's questions are handled one at a time in this process, so the throttle's
         # count-then-store cannot let concurrent questions of one person all slip under the limit.
         self._asker_locks = [threading.Lock() for _ in range(256)]
@@ -108,7 +123,7 @@ class Asking:
 
     def _ask(self, question: Question) -> Outcome:
         text = clean_text(question.text)
-        if not text:
+        if not text and question.media is None:
             return Outcome(OutcomeKind.REFUSED, reason="empty")
         if len(text) > self.settings.max_question_chars:
             return Outcome(OutcomeKind.REFUSED, reason="too_long")
@@ -130,10 +145,12 @@ class Asking:
             )
         if throttled and resume_id is None:
             with session_scope(self.engine) as session:
-                request = self._new_request(question, hashed, text, THROTTLED)
+                request = self._new_request(question, hashed, text or media_placeholder(question), THROTTLED)
                 if not self._store_new(session, request):
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
                 return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled")
+        if question.media is not None:  # issue 16: fingerprinted off the event loop (adapters' threads)
+            return self._decide_media(question, hashed, text, resume_id, self.media.inspect(question.media))
         finding = self.links.resolve(text)  # issue 14: a link leads to a fact-check, or is never queued
         if finding is not None and (
             finding.found or len(text_without_links(text).split()) < MIN_WORDS_BESIDE
@@ -164,15 +181,22 @@ class Asking:
             return False
         return True
 
-    def _decide(self, question: Question, hashed: str, text: str, resume_id: int | None) -> Outcome:
+    def _decide(
+        self,
+        question: Question,
+        hashed: str,
+        text: str,
+        resume_id: int | None,
+        media: MediaFinding | None = None,
+    ) -> Outcome:
         """Match the question, then store it with its outcome (answer, suggest, or queued) in one unit.
 
         Matching runs before the transaction so the database is held only for the writes; the
         request is committed before the adapter sends any reply.
         """
-        matches = self._match(text)
+        matches = self._match(text) if text else []  # a photo with no words is queued by its fingerprint
         kind = OutcomeKind(self.matcher.decide(matches))
-        if kind is not OutcomeKind.ANSWER and self._consult_external(text):
+        if text and kind is not OutcomeKind.ANSWER and self._consult_external(text):
             # Outside results are stored like any fact-check and face the same thresholds.
             matches = self._match(text)
             kind = OutcomeKind(self.matcher.decide(matches))
@@ -185,10 +209,12 @@ class Asking:
                 kind = OutcomeKind.QUEUED
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
-                request = self._new_request(question, hashed, text, kind.value)
+                request = self._new_request(question, hashed, text or media_placeholder(question), kind.value)
                 if not self._store_new(session, request):
                     # Another worker stored this very event first: it answers, we stay silent.
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            if media is not None:
+                request.media_kind, request.media_hash = media.note.kind, media.hash_hex
             request.outcome = kind.value
             request.score = found[0].score if found else None
             request.fact_check_id = found[0].fact_check.id if kind is OutcomeKind.ANSWER else None
@@ -202,14 +228,46 @@ class Asking:
                     OutcomeKind.SUGGEST
                 )  # an asker said it answers another claim (bot/usecases/feedback.py)
                 request.outcome, request.fact_check_id = kind.value, None
+            note = media.note if media is not None else None
             if kind is OutcomeKind.ANSWER:
-                return Outcome(kind, request.id, found[0].fact_check, found[:3])
+                return Outcome(kind, request.id, found[0].fact_check, found[:3], media=note)
             if kind is OutcomeKind.SUGGEST:
-                return Outcome(kind, request.id, None, found[:3])
+                return Outcome(kind, request.id, None, found[:3], media=note)
             if request.review_item_id is None:  # a resumed question was counted the first time
-                self.review.queue_question(session, request, text)
+                self.review.queue_question(session, request, request.text, media_ref(question, media))
             card = found[0].fact_check if unrated else None
-            return Outcome(kind, request.id, card, found[:3], review_item_id=request.review_item_id)
+            return Outcome(
+                kind, request.id, card, found[:3], review_item_id=request.review_item_id, media=note
+            )
+
+    def _decide_media(
+        self, question: Question, hashed: str, text: str, resume_id: int | None, finding: MediaFinding
+    ) -> Outcome:
+        """Known media answers with its fact-check; else its caption and the text read in it are matched."""
+        if finding.fact_check_id is None and finding.note.via != "unreadable":
+            return self._decide(
+                question, hashed, " ".join(filter(None, (text, finding.text))), resume_id, finding
+            )
+        with session_scope(self.engine) as session:
+            card = factchecks.get_card(session, finding.fact_check_id) if finding.fact_check_id else None
+            kind = OutcomeKind.ANSWER if card is not None else OutcomeKind.REFUSED
+            request = session.get(Request, resume_id) if resume_id is not None else None
+            if request is None:
+                request = self._new_request(question, hashed, text or media_placeholder(question), kind.value)
+                if not self._store_new(session, request):
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            request.outcome, request.media_kind, request.media_hash = (
+                kind.value,
+                finding.note.kind,
+                finding.hash_hex,
+            )
+            request.fact_check_id, request.score = (card.id, 1.0) if card is not None else (None, None)
+            session.add(request)
+            session.flush()
+            if card is None:
+                return Outcome(kind, request.id, reason="media", media=finding.note)
+            found = (Candidate(card, 1.0, "", {"media": 1.0}),)
+            return Outcome(kind, request.id, card, found, media=finding.note)
 
     def _decide_link(
         self, question: Question, hashed: str, text: str, resume_id: int | None, finding: LinkFinding
