@@ -23,9 +23,10 @@ from bot.domain.records import (
     FactCheckRecord,
     ImportReport,
     RecordError,
+    ReportSection,
     SourceRecord,
 )
-from bot.domain.reports import FullReport, ReportSection
+from bot.domain.reports import FullReport
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
 
 __all__ = [

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.ratings import Verdict
-from bot.domain.reports import ReportSection
 
 # The namespaces of fact-check keys. An import writes http(s) URLs, the keys its importers mint for
 # inputs that name no URL, and the bundled starter set's keys; the review workflow alone writes its
@@ -29,6 +28,15 @@ class SourceRecord:
 # Where a reviewed claim was seen (ClaimReview itemReviewed.appearance / firstAppearance, and sameAs
 # links of the review or the claim): a link to one of these finds the fact-check (bot/usecases/links.py).
 APPEARANCE_KINDS = ("appearance", "firstAppearance", "sameAs")
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A report's executive summary (number 0) or one numbered section, its [n] markers kept."""
+
+    number: int  # 0 for the executive summary, else the report's own section number
+    heading: str
+    text: str
 
 
 @dataclass(frozen=True)

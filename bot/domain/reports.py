@@ -6,13 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.factchecks import SourceLink
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    number: int  # 0 for the executive summary, else the report's own section number
-    heading: str
-    text: str
+from bot.domain.records import ReportSection
 
 
 @dataclass(frozen=True)
