@@ -106,7 +106,7 @@ class ReviewItem(SQLModel, table=True):
     # A photo or video asked about: near-identical forwards fold onto this item by its PDQ hash, and
     # moderators are shown a copy of the first message that carried it.
     media_kind: str | None = Field(default=None, max_length=10)
-    media_hash: str | None = Field(default=None, max_length=64)
+    media_hashes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # PDQ, hex
     media_ref: str | None = Field(default=None, max_length=200)  # platform:chat_id:message_id
 
 
@@ -153,7 +153,7 @@ class Request(SQLModel, table=True):
     # answered again instead of being dropped as a duplicate.
     replied_at: datetime | None = None
     media_kind: str | None = Field(default=None, max_length=10)  # the question was a photo or video
-    media_hash: str | None = Field(default=None, max_length=64)  # its first PDQ hash, hex
+    media_hashes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # PDQ, hex
 
 
 class AnswerFeedback(SQLModel, table=True):

@@ -63,10 +63,10 @@ def media_placeholder(question: Question) -> str:
 
 def media_ref(question: Question, media: MediaFinding | None) -> MediaRef | None:
     """Where moderators can see the media: the message that carried it."""
-    if media is None or media.hash_hex is None:
+    if media is None or media.hashes_hex is None:
         return None
     where = f"{question.chat.platform}:{question.chat.chat_id}:{question.message_id or ''}"
-    return MediaRef(media.note.kind, media.hash_hex, where)
+    return MediaRef(media.note.kind, media.hashes_hex, where)
 
 
 def _unrated_without_link(card: FactCheckCard) -> bool:
@@ -214,7 +214,7 @@ class Asking:
                     # Another worker stored this very event first: it answers, we stay silent.
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
             if media is not None:
-                request.media_kind, request.media_hash = media.note.kind, media.hash_hex
+                request.media_kind, request.media_hashes = media.note.kind, media.hashes_hex
             request.outcome = kind.value
             request.score = found[0].score if found else None
             request.fact_check_id = found[0].fact_check.id if kind is OutcomeKind.ANSWER else None
@@ -256,10 +256,10 @@ class Asking:
                 request = self._new_request(question, hashed, text or media_placeholder(question), kind.value)
                 if not self._store_new(session, request):
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
-            request.outcome, request.media_kind, request.media_hash = (
+            request.outcome, request.media_kind, request.media_hashes = (
                 kind.value,
                 finding.note.kind,
-                finding.hash_hex,
+                finding.hashes_hex,
             )
             request.fact_check_id, request.score = (card.id, 1.0) if card is not None else (None, None)
             session.add(request)

@@ -33,7 +33,9 @@ class MediaFinding:
 
     note: MediaNote
     fact_check_id: int | None = None
-    hash_hex: str | None = None  # the first PDQ hash: near-identical forwards fold onto one review item
+    # Its PDQ hashes (hex, space-separated; a video's first few frames): forwards of near-identical
+    # media fold onto one review item.
+    hashes_hex: str | None = None
     text: str = ""  # the text read in the image, for the matcher
 
 
@@ -42,13 +44,20 @@ class MediaRef:
     """The media of a queued question: what folds forwards together, and where moderators see it."""
 
     kind: str
-    hash_hex: str
+    hashes_hex: str
     message: str  # platform:chat_id:message_id of the message that carried it
 
 
-def near_hash(a_hex: str, b_hex: str, limit: int = IMAGE_DISTANCE) -> bool:
-    """Whether two PDQ hashes are of the same picture (or the same first frame of a video)."""
-    return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count() <= limit
+FOLD_HASHES = 8  # of a question's hashes kept to fold forwards: an image's variants, a video's first frames
+
+
+def near_media(a_hex: str, b_hex: str, limit: int = IMAGE_DISTANCE) -> bool:
+    """Whether two sets of PDQ hashes share a picture (or a video frame) within the distance."""
+    return any((int(a, 16) ^ int(b, 16)).bit_count() <= limit for a in a_hex.split() for b in b_hex.split())
+
+
+def _fold_hashes(print_: Fingerprint) -> str:
+    return " ".join(digest.hex() for digest in print_.hashes[:FOLD_HASHES])
 
 
 def _print_of(row: KnownMedia) -> Fingerprint:
@@ -93,9 +102,9 @@ class MediaCheck:
                 if fact is not None and fact.status == FactCheckStatus.PUBLISHED:
                     category = Authenticity(row.authenticity) if row.authenticity else None
                     note = MediaNote(kind, "fingerprint", category, row.description)
-                    return MediaFinding(note, row.fact_check_id, print_.hashes[0].hex())
+                    return MediaFinding(note, row.fact_check_id, _fold_hashes(print_))
         text = clean_text(image_text(media.data)) if print_.kind is MediaKind.IMAGE else ""
-        return MediaFinding(MediaNote(kind, "unmatched", text_read=text), None, print_.hashes[0].hex(), text)
+        return MediaFinding(MediaNote(kind, "unmatched", text_read=text), None, _fold_hashes(print_), text)
 
     def attach(
         self,

@@ -29,7 +29,7 @@ from bot.importers._common import outlet_from_url
 from bot.matching import Matcher, question_similarity
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
-from bot.usecases.media import MediaRef, near_hash
+from bot.usecases.media import MediaRef, near_media
 from bot.usecases.moderation import Moderation, record_audit
 from bot.usecases.notifications import answer_subscribers, enqueue_revision, notify_moderators
 from bot.usecases.requests import phrasing_key
@@ -79,7 +79,11 @@ class Review:
                 community=self.settings.community, text=text, first_asked_at=now, last_asked_at=now
             )
             if media is not None:
-                item.media_kind, item.media_hash, item.media_ref = media.kind, media.hash_hex, media.message
+                item.media_kind, item.media_hashes, item.media_ref = (
+                    media.kind,
+                    media.hashes_hex,
+                    media.message,
+                )
             session.add(item)
             session.flush()
             notify_moderators(session, self.settings, item)
@@ -100,7 +104,9 @@ class Review:
                 ReviewItem.media_kind == media.kind,
             )
         ).all()
-        return next((i for i in candidates if i.media_hash and near_hash(i.media_hash, media.hash_hex)), None)
+        return next(
+            (i for i in candidates if i.media_hashes and near_media(i.media_hashes, media.hashes_hex)), None
+        )
 
     def _similar_open_item(self, session: Session, text: str) -> ReviewItem | None:
         recent = session.exec(

@@ -40,16 +40,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("media_kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True)
         )
-        batch_op.add_column(
-            sa.Column("media_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
-        )
+        batch_op.add_column(sa.Column("media_hashes", sa.Text(), nullable=True))
     with op.batch_alter_table("reviewitem", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("media_kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True)
         )
-        batch_op.add_column(
-            sa.Column("media_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
-        )
+        batch_op.add_column(sa.Column("media_hashes", sa.Text(), nullable=True))
         batch_op.add_column(
             sa.Column("media_ref", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
         )
@@ -58,10 +54,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("reviewitem", schema=None) as batch_op:
         batch_op.drop_column("media_ref")
-        batch_op.drop_column("media_hash")
+        batch_op.drop_column("media_hashes")
         batch_op.drop_column("media_kind")
     with op.batch_alter_table("request", schema=None) as batch_op:
-        batch_op.drop_column("media_hash")
+        batch_op.drop_column("media_hashes")
         batch_op.drop_column("media_kind")
     with op.batch_alter_table("knownmedia", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_knownmedia_sha256"))
