@@ -18,19 +18,24 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 # Same path in both stages: a venv's scripts carry its absolute path in their shebang lines.
 RUN python -m venv /opt/claimbot
+# pdqhash (the media extra) is built from source.
+RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # pyproject.toml names README.md as the long description; the three packages are all it ships.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY store ./store
-# Optional extras, e.g. --build-arg CLAIMBOT_EXTRAS=[test].
-ARG CLAIMBOT_EXTRAS=
+# Extras: photos and videos by default; e.g. --build-arg CLAIMBOT_EXTRAS=[media,test].
+ARG CLAIMBOT_EXTRAS=[media]
 RUN /opt/claimbot/bin/pip install ".${CLAIMBOT_EXTRAS}" \
     && /opt/claimbot/bin/claimbot --help > /dev/null
 
 # --- final: the venv on a clean base image; no compilers, no pip cache, no sources ---------------
 FROM ${PYTHON_IMAGE}
+# Tesseract reads the text in forwarded screenshots (bot/media/ocr.py).
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 claimbot \
     && useradd --system --uid 10001 --gid claimbot --home-dir /home/claimbot --create-home \
         --shell /usr/sbin/nologin claimbot \

@@ -7,7 +7,17 @@ from enum import StrEnum
 
 from bot import i18n
 from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
-from bot.domain import Candidate, FactCheckCard, LinkNote, Outcome, OutcomeKind, SourceLink, Verdict
+from bot.domain import (
+    Authenticity,
+    Candidate,
+    FactCheckCard,
+    LinkNote,
+    MediaNote,
+    Outcome,
+    OutcomeKind,
+    SourceLink,
+    Verdict,
+)
 from bot.i18n import DEFAULT, N_, translator
 from bot.matching import restates
 
@@ -89,6 +99,42 @@ def refusal(reason: str | None, language: str = DEFAULT) -> str:
     """What a refused question is told, in the asker's language; "" when it gets no reply."""
     text = REFUSALS.get(reason or "", CANNOT_CHECK)
     return translator(language)(text) if text else ""
+
+
+# --- photos and videos (issue 16): what the media is, said before the claim's verdict ---
+MEDIA_WORD = {"image": N_("photo"), "video": N_("video")}
+MEDIA_LEADS = {
+    Authenticity.TRANSFORMED: N_("This {kind} has been manipulated or generated (for example by AI)"),
+    Authenticity.EDITED_OR_CROPPED: N_("This {kind} has been edited or cropped to mislead"),
+    Authenticity.DECONTEXTUALIZED: N_("This {kind} is real but shared out of context"),
+    Authenticity.STAGED: N_("This {kind} was staged"),
+    Authenticity.SATIRE_OR_PARODY: N_("This {kind} is satire or parody"),
+    Authenticity.ORIGINAL: N_("This {kind} is authentic and unaltered"),
+}
+MEDIA_KNOWN = N_("I know this {kind}: it has been fact-checked")
+MEDIA_TEXT_LEAD = N_("I don't know this {kind}, but its words match a fact-check:")
+MEDIA_QUEUED = N_("I don't know this {kind} yet, so I've sent it to our reviewers.")
+MEDIA_UNREADABLE = N_("I couldn't check that file.")
+
+
+def media_lead(media: MediaNote | None, language: str = DEFAULT) -> str:
+    """ "This video is AI-generated: it does not show a real arrest." before the verdict."""
+    if media is None or media.kind not in MEDIA_WORD:
+        return ""
+    t = translator(language)
+    kind = t(MEDIA_WORD[media.kind])
+    if media.via != "fingerprint":
+        return t(MEDIA_TEXT_LEAD, kind=kind)
+    lead = MEDIA_LEADS.get(media.authenticity, MEDIA_KNOWN) if media.authenticity else MEDIA_KNOWN
+    lead = t(lead, kind=kind)
+    return f"{lead}: {media.description.rstrip('.')}." if media.description else f"{lead}."
+
+
+def media_queued(media: MediaNote | None, language: str = DEFAULT) -> str:
+    if media is None or media.kind not in MEDIA_WORD:
+        return ""
+    t = translator(language)
+    return t(MEDIA_QUEUED, kind=t(MEDIA_WORD[media.kind]))
 
 
 def verdict_label(verdict: Verdict, language: str = DEFAULT) -> str:
@@ -365,7 +411,7 @@ def compose(outcome: Outcome, disclaimer: str, language: str | None = None) -> R
             outcome.fact_check,
             disclaimer,
             request_id=outcome.request_id,
-            lead=link_lead(outcome.link, language=language),
+            lead=media_lead(outcome.media, language) or link_lead(outcome.link, language=language),
             language=language,
         )
         if outcome.excerpt or outcome.more_answers:  # a pasted article
@@ -392,7 +438,8 @@ def compose(outcome: Outcome, disclaimer: str, language: str | None = None) -> R
             kind="queued",
             headline=t(UNRATED_QUEUED)
             if unrated
-            else t("I don't have a fact-check for that yet, so I've sent it to our reviewers."),
+            else media_queued(outcome.media, language)
+            or t("I don't have a fact-check for that yet, so I've sent it to our reviewers."),
             summary=t("They check claims by hand; ask to be notified and I'll send you their verdict."),
             disclaimer=disclaimer_in(disclaimer, language),
             actions=(Action(ActionKind.NOTIFY, t("Notify me"), request_id=outcome.request_id),),
@@ -403,6 +450,9 @@ def compose(outcome: Outcome, disclaimer: str, language: str | None = None) -> R
         )
     if outcome.link is not None:
         return compose_link_refusal(outcome.link, language)
+    if outcome.media is not None:
+        headline = t(outcome.media.error) if outcome.media.error else t(MEDIA_UNREADABLE)
+        return Reply(kind="refused", headline=headline, language=t.language)
     return Reply(
         kind="refused", headline=refusal(outcome.reason, language) or t(CANNOT_CHECK), language=t.language
     )

@@ -17,6 +17,7 @@ from bot.domain import (
     Actor,
     ApprovalResult,
     Asker,
+    Authenticity,
     Candidate,
     CataloguePage,
     Delivery,
@@ -26,6 +27,7 @@ from bot.domain import (
     FeedbackTally,
     FullReport,
     ImportReport,
+    MediaFile,
     Outcome,
     Question,
     Reason,
@@ -236,6 +238,18 @@ class ClaimService:
 
     def purge_requests(self, older_than: timedelta) -> int:
         return self.privacy.purge_requests(older_than)
+
+    # ---------------------------------------------------------------- media (bot/usecases/media.py)
+
+    def attach_media(
+        self,
+        actor: Actor,
+        fact_check_id: int,
+        media: MediaFile,
+        authenticity: Authenticity | None = None,
+        description: str = "",
+    ) -> int:
+        return self.asking.media.attach(actor, fact_check_id, media, authenticity, description)
 
     # ---------------------------------------------------------------- catalogue (bot/usecases/catalogue.py)
 

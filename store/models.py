@@ -103,6 +103,29 @@ class ReviewItem(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, max_length=1000)
     claimed_by: str | None = Field(default=None, max_length=200)
     claimed_at: datetime | None = None
+    # A photo or video asked about: near-identical forwards fold onto this item by its PDQ hash, and
+    # moderators are shown a copy of the first message that carried it.
+    media_kind: str | None = Field(default=None, max_length=10)
+    media_hashes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # PDQ, hex
+    media_ref: str | None = Field(default=None, max_length=200)  # platform:chat_id:message_id
+
+
+class KnownMedia(SQLModel, table=True):
+    """An image or video a fact-check is about, by its fingerprints (schema.org MediaReview).
+
+    The file itself is not kept: its PDQ hashes match copies, its sha256 the very same file.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    fact_check_id: int = Field(foreign_key="factcheck.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=10)  # image or video
+    authenticity: str | None = Field(default=None, max_length=40)  # MediaManipulationRatingEnumeration
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    content_url: str | None = Field(default=None, max_length=2048)
+    hashes: str = Field(sa_column=Column(Text, nullable=False))  # PDQ hashes in hex, space-separated
+    sha256: str = Field(default="", max_length=64, index=True)
+    added_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Request(SQLModel, table=True):
@@ -131,6 +154,8 @@ class Request(SQLModel, table=True):
     replied_at: datetime | None = None
     # The language the asker was answered in: follow-ups (buttons, notifications) keep it.
     language: str | None = Field(default=None, max_length=16)
+    media_kind: str | None = Field(default=None, max_length=10)  # the question was a photo or video
+    media_hashes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # PDQ, hex
 
 
 class AnswerFeedback(SQLModel, table=True):

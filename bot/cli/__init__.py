@@ -32,6 +32,7 @@ from bot.cli.commands import (
     cmd_sources,
 )
 from bot.cli.factchecks import add_browse_commands, add_rate, add_starter_commands
+from bot.cli.media import add_media_parser
 from bot.config import load_settings
 from bot.domain import ServiceError
 from bot.i18n import LANGUAGES, supported
@@ -96,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="when nothing matches, send the claim to the fact-checkers (a review item)",
     )
     ask.add_argument("--lang", type=reply_language, metavar="CODE", help=LANG_HELP)
+    ask.add_argument(
+        "--media", metavar="FILE", help="check a photo or video, with the question as its caption"
+    )
     ask.set_defaults(handler=cmd_ask)
+
+    add_media_parser(commands, common)
 
     chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal, as in a DM")
     chat.add_argument("--lang", type=reply_language, metavar="CODE", help=LANG_HELP)

@@ -22,12 +22,14 @@ from bot.domain import (
     Asker,
     ChatRef,
     FactCheckCard,
+    MediaFile,
     Outcome,
     OutcomeKind,
     Question,
     ReviewSummary,
 )
 from bot.i18n import environment_language
+from bot.media.fingerprints import MAX_VIDEO_BYTES
 from bot.replies import CLI_HOW_TO_SEND, CLI_SENT, UNMATCHED_SUMMARY, compose, render_text
 from bot.service import ClaimService
 
@@ -69,16 +71,32 @@ def read_stdin_text(stream: TextIO | None = None) -> str:
         raise CliError(f"standard input is not valid UTF-8 (byte {exc.start})") from None
 
 
+def read_media(path: str) -> MediaFile:
+    """A local photo or video as a chat would send it; refused before reading when over the limit."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_VIDEO_BYTES:
+            raise CliError(f"{path}: {size // 2**20} MB is over the {MAX_VIDEO_BYTES // 2**20} MB limit")
+        return MediaFile(file.read_bytes(), file.name)
+    except OSError as error:
+        raise CliError(f"{path}: {error.strerror or error}") from None
+
+
 def cmd_ask(service: ClaimService, args: argparse.Namespace) -> int:
-    text = " ".join(args.question) if args.question else read_stdin_text()
+    media = read_media(args.media) if getattr(args, "media", None) else None
+    text = " ".join(args.question) if args.question or media else read_stdin_text()
     question = Question(
         text=text,
         asker=cli_asker(),
         chat=ChatRef("cli", "terminal"),
         language_hint=environment_language(),
         language=args.lang,
+        media=media,
     )
     outcome = service.ask(question)
+    if outcome.kind is OutcomeKind.REFUSED and outcome.media is not None:
+        raise CliError(outcome.media.error or "the file could not be checked")
     if outcome.kind is OutcomeKind.REFUSED and outcome.link is None:  # a link's reply is printed below
         reasons = {
             "empty": "the question is empty",
@@ -125,6 +143,14 @@ def outcome_json(outcome: Outcome, reply: str) -> dict[str, object]:
         "verifier": verifier_json(outcome),
         "review_id": outcome.review_item_id,
         "request_id": outcome.request_id,
+        "media": None
+        if outcome.media is None
+        else {
+            "kind": outcome.media.kind,
+            "via": outcome.media.via,
+            "authenticity": outcome.media.authenticity.value if outcome.media.authenticity else None,
+            "text_read": outcome.media.text_read,
+        },
     }
 
 

@@ -10,6 +10,7 @@ from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
+from bot.domain.media import Authenticity, MediaFile, MediaNote, MediaRecord, parse_authenticity
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -40,6 +41,7 @@ __all__ = [
     "Actor",
     "ApprovalResult",
     "Asker",
+    "Authenticity",
     "Candidate",
     "CataloguePage",
     "ChatRef",
@@ -52,6 +54,9 @@ __all__ = [
     "FullReport",
     "ImportReport",
     "LinkNote",
+    "MediaFile",
+    "MediaNote",
+    "MediaRecord",
     "NotAllowed",
     "NotFound",
     "Outcome",
@@ -67,6 +72,7 @@ __all__ = [
     "SourceRecord",
     "Verdict",
     "Vote",
+    "parse_authenticity",
     "parse_verdict",
     "verdict_from_numeric",
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.factchecks import Candidate, FactCheckCard
+from bot.domain.media import MediaFile, MediaNote
 
 
 class OutcomeKind(StrEnum):
@@ -46,6 +47,7 @@ class Question:
     language_hint: str | None = None
     # A language the asker chose outright (`claimbot ask --lang`): it wins over the hint and the text.
     language: str | None = None
+    media: MediaFile | None = None  # a photo or video sent with (or instead of) the text
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Outcome:
     # Every candidate the matcher weighed, with its real score (`candidates` holds those worth showing).
     considered: tuple[Candidate, ...] = ()
     language: str = "en"  # the language to reply in (bot.i18n.negotiate)
+    media: MediaNote | None = None  # the question was, or held, a photo or video
 
     @property
     def score(self) -> float | None:

@@ -39,6 +39,7 @@ from bot.triage import triage
 from bot.usecases.catalogue import Catalogue, candidates
 from bot.usecases.delivery import Outbox
 from bot.usecases.links import LinkFinding, Links
+from bot.usecases.media import MediaCheck, MediaFinding, MediaRef
 from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
 from bot.usecases.notifications import enqueue_answer
@@ -57,6 +58,19 @@ LOCAL_PLATFORMS = ("cli", "terminal")
 THROTTLED = "throttled"  # Request.outcome of a question refused by the rate limit
 # A link with at least this many words beside it that leads nowhere is matched as the words' claim.
 MIN_WORDS_BESIDE = 4
+
+
+def media_placeholder(question: Question) -> str:
+    """What a question that was only a photo or video is stored and shown to moderators as."""
+    return "(a photo or video, no caption)" if question.media is not None else ""
+
+
+def media_ref(question: Question, media: MediaFinding | None) -> MediaRef | None:
+    """Where moderators can see the media: the message that carried it."""
+    if media is None or media.hashes_hex is None:
+        return None
+    where = f"{question.chat.platform}:{question.chat.chat_id}:{question.message_id or ''}"
+    return MediaRef(media.note.kind, media.hashes_hex, where)
 
 
 def _unrated_without_link(card: FactCheckCard) -> bool:
@@ -93,6 +107,7 @@ class Asking:
         self.outbox = outbox
         self.external = external
         self.links = Links(engine, settings, matcher)
+        self.media = MediaCheck(engine, moderation)
         # Issue 8: one asker's questions are handled one at a time in this process, so the throttle's
         # count-then-store cannot let concurrent questions of one person all slip under the limit.
         self._asker_locks = [threading.Lock() for _ in range(256)]
@@ -112,7 +127,7 @@ class Asking:
 
     def _ask(self, question: Question) -> Outcome:
         text = clean_text(question.text)
-        if not text:
+        if not text and question.media is None:
             return Outcome(OutcomeKind.REFUSED, reason="empty", language=negotiate("", *_hints(question)))
         language = negotiate(text[:2000], *_hints(question))
         if len(text) > self.settings.max_question_chars:
@@ -135,10 +150,15 @@ class Asking:
             )
         if throttled and resume_id is None:
             with session_scope(self.engine) as session:
-                request = self._new_request(question, hashed, text, THROTTLED, language)
+                request = self._new_request(
+                    question, hashed, text or media_placeholder(question), THROTTLED, language
+                )
                 if not self._store_new(session, request):
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
                 return Outcome(OutcomeKind.REFUSED, request.id, reason="throttled", language=language)
+        if question.media is not None:  # issue 16: fingerprinted off the event loop (adapters' threads)
+            finding = self.media.inspect(question.media)
+            return self._decide_media(question, hashed, text, resume_id, finding, language)
         finding = self.links.resolve(text)  # issue 14: a link leads to a fact-check, or is never queued
         if finding is not None and (
             finding.found or len(text_without_links(text).split()) < MIN_WORDS_BESIDE
@@ -173,7 +193,13 @@ class Asking:
         return True
 
     def _decide(
-        self, question: Question, hashed: str, text: str, resume_id: int | None, language: str
+        self,
+        question: Question,
+        hashed: str,
+        text: str,
+        resume_id: int | None,
+        language: str,
+        media: MediaFinding | None = None,
     ) -> Outcome:
         """Triage and match the question, then store it with its outcome in one unit.
 
@@ -182,10 +208,16 @@ class Asking:
         answered with help; an unmatched claim is queued only once the asker confirms it
         (`CLAIMBOT_AUTO_QUEUE` queues it at once).
         """
-        sorted_out = triage(text)
-        reading = read(self.matcher, text) if sorted_out.is_claim else Reading(OutcomeKind.CHITCHAT, [])
+        # A photo with no words skips triage and matching: it is queued (or offered) by its fingerprint.
+        sorted_out = triage(text) if text or media is None else None
+        is_claim = sorted_out is None or sorted_out.is_claim
+        reading = (
+            (read(self.matcher, text) if text else Reading(OutcomeKind.QUEUED, []))
+            if is_claim
+            else Reading(OutcomeKind.CHITCHAT, [])
+        )
         kind = reading.kind
-        if kind in (OutcomeKind.SUGGEST, OutcomeKind.QUEUED) and self._consult_external(text):
+        if text and kind in (OutcomeKind.SUGGEST, OutcomeKind.QUEUED) and self._consult_external(text):
             # Outside results are stored like any fact-check and face the same thresholds.
             reading = read(self.matcher, text)
             kind = reading.kind
@@ -201,10 +233,14 @@ class Asking:
                 kind = OutcomeKind.UNMATCHED  # issue 14: queued only once the asker confirms
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
-                request = self._new_request(question, hashed, text, kind.value, language)
+                request = self._new_request(
+                    question, hashed, text or media_placeholder(question), kind.value, language
+                )
                 if not self._store_new(session, request):
                     # Another worker stored this very event first: it answers, we stay silent.
                     return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            if media is not None:
+                request.media_kind, request.media_hashes = media.note.kind, media.hashes_hex
             request.outcome = kind.value
             request.score = found[0].score if found else None
             request.fact_check_id = found[0].fact_check.id if kind is OutcomeKind.ANSWER else None
@@ -217,8 +253,11 @@ class Asking:
                 kind = OutcomeKind.SUGGEST
                 request.outcome, request.fact_check_id = kind.value, None
             request.language = language
-            common = {"considered": found, "excerpt": reading.excerpt, "language": language}
-            if kind is OutcomeKind.CHITCHAT:
+            if media is not None:
+                request.media_kind, request.media_hashes = media.note.kind, media.hashes_hex
+            note = media.note if media is not None else None
+            common = {"considered": found, "excerpt": reading.excerpt, "language": language, "media": note}
+            if kind is OutcomeKind.CHITCHAT and sorted_out is not None:
                 return Outcome(kind, request.id, reason=sorted_out.category.value, language=language)
             if kind is OutcomeKind.ANSWER:
                 more = candidates(session, reading.more_answers)
@@ -228,9 +267,47 @@ class Asking:
             if kind is OutcomeKind.UNMATCHED:
                 return Outcome(kind, request.id, **common)
             if request.review_item_id is None:  # a resumed question was counted the first time
-                self.review.queue_question(session, request, focus(text))
+                self.review.queue_question(session, request, focus(request.text), media_ref(question, media))
             card = found[0].fact_check if unrated else None
             return Outcome(kind, request.id, card, shown, review_item_id=request.review_item_id, **common)
+
+    def _decide_media(
+        self,
+        question: Question,
+        hashed: str,
+        text: str,
+        resume_id: int | None,
+        finding: MediaFinding,
+        language: str,
+    ) -> Outcome:
+        """Known media answers with its fact-check; else its caption and the text read in it are matched."""
+        if finding.fact_check_id is None and finding.note.via != "unreadable":
+            return self._decide(
+                question, hashed, " ".join(filter(None, (text, finding.text))), resume_id, language, finding
+            )
+        with session_scope(self.engine) as session:
+            card = factchecks.get_card(session, finding.fact_check_id) if finding.fact_check_id else None
+            kind = OutcomeKind.ANSWER if card is not None else OutcomeKind.REFUSED
+            request = session.get(Request, resume_id) if resume_id is not None else None
+            if request is None:
+                request = self._new_request(
+                    question, hashed, text or media_placeholder(question), kind.value, language
+                )
+                if not self._store_new(session, request):
+                    return Outcome(OutcomeKind.REFUSED, duplicate=True, reason="duplicate")
+            request.outcome, request.media_kind, request.media_hashes = (
+                kind.value,
+                finding.note.kind,
+                finding.hashes_hex,
+            )
+            request.fact_check_id, request.score = (card.id, 1.0) if card is not None else (None, None)
+            request.language = language
+            session.add(request)
+            session.flush()
+            if card is None:
+                return Outcome(kind, request.id, reason="media", media=finding.note, language=language)
+            found = (Candidate(card, 1.0, "", {"media": 1.0}),)
+            return Outcome(kind, request.id, card, found, media=finding.note, language=language)
 
     def _decide_link(
         self,

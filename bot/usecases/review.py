@@ -29,6 +29,7 @@ from bot.importers._common import outlet_from_url
 from bot.matching import Matcher, question_similarity, worth_showing
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
+from bot.usecases.media import MediaRef, near_media
 from bot.usecases.moderation import Moderation, record_audit
 from bot.usecases.notifications import answer_subscribers, enqueue_revision, notify_moderators
 from bot.usecases.requests import phrasing_key
@@ -64,14 +65,25 @@ class Review:
 
     # ---------------------------------------------------------------- questions into the queue
 
-    def queue_question(self, session: Session, request: Request, text: str) -> ReviewItem:
-        """Fold the question onto an open review item asking the same thing, or open a new one."""
-        item = self._similar_open_item(session, text)
+    def queue_question(
+        self, session: Session, request: Request, text: str, media: MediaRef | None = None
+    ) -> ReviewItem:
+        """Fold the question onto an open review item asking the same thing, or open a new one.
+
+        A photo or video folds onto an item about near-identical media (issue 16), whatever its caption.
+        """
+        item = self._same_media_item(session, media) if media else self._similar_open_item(session, text)
         now = utcnow()
         if item is None:
             item = ReviewItem(
                 community=self.settings.community, text=text, first_asked_at=now, last_asked_at=now
             )
+            if media is not None:
+                item.media_kind, item.media_hashes, item.media_ref = (
+                    media.kind,
+                    media.hashes_hex,
+                    media.message,
+                )
             session.add(item)
             session.flush()
             notify_moderators(session, self.settings, item)
@@ -83,6 +95,18 @@ class Review:
         request.outcome = OutcomeKind.QUEUED.value
         session.add(request)
         return item
+
+    def _same_media_item(self, session: Session, media: MediaRef) -> ReviewItem | None:
+        candidates = session.exec(
+            select(ReviewItem).where(
+                ReviewItem.community == self.settings.community,
+                col(ReviewItem.status).in_(OPEN_STATUSES),
+                ReviewItem.media_kind == media.kind,
+            )
+        ).all()
+        return next(
+            (i for i in candidates if i.media_hashes and near_media(i.media_hashes, media.hashes_hex)), None
+        )
 
     def _similar_open_item(self, session: Session, text: str) -> ReviewItem | None:
         recent = session.exec(

@@ -1,0 +1,77 @@
+"""Media in a question, and what is known about a fact-checked image or video (schema.org MediaReview)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Authenticity(StrEnum):
+    """schema.org MediaManipulationRatingEnumeration: what a piece of media is, as it was shared."""
+
+    ORIGINAL = "OriginalMediaContent"
+    DECONTEXTUALIZED = "DecontextualizedContent"
+    EDITED_OR_CROPPED = "EditedOrCroppedContent"
+    TRANSFORMED = "TransformedContent"  # AI-generated or deepfaked footage included
+    STAGED = "StagedContent"
+    SATIRE_OR_PARODY = "SatireOrParodyContent"
+
+
+def parse_authenticity(value: str) -> Authenticity | None:
+    """A MediaReview category from its schema.org name or URL, or a moderator's short word for it."""
+    word = value.strip().rsplit("/", 1)[-1].lower().replace("-", "").replace("_", "").replace(" ", "")
+    for category in Authenticity:
+        if word in (category.value.lower(), category.name.lower().replace("_", "")):
+            return category
+    return _SHORT_WORDS.get(word)
+
+
+_SHORT_WORDS = {
+    "original": Authenticity.ORIGINAL,
+    "authentic": Authenticity.ORIGINAL,
+    "missingcontext": Authenticity.DECONTEXTUALIZED,
+    "outofcontext": Authenticity.DECONTEXTUALIZED,
+    "edited": Authenticity.EDITED_OR_CROPPED,
+    "cropped": Authenticity.EDITED_OR_CROPPED,
+    "transformed": Authenticity.TRANSFORMED,
+    "aigenerated": Authenticity.TRANSFORMED,
+    "ai": Authenticity.TRANSFORMED,
+    "deepfake": Authenticity.TRANSFORMED,
+    "staged": Authenticity.STAGED,
+    "satire": Authenticity.SATIRE_OR_PARODY,
+    "parody": Authenticity.SATIRE_OR_PARODY,
+}
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A photo or video someone sent, as bytes the adapter downloaded within the platform's limits."""
+
+    data: bytes
+    name: str = ""  # the file name the sender gave, for messages only: the bytes say what it is
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """Known media of a fact-check, as a MediaReview import or a moderator gives it."""
+
+    kind: str  # image or video
+    authenticity: Authenticity | None = None
+    description: str = ""  # what the media really shows ("it does not show a real arrest")
+    content_url: str | None = None
+    hashes: tuple[str, ...] = ()  # PDQ hashes, hex
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class MediaNote:
+    """What a question's media turned out to be, for the reply."""
+
+    kind: str  # image or video
+    # fingerprint: it is known media of the fact-check; text: its caption or the text read in it
+    # matched; unmatched: nothing known; unreadable: the file could not be checked (see error)
+    via: str
+    authenticity: Authenticity | None = None
+    description: str = ""
+    error: str = ""
+    text_read: str = ""  # what OCR read in the image

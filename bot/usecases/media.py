@@ -1,0 +1,138 @@
+"""Media in a question: is it a photo or video a fact-check is about, or does the text in it match one?
+
+The fingerprints (bot.media) are compared with the known media of published fact-checks, which every
+worker keeps in memory and tops up from the store before each look (known media is only ever added).
+Moderators attach media to a fact-check so the next copy matches at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.domain import Actor, Authenticity, MediaFile, MediaNote, MediaRecord, NotFound, ServiceError
+from bot.media import Fingerprint, MediaError, MediaIndex, MediaKind, fingerprint
+from bot.media.index import IMAGE_DISTANCE
+from bot.media.ocr import image_text
+from bot.text import clean_text
+from bot.usecases.moderation import Moderation, record_audit
+from store import media as known_media
+from store.db import session_scope
+from store.models import FactCheck, FactCheckStatus, KnownMedia
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MediaFinding:
+    """What a question's media is: known media of a fact-check, text to match, or nothing usable."""
+
+    note: MediaNote
+    fact_check_id: int | None = None
+    # Its PDQ hashes (hex, space-separated; a video's first few frames): forwards of near-identical
+    # media fold onto one review item.
+    hashes_hex: str | None = None
+    text: str = ""  # the text read in the image, for the matcher
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """The media of a queued question: what folds forwards together, and where moderators see it."""
+
+    kind: str
+    hashes_hex: str
+    message: str  # platform:chat_id:message_id of the message that carried it
+
+
+FOLD_HASHES = 8  # of a question's hashes kept to fold forwards: an image's variants, a video's first frames
+
+
+def near_media(a_hex: str, b_hex: str, limit: int = IMAGE_DISTANCE) -> bool:
+    """Whether two sets of PDQ hashes share a picture (or a video frame) within the distance."""
+    return any((int(a, 16) ^ int(b, 16)).bit_count() <= limit for a in a_hex.split() for b in b_hex.split())
+
+
+def _fold_hashes(print_: Fingerprint) -> str:
+    return " ".join(digest.hex() for digest in print_.hashes[:FOLD_HASHES])
+
+
+def _print_of(row: KnownMedia) -> Fingerprint:
+    return Fingerprint(MediaKind(row.kind), tuple(bytes.fromhex(h) for h in row.hashes.split()), row.sha256)
+
+
+class MediaCheck:
+    def __init__(self, engine: Engine, moderation: Moderation) -> None:
+        self.engine = engine
+        self.moderation = moderation
+        self.index = MediaIndex()
+        self._rows: dict[int, KnownMedia] = {}  # known media id → its row (fact-check, category)
+        self._last_id = 0
+        self._lock = threading.Lock()
+
+    def refresh(self) -> int:
+        """Add known media stored since the last look (by any worker); returns how many."""
+        with self._lock, Session(self.engine) as session:
+            added = 0
+            for row in known_media.known_since(session, self._last_id):
+                assert row.id is not None
+                self.index.add(row.id, _print_of(row))
+                self._rows[row.id] = row
+                self._last_id = row.id
+                added += 1
+            return added
+
+    def inspect(self, media: MediaFile) -> MediaFinding:
+        """Fingerprint the media and look it up; the text in an image is read for the matcher."""
+        try:
+            print_ = fingerprint(media.data)
+        except MediaError as error:
+            log.info("media refused: %s", error.reason)
+            return MediaFinding(MediaNote("file", "unreadable", error=str(error)))
+        self.refresh()
+        kind = print_.kind.value
+        found = self.index.match(print_)
+        with Session(self.engine) as session:
+            row = self._rows.get(found.media_id) if found else None
+            if row is not None:
+                fact = session.get(FactCheck, row.fact_check_id)
+                if fact is not None and fact.status == FactCheckStatus.PUBLISHED:
+                    category = Authenticity(row.authenticity) if row.authenticity else None
+                    note = MediaNote(kind, "fingerprint", category, row.description)
+                    return MediaFinding(note, row.fact_check_id, _fold_hashes(print_))
+        text = clean_text(image_text(media.data)) if print_.kind is MediaKind.IMAGE else ""
+        return MediaFinding(MediaNote(kind, "unmatched", text_read=text), None, _fold_hashes(print_), text)
+
+    def attach(
+        self,
+        actor: Actor,
+        fact_check_id: int,
+        media: MediaFile,
+        authenticity: Authenticity | None = None,
+        description: str = "",
+    ) -> int:
+        """Attach known media to a fact-check (moderators): its copies are then answered with it."""
+        self.moderation.authorize(actor, "media", f"factcheck:{fact_check_id}")
+        try:
+            print_ = fingerprint(media.data, known=True)
+        except MediaError as error:
+            raise ServiceError(str(error)) from error
+        hashes = tuple(digest.hex() for digest in print_.hashes)
+        record = MediaRecord(
+            print_.kind.value, authenticity, clean_text(description), None, hashes, print_.sha256
+        )
+        return self.add_record(actor, fact_check_id, record)
+
+    def add_record(self, actor: Actor, fact_check_id: int, record: MediaRecord) -> int:
+        with session_scope(self.engine) as session:
+            if session.get(FactCheck, fact_check_id) is None:
+                raise NotFound(f"There is no fact-check #{fact_check_id}.")
+            row = known_media.add_known(session, fact_check_id, record, actor.label)
+            record_audit(session, actor, "media", f"factcheck:{fact_check_id}", True, record.kind)
+            assert row.id is not None
+            media_id = row.id
+        self.refresh()
+        return media_id
