@@ -17,8 +17,8 @@ from enum import StrEnum, unique
 from typing import NamedTuple
 
 from bot.answer_extras import NEXT_LABEL, PREVIOUS_LABEL, REASON_BUTTONS, ReportPage
-from bot.i18n import DEFAULT, translator
 from bot.domain.review import ReviewSummary
+from bot.i18n import DEFAULT, translator
 from bot.replies import ActionKind, Reply, choice_label
 
 ID = re.compile(r"\d{1,19}")  # a database id: up to 19 digits fits a signed 64-bit integer
