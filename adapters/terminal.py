@@ -44,7 +44,12 @@ QUIT_WORDS = ("quit", "exit", "/quit")
 HELP_WORDS = ("help", "/help", "/start")
 NOTIFY_WORDS = ("notify", "notify me")
 NOT_IT_WORDS = ("not it", "not what i asked", "none", "none of these")
-YES_NO = {"y": True, "yes": True, "n": False, "no": False, "no thanks": False}
+# English, and the catalogs' languages' yes / no (the hint shows 'y' or 'n' with the word translated).
+YES_NO = (
+    {"y": True, "yes": True, "n": False, "no": False, "no thanks": False}
+    | {word: True for word in ("sí", "si", "oui", "sim", "ja")}
+    | {word: False for word in ("non", "não", "nao", "nein")}
+)
 EDITED = N_("Update to an earlier answer:")
 
 
