@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from bot.answer_extras import NEXT_LABEL, PREVIOUS_LABEL, REASON_BUTTONS, ReportPage
 from bot.domain.review import ReviewSummary
+from bot.i18n import DEFAULT, translator
 from bot.replies import ActionKind, Reply, choice_label
 
 ID = re.compile(r"\d{1,19}")  # a database id: up to 19 digits fits a signed 64-bit integer
@@ -121,7 +122,7 @@ def reply_buttons(reply: Reply) -> ReplyButtons:
     """Choices need the request they answer; "Not what I asked" and "Notify me" name theirs."""
     choices = (
         tuple(
-            Button(choice_label(c), ButtonKind.CHOOSE, (reply.request_id, c.fact_check.id))
+            Button(choice_label(c, reply.language), ButtonKind.CHOOSE, (reply.request_id, c.fact_check.id))
             for c in reply.choices
         )
         if reply.request_id is not None
@@ -147,9 +148,10 @@ def reply_buttons(reply: Reply) -> ReplyButtons:
 VOTES = {ActionKind.HELPFUL: 1, ActionKind.NOT_HELPFUL: 2}  # the codes of bot.domain.VOTE_CODES
 
 
-def reason_buttons(request_id: int) -> tuple[Button, ...]:
-    """Under "What was wrong?" after a 👎: wrong claim, outdated, other."""
-    return tuple(Button(label, ButtonKind.REASON, (request_id, code)) for code, label in REASON_BUTTONS)
+def reason_buttons(request_id: int, language: str = DEFAULT) -> tuple[Button, ...]:
+    """Under "What was wrong?" after a 👎: wrong claim, outdated, other, in the presser's language."""
+    t = translator(language)
+    return tuple(Button(t(label), ButtonKind.REASON, (request_id, code)) for code, label in REASON_BUTTONS)
 
 
 @dataclass(frozen=True)
@@ -162,11 +164,12 @@ class PageButtons:
 
 def page_buttons(page: ReportPage) -> PageButtons:
     fact_check_id = page.report.fact_check_id
+    t = translator(page.language)
     navigation = []
     if page.number > 1:
-        navigation.append(Button(PREVIOUS_LABEL, ButtonKind.REPORT, (fact_check_id, page.number - 1)))
+        navigation.append(Button(t(PREVIOUS_LABEL), ButtonKind.REPORT, (fact_check_id, page.number - 1)))
     if page.number < page.total:
-        navigation.append(Button(NEXT_LABEL, ButtonKind.REPORT, (fact_check_id, page.number + 1)))
+        navigation.append(Button(t(NEXT_LABEL), ButtonKind.REPORT, (fact_check_id, page.number + 1)))
     follow_ups = tuple(
         Button(question, ButtonKind.FOLLOW_UP, (fact_check_id, index))
         for index, question in enumerate(page.follow_ups)

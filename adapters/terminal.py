@@ -44,17 +44,23 @@ QUIT_WORDS = ("quit", "exit", "/quit")
 HELP_WORDS = ("help", "/help", "/start")
 NOTIFY_WORDS = ("notify", "notify me")
 NOT_IT_WORDS = ("not it", "not what i asked", "none", "none of these")
-YES_NO = {"y": True, "yes": True, "n": False, "no": False, "no thanks": False}
-EDITED = "Update to an earlier answer:"
+# English, and the catalogs' languages' yes / no (the hint shows 'y' or 'n' with the word translated).
+YES_NO = (
+    {"y": True, "yes": True, "n": False, "no": False, "no thanks": False}
+    | {word: True for word in ("sí", "si", "oui", "sim", "ja")}
+    | {word: False for word in ("non", "não", "nao", "nein")}
+)
+EDITED = N_("Update to an earlier answer:")
 
 
 @dataclass(frozen=True)
 class FollowUp:
     """Something the last reply lets the person type next: which inputs it takes and what they do."""
 
-    hint: str  # shown under the reply: "'notify' to hear when reviewers publish a verdict"
+    hint: str  # a msgid shown under the reply: "'notify' to hear when there is news"
     accepts: Callable[[str], bool]  # given the input lowercased
     run: Callable[[str], None]  # given the input as typed
+    count: int = 0  # fills the hint's {count}
 
 
 class TerminalChat:
@@ -173,9 +179,8 @@ class TerminalChat:
         if outcome.kind is OutcomeKind.UNMATCHED:
             self.say(self.t(TERMINAL_PROMPT))
         elif self.follow_ups:
-            self.say(
-                "Type " + ", ".join(f.hint for f in self.follow_ups) + "; anything else is a new question."
-            )
+            hints = ", ".join(self.t(f.hint, count=f.count) for f in self.follow_ups)
+            self.say(self.t("Type {hints}; anything else is a new question.", hints=hints))
 
     # ---------------------------------------------------------------- follow-ups
 
@@ -219,12 +224,17 @@ def follow_ups_for(chat: TerminalChat, outcome: Outcome) -> tuple[FollowUp, ...]
         return ()
     shown = len(compose(outcome, "").choices)
     pick = FollowUp(
-        f"a number from 1 to {shown} to pick one",
+        N_("a number from 1 to {count} to pick one"),
         lambda typed: typed.isdigit() and len(typed) <= 3,
         chat.pick,
+        count=shown,
     )
-    notify = FollowUp("'notify' to hear when there is news", lambda typed: typed in NOTIFY_WORDS, chat.notify)
-    not_it = FollowUp("'not it' to send your question to reviewers", lambda t: t in NOT_IT_WORDS, chat.not_it)
+    notify = FollowUp(
+        N_("'notify' to hear when there is news"), lambda typed: typed in NOTIFY_WORDS, chat.notify
+    )
+    not_it = FollowUp(
+        N_("'not it' to send your question to reviewers"), lambda t: t in NOT_IT_WORDS, chat.not_it
+    )
     if outcome.kind is OutcomeKind.SUGGEST and shown:
         return (pick, not_it)
     if outcome.kind is OutcomeKind.ANSWER:
@@ -232,7 +242,7 @@ def follow_ups_for(chat: TerminalChat, outcome: Outcome) -> tuple[FollowUp, ...]
     if outcome.kind is OutcomeKind.QUEUED:
         return (notify,)
     if outcome.kind is OutcomeKind.UNMATCHED:
-        return (FollowUp("'y' or 'n'", lambda typed: typed in YES_NO, chat.confirm),)
+        return (FollowUp(N_("'y' or 'n'"), lambda typed: typed in YES_NO, chat.confirm),)
     return ()
 
 
@@ -251,7 +261,7 @@ class TerminalMessenger:
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         # A terminal cannot change what it printed: the new version goes below, marked as an update.
-        self.chat.notice(f"{EDITED}\n{render_text(reply)}")
+        self.chat.notice(f"{translator(reply.language)(EDITED)}\n{render_text(reply)}")
 
     async def send_review(self, target: str, review: ReviewSummary) -> None:
         self.chat.notice(f"New question for review #{review.id}: {review.text}")

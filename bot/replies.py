@@ -465,10 +465,14 @@ def choice_label(candidate: Candidate, language: str = DEFAULT) -> str:
     return f"{card.verdict.icon} {card.claim or card.title}"
 
 
-def claim_label(reply: Reply) -> str:
-    """What the line under the headline is: the claim rated, or a related fact-check's title."""
+def claim_line(reply: Reply, claim: str | None = None) -> str:
+    """The line under the headline: the claim rated, or a related fact-check's title. A whole line per
+    msgid, so a language can order it its own way; `claim` is the claim as the platform escapes it."""
     t = translator(reply.language)
-    return t("Fact-check") if reply.kind == "related" else t("Claim")
+    text = reply.claim if claim is None else claim
+    return (
+        t("Fact-check: {claim}", claim=text) if reply.kind == "related" else t("Claim: {claim}", claim=text)
+    )
 
 
 def also_line(candidate: Candidate, language: str = DEFAULT) -> str:
@@ -485,7 +489,7 @@ def render_text(reply: Reply) -> str:
     if reply.excerpt and reply.kind == "answer":
         lines.append(f"{t(FROM_YOUR_TEXT)} “{reply.excerpt}”")
     if reply.claim:
-        lines.append(f"{claim_label(reply)}: {reply.claim}")
+        lines.append(claim_line(reply))
     if reply.rating_text:
         lines.append(t("Rated by the publisher: {rating}", rating=reply.rating_text))
     if reply.summary:

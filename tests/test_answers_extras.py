@@ -19,7 +19,7 @@ from adapters.buttons import ButtonKind
 from adapters.discord.render import BUTTON_DATA as DISCORD_DATA
 from adapters.telegram.render import BUTTON_DATA as TELEGRAM_DATA
 from adapters.terminal import TerminalChat
-from bot.answer_extras import CUT_NOTE, MAX_REPORT_PAGES, report_page, report_pages
+from bot.answer_extras import MAX_REPORT_PAGES, cut_note, report_page, report_pages
 from bot.domain import (
     Actor,
     Asker,
@@ -143,7 +143,7 @@ def test_report_pages_fit_the_budget_and_refuse_pages_out_of_range(service: Clai
 def test_a_report_longer_than_ten_pages_is_cut_with_a_note() -> None:
     huge = FullReport(1, "t", "", (ReportSection(1, "Long", "One more sentence here. " * 5000),), (), ("q?",))
     pages = report_pages(huge, 3000)
-    assert len(pages) == MAX_REPORT_PAGES and pages[-1].note == CUT_NOTE and pages[0].note == ""
+    assert len(pages) == MAX_REPORT_PAGES and pages[-1].note == cut_note() and pages[0].note == ""
     one_word = FullReport(1, "t", "", (ReportSection(1, "x", "y" * 50_000),), (), ())  # no space to cut at
     assert all(len(b.text) <= 3000 for p in report_pages(one_word, 3000) for b in p.blocks)
 

@@ -177,6 +177,8 @@ def test_a_spanish_answer_keeps_the_fact_checks_english_marked() -> None:
         "Informe completo",
         "No es lo que pregunté",
         "Avisarme de cambios",
+        "👍",
+        "👎",
     ]
     # The same fact-check for an English reader carries no marker.
     assert "(in English)" not in render_text(compose_answer(card(), "d", language="en"))

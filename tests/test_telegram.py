@@ -710,8 +710,9 @@ async def test_replies_follow_the_app_language_and_the_questions(
     fake.private_message(USER, NYC)
     answer = await fake.wait_for("sendMessage", has_text("February 2, 2026"))
     assert "Not what I asked" in [b["text"] for b in buttons(answer.params)]
-    fake.private_message(USER, "??")
-    await fake.wait_for("sendMessage", has_text("Dazu habe ich noch keinen Faktencheck"))
+    fake.private_message(USER, "??")  # no claim in it: chit-chat, in the app's language
+    chat = await fake.wait_for("sendMessage", has_text("darin habe ich keine Behauptung gefunden"))
+    assert "Hat ein New Yorker Polizist einen ICE-Beamten festgenommen?" in chat.params["text"]
     fake.add_user(OTHER)["language_code"] = "zh-hans"  # no catalog: English
     fake.private_message(OTHER, "/start")
     hello = await fake.wait_for("sendMessage", to_chat(OTHER))

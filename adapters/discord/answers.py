@@ -58,14 +58,17 @@ def render_tallies(tallies: list[FeedbackTally]) -> str:
 
 async def vote_pressed(interaction: Interaction, request_id: int, code: int, *, values: list[str]) -> None:
     bot = interaction.client
+    t = bot.tr(interaction)
     vote = await bot.work(interaction, bot.service.vote, request_id, bot.asker(interaction), code)
     if vote is not Vote.DOWN:
-        await bot.say(interaction, THANKS[vote])
+        await bot.say(interaction, t(THANKS[vote]))
         return
     view = discord.ui.View(timeout=None)
-    for button in reason_buttons(request_id):
+    for button in reason_buttons(request_id, t.language):
         view.add_item(button_of(button))
-    await bot.respond(interaction, content=f"{THANKS[vote]} {WHAT_WAS_WRONG}", view=view, ephemeral=True)
+    await bot.respond(
+        interaction, content=f"{t(THANKS[vote])} {t(WHAT_WAS_WRONG)}", view=view, ephemeral=True
+    )
 
 
 async def reason_pressed(interaction: Interaction, request_id: int, code: int, *, values: list[str]) -> None:
@@ -73,7 +76,7 @@ async def reason_pressed(interaction: Interaction, request_id: int, code: int, *
     reason = await bot.work(
         interaction, bot.service.feedback_reason, request_id, bot.asker(interaction), code
     )
-    await bot.say(interaction, REASON_THANKS[reason])
+    await bot.say(interaction, bot.tr(interaction)(REASON_THANKS[reason]))
 
 
 async def report_pressed(
@@ -82,7 +85,7 @@ async def report_pressed(
     """Page 1 opens for the presser alone (ephemeral); the page buttons turn that message's pages."""
     bot = interaction.client
     report = await bot.work(interaction, bot.service.full_report, fact_check_id)
-    embed, view = render_page(report_page(report, number, PAGE_BUDGET))
+    embed, view = render_page(report_page(report, number, PAGE_BUDGET, bot.tr(interaction).language))
     on_report = _is_report(interaction)
     await bot.respond(interaction, embed=embed, view=view, ephemeral=True, update=on_report)
 

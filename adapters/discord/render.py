@@ -16,7 +16,7 @@ from bot.domain import FactCheckCard, SearchHit
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
 from bot.i18n import translator
-from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, ActionKind, Reply, also_line, choice_label, claim_label
+from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, ActionKind, Reply, also_line, choice_label
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, EMBED_MAX = (
     256,
@@ -129,7 +129,11 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     if reply.excerpt and reply.kind == "answer":
         lines.append(f"*{escape(t(FROM_YOUR_TEXT))} “{escape(reply.excerpt)}”*")
     if reply.claim:
-        lines.append(f"**{claim_label(reply)}:** {escape(reply.claim)}")
+        claim = escape(reply.claim)
+        related = reply.kind == "related"  # whole lines, so a language can order them its own way
+        lines.append(
+            t("**Fact-check:** {claim}", claim=claim) if related else t("**Claim:** {claim}", claim=claim)
+        )
     if reply.rating_text:
         lines.append(t("**Rated by the publisher:** {rating}", rating=escape(reply.rating_text)))
     if reply.summary:
@@ -137,7 +141,7 @@ def render_embed(reply: Reply, *, can_pin: bool = False) -> tuple[discord.Embed,
     if reply.checked:
         lines.append(f"*{escape(reply.checked)}*")
     for number, candidate in enumerate(reply.choices, 1):
-        lines.append(f"**{number}.** {escape(choice_label(candidate))}")
+        lines.append(f"**{number}.** {escape(choice_label(candidate, reply.language))}")
     if reply.also:
         lines.append(
             f"**{t(ALSO_CHECKED)}**\n"

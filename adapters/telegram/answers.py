@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from adapters.buttons import ButtonKind, page_buttons, reason_buttons
-from adapters.telegram.chat import NO_PREVIEW, PLATFORM, actor, asker, reply_outcome, say, service_of
+from adapters.telegram.chat import NO_PREVIEW, PLATFORM, actor, asker, reply_outcome, say, service_of, tr
 from adapters.telegram.render import MAX_TEXT, Segment, button_of, fit
 from bot.answer_extras import REASON_THANKS, THANKS, WHAT_WAS_WRONG, ReportPage, report_page
 from bot.domain import ChatRef, FeedbackTally, Question, Vote
@@ -55,11 +55,12 @@ async def vote_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: 
     query = update.callback_query
     assert query is not None
     request_id, code = ids
+    t = tr(update)
     vote = await asyncio.to_thread(service_of(context).vote, request_id, asker(query.from_user.id), code)
-    await query.answer(THANKS[vote])
+    await query.answer(t(THANKS[vote]))
     if vote is Vote.DOWN and isinstance(query.message, Message):
-        markup = InlineKeyboardMarkup([[button_of(b) for b in reason_buttons(request_id)]])
-        await query.message.reply_html(WHAT_WAS_WRONG, reply_markup=markup)
+        markup = InlineKeyboardMarkup([[button_of(b) for b in reason_buttons(request_id, t.language)]])
+        await query.message.reply_html(t(WHAT_WAS_WRONG), reply_markup=markup)
 
 
 async def reason_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: tuple[int, ...]) -> None:
@@ -70,7 +71,7 @@ async def reason_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids
     reason = await asyncio.to_thread(service.feedback_reason, request_id, asker(query.from_user.id), code)
     await query.answer()
     if isinstance(query.message, Message):  # the question is answered: the buttons go, the thanks stays
-        await query.edit_message_text(REASON_THANKS[reason], reply_markup=None)
+        await query.edit_message_text(tr(update)(REASON_THANKS[reason]), reply_markup=None)
 
 
 async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: tuple[int, ...]) -> None:
@@ -79,7 +80,7 @@ async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids
     assert query is not None
     fact_check_id, number = ids
     report = await asyncio.to_thread(service_of(context).full_report, fact_check_id)
-    text, markup = render_page(report_page(report, number, PAGE_BUDGET))
+    text, markup = render_page(report_page(report, number, PAGE_BUDGET, tr(update).language))
     await query.answer()
     if not isinstance(query.message, Message):
         return

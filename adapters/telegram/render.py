@@ -30,7 +30,7 @@ from bot.replies import (
     Reply,
     also_line,
     choice_label,
-    claim_label,
+    claim_line,
     verdict_headline,
 )
 
@@ -194,7 +194,7 @@ def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
     if reply.kind == "answer":
         segments += quoted
     if reply.claim:
-        segments.append(Segment(f"{claim_label(reply)}: {reply.claim}", "i", priority=2))
+        segments.append(Segment(claim_line(reply), "i", priority=2))
     if reply.rating_text:
         segments.append(Segment(t("Rated by the publisher: {rating}", rating=reply.rating_text), priority=1))
     if reply.summary:
@@ -204,7 +204,7 @@ def render_html(reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
         segments.append(Segment(reply.checked, "i"))
     segments.extend(_sources(reply))
     for number, candidate in enumerate(reply.choices, 1):
-        segments.append(Segment(f"{number}. {choice_label(candidate)}", priority=1))
+        segments.append(Segment(f"{number}. {choice_label(candidate, reply.language)}", priority=1))
     if reply.also:
         segments.append(Segment(t(ALSO_CHECKED), "b", separator="\n\n"))
         segments += [Segment(f"• {also_line(c, reply.language)}", priority=1) for c in reply.also]
