@@ -102,39 +102,53 @@ def refusal(reason: str | None, language: str = DEFAULT) -> str:
 
 
 # --- photos and videos (issue 16): what the media is, said before the claim's verdict ---
-MEDIA_WORD = {"image": N_("photo"), "video": N_("video")}
+# Whole sentences per kind of media: "foto" and "vídeo" differ in gender, and so does the sentence.
 MEDIA_LEADS = {
-    Authenticity.TRANSFORMED: N_("This {kind} has been manipulated or generated (for example by AI)"),
-    Authenticity.EDITED_OR_CROPPED: N_("This {kind} has been edited or cropped to mislead"),
-    Authenticity.DECONTEXTUALIZED: N_("This {kind} is real but shared out of context"),
-    Authenticity.STAGED: N_("This {kind} was staged"),
-    Authenticity.SATIRE_OR_PARODY: N_("This {kind} is satire or parody"),
-    Authenticity.ORIGINAL: N_("This {kind} is authentic and unaltered"),
+    ("image", Authenticity.TRANSFORMED): N_(
+        "This photo has been manipulated or generated (for example by AI)"
+    ),
+    ("video", Authenticity.TRANSFORMED): N_(
+        "This video has been manipulated or generated (for example by AI)"
+    ),
+    ("image", Authenticity.EDITED_OR_CROPPED): N_("This photo has been edited or cropped to mislead"),
+    ("video", Authenticity.EDITED_OR_CROPPED): N_("This video has been edited to mislead"),
+    ("image", Authenticity.DECONTEXTUALIZED): N_("This photo is real but shared out of context"),
+    ("video", Authenticity.DECONTEXTUALIZED): N_("This video is real but shared out of context"),
+    ("image", Authenticity.STAGED): N_("This photo was staged"),
+    ("video", Authenticity.STAGED): N_("This video was staged"),
+    ("image", Authenticity.SATIRE_OR_PARODY): N_("This photo is satire or parody"),
+    ("video", Authenticity.SATIRE_OR_PARODY): N_("This video is satire or parody"),
+    ("image", Authenticity.ORIGINAL): N_("This photo is authentic and unaltered"),
+    ("video", Authenticity.ORIGINAL): N_("This video is authentic and unaltered"),
+    ("image", None): N_("I know this photo: it has been fact-checked"),
+    ("video", None): N_("I know this video: it has been fact-checked"),
 }
-MEDIA_KNOWN = N_("I know this {kind}: it has been fact-checked")
-MEDIA_TEXT_LEAD = N_("I don't know this {kind}, but its words match a fact-check:")
-MEDIA_QUEUED = N_("I don't know this {kind} yet, so I've sent it to our reviewers.")
+MEDIA_TEXT_LEADS = {
+    "image": N_("I don't know this photo, but its words match a fact-check:"),
+    "video": N_("I don't know this video, but its words match a fact-check:"),
+}
+MEDIA_QUEUED = {
+    "image": N_("I don't know this photo yet, so I've sent it to our reviewers."),
+    "video": N_("I don't know this video yet, so I've sent it to our reviewers."),
+}
 MEDIA_UNREADABLE = N_("I couldn't check that file.")
 
 
 def media_lead(media: MediaNote | None, language: str = DEFAULT) -> str:
     """ "This video is AI-generated: it does not show a real arrest." before the verdict."""
-    if media is None or media.kind not in MEDIA_WORD:
+    if media is None or media.kind not in MEDIA_QUEUED:
         return ""
     t = translator(language)
-    kind = t(MEDIA_WORD[media.kind])
     if media.via != "fingerprint":
-        return t(MEDIA_TEXT_LEAD, kind=kind)
-    lead = MEDIA_LEADS.get(media.authenticity, MEDIA_KNOWN) if media.authenticity else MEDIA_KNOWN
-    lead = t(lead, kind=kind)
+        return t(MEDIA_TEXT_LEADS[media.kind])
+    lead = t(MEDIA_LEADS[(media.kind, media.authenticity)])
     return f"{lead}: {media.description.rstrip('.')}." if media.description else f"{lead}."
 
 
 def media_queued(media: MediaNote | None, language: str = DEFAULT) -> str:
-    if media is None or media.kind not in MEDIA_WORD:
+    if media is None or media.kind not in MEDIA_QUEUED:
         return ""
-    t = translator(language)
-    return t(MEDIA_QUEUED, kind=t(MEDIA_WORD[media.kind]))
+    return translator(language)(MEDIA_QUEUED[media.kind])
 
 
 def verdict_label(verdict: Verdict, language: str = DEFAULT) -> str:

@@ -168,16 +168,16 @@ def test_words_are_commands_only_where_they_mean_something(
     assert "I'll tell you" not in first and "Pick a number" not in first
     second = conversation.type("2", "\n> ")
     assert "Pick a number" not in second
-    # Only suggestions within a margin of the best are shown (issue 14 item 6): two here.
+    # Only suggestions within a margin of the best are shown (issue 14 item 6): one here.
     # Suggestions shown: a number picks one, and picking shows the answer.
     suggested = conversation.type("covid vaccine", "anything else is a new question.")
-    assert "Is it one of these?" in suggested and "a number from 1 to 2 to pick one" in suggested
-    assert "Pick a number from 1 to 2." in conversation.type("7", "\n> ")
+    assert "Is it one of these?" in suggested and "a number from 1 to 1 to pick one" in suggested
+    assert "Pick a number from 1 to 1." in conversation.type("7", "\n> ")
     # "notify" means nothing under suggestions (there is no verdict to wait for yet): a question.
     asked = conversation.type("notify", "\n> ")
     assert "Pick one of the suggestions first" not in asked and "I'll tell you" not in asked
     conversation.type("covid vaccine", "anything else is a new question.")
-    picked = conversation.type("2", "anything else is a new question.")
+    picked = conversation.type("1", "anything else is a new question.")
     assert "❌ False" in picked and "Claim: mRNA COVID-19 vaccines change your DNA" in picked
     # After the answer, a number is a new question again, and "notify" follows that question's reply.
     after = conversation.type("3", "\n> ")
