@@ -8,17 +8,16 @@ from enum import StrEnum
 from bot import i18n
 from bot.answer_extras import FULL_REPORT_LABEL, HELPFUL_LABEL, NOT_HELPFUL_LABEL
 from bot.domain import (
-    Authenticity,
     Candidate,
     FactCheckCard,
     LinkNote,
-    MediaNote,
     Outcome,
     OutcomeKind,
     SourceLink,
     Verdict,
 )
 from bot.i18n import DEFAULT, N_, translator
+from bot.leads import LINK_HINT, LINK_NOT_FOUND, MEDIA_UNREADABLE, link_lead, media_lead, media_queued
 from bot.matching import restates
 
 MAX_SOURCES = 3
@@ -101,56 +100,6 @@ def refusal(reason: str | None, language: str = DEFAULT) -> str:
     return translator(language)(text) if text else ""
 
 
-# --- photos and videos (issue 16): what the media is, said before the claim's verdict ---
-# Whole sentences per kind of media: "foto" and "vídeo" differ in gender, and so does the sentence.
-MEDIA_LEADS = {
-    ("image", Authenticity.TRANSFORMED): N_(
-        "This photo has been manipulated or generated (for example by AI)"
-    ),
-    ("video", Authenticity.TRANSFORMED): N_(
-        "This video has been manipulated or generated (for example by AI)"
-    ),
-    ("image", Authenticity.EDITED_OR_CROPPED): N_("This photo has been edited or cropped to mislead"),
-    ("video", Authenticity.EDITED_OR_CROPPED): N_("This video has been edited to mislead"),
-    ("image", Authenticity.DECONTEXTUALIZED): N_("This photo is real but shared out of context"),
-    ("video", Authenticity.DECONTEXTUALIZED): N_("This video is real but shared out of context"),
-    ("image", Authenticity.STAGED): N_("This photo was staged"),
-    ("video", Authenticity.STAGED): N_("This video was staged"),
-    ("image", Authenticity.SATIRE_OR_PARODY): N_("This photo is satire or parody"),
-    ("video", Authenticity.SATIRE_OR_PARODY): N_("This video is satire or parody"),
-    ("image", Authenticity.ORIGINAL): N_("This photo is authentic and unaltered"),
-    ("video", Authenticity.ORIGINAL): N_("This video is authentic and unaltered"),
-    ("image", None): N_("I know this photo: it has been fact-checked"),
-    ("video", None): N_("I know this video: it has been fact-checked"),
-}
-MEDIA_TEXT_LEADS = {
-    "image": N_("I don't know this photo, but its words match a fact-check:"),
-    "video": N_("I don't know this video, but its words match a fact-check:"),
-}
-MEDIA_QUEUED = {
-    "image": N_("I don't know this photo yet, so I've sent it to our reviewers."),
-    "video": N_("I don't know this video yet, so I've sent it to our reviewers."),
-}
-MEDIA_UNREADABLE = N_("I couldn't check that file.")
-
-
-def media_lead(media: MediaNote | None, language: str = DEFAULT) -> str:
-    """ "This video is AI-generated: it does not show a real arrest." before the verdict."""
-    if media is None or media.kind not in MEDIA_QUEUED:
-        return ""
-    t = translator(language)
-    if media.via != "fingerprint":
-        return t(MEDIA_TEXT_LEADS[media.kind])
-    lead = t(MEDIA_LEADS[(media.kind, media.authenticity)])
-    return f"{lead}: {media.description.rstrip('.')}." if media.description else f"{lead}."
-
-
-def media_queued(media: MediaNote | None, language: str = DEFAULT) -> str:
-    if media is None or media.kind not in MEDIA_QUEUED:
-        return ""
-    return translator(language)(MEDIA_QUEUED[media.kind])
-
-
 def verdict_label(verdict: Verdict, language: str = DEFAULT) -> str:
     return translator(language)(VERDICT_LABELS.get(verdict, verdict.value))
 
@@ -205,41 +154,12 @@ def disclaimer_in(disclaimer: str, language: str) -> str:
     return translator(language)(disclaimer)
 
 
-# --- links in questions (issue 14): what the link led to, said before the answer ---
-LINK_LEADS = {
-    "review": N_("You linked this fact-check:"),
-    "sameAs": N_("You linked this fact-check:"),
-    "appearance": N_("The page you linked is one where this claim appeared. It has been fact-checked:"),
-    "firstAppearance": N_(
-        "The page you linked is where this claim first appeared. It has been fact-checked:"
-    ),
-    "page": N_("The page you linked says “{text}”. A fact-check about that:"),
-}
-LINK_SUGGEST_LEAD = N_("The page you linked says “{text}”.")
-LINK_NOT_FOUND = {
-    "unmatched": N_("I read the page you linked, but I have no fact-check about what it says."),
-    "unreadable": N_(
-        "I couldn't read the page you linked ({error}), and I have no fact-check for that address."
-    ),
-    "not_web": N_("I can only open web links (http:// or https://)."),
-}
-LINK_HINT = N_("Send me the claim itself in a sentence, for example: did a NYC cop arrest an ICE agent?")
 # --- fact-checks without a verdict (issue 14): offered as related reading, never as an answer ---
 RELATED_HEADLINE = N_("A related fact-check (no verdict given here)")
 RELATED_NOTE = N_("This fact-check has no rating in our records: read it for the publisher's findings.")
 UNRATED_QUEUED = N_(
     "I know this claim but hold no verdict on it yet, so I've asked our moderators to rate it."
 )
-
-
-def link_lead(link: LinkNote | None, *, suggest: bool = False, language: str = DEFAULT) -> str:
-    if link is None:
-        return ""
-    t = translator(language)
-    if suggest:
-        return t(LINK_SUGGEST_LEAD, text=link.page_text) if link.page_text else ""
-    lead = LINK_LEADS.get(link.via, "")
-    return t(lead, text=link.page_text) if lead else ""
 
 
 def compose_link_refusal(link: LinkNote, language: str = DEFAULT) -> Reply:

@@ -44,6 +44,7 @@ from bot.usecases.confirming import Confirming
 from bot.usecases.delivery import Outbox
 from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors, store_starter_vectors
 from bot.usecases.feedback import Feedback
+from bot.usecases.following_up import FollowingUp
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
@@ -91,6 +92,7 @@ class ClaimService:
         )
         self.feedback = Feedback(engine, settings, self.moderation, self.review)
         self.reports = Reports(engine)
+        self.following_up = FollowingUp(engine, settings, self.moderation, self.review)
         self.confirming = Confirming(engine, self.review, self.asking._own_request)
 
     @classmethod
@@ -128,13 +130,13 @@ class ClaimService:
         self.asking.replied(outcome, platform, chat_id, message_id)
 
     def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
-        return self.asking.choose(request_id, fact_check_id, asker)
+        return self.following_up.choose(request_id, fact_check_id, asker)
 
     def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
-        return self.asking.not_what_i_asked(request_id, asker)
+        return self.following_up.not_what_i_asked(request_id, asker)
 
     def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
-        return self.asking.subscribe(asker, reply_to, request_id)
+        return self.following_up.subscribe(asker, reply_to, request_id)
 
     # ------------------------------------- was this helpful? the full report (feedback.py, reports.py)
 

@@ -24,15 +24,13 @@ from bot.domain import (
     FactCheckCard,
     FactCheckRecord,
     LinkNote,
-    NotFound,
     Outcome,
     OutcomeKind,
     Question,
-    ServiceError,
     Verdict,
 )
 from bot.domain.links import text_without_links
-from bot.i18n import N_, negotiate
+from bot.i18n import negotiate
 from bot.matching import Match, Matcher, worth_showing
 from bot.text import clean_text
 from bot.triage import triage
@@ -42,14 +40,13 @@ from bot.usecases.links import LinkFinding, Links
 from bot.usecases.media import MediaCheck, MediaFinding, MediaRef
 from bot.usecases.metrics import Metrics
 from bot.usecases.moderation import Moderation, is_blocked
-from bot.usecases.notifications import enqueue_answer
 from bot.usecases.privacy import asker_hash
 from bot.usecases.reading import Reading, read
 from bot.usecases.requests import own_request, phrasing_key
 from bot.usecases.review import Review
 from store import factchecks, feedback
 from store.db import session_scope
-from store.models import FactCheck, FactCheckStatus, Request, ReviewItem, ReviewStatus, Subscription, utcnow
+from store.models import FactCheck, Request, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -453,89 +450,8 @@ class Asking:
                 platform, chat_id, message_id, outcome.fact_check, outcome.request_id, outcome.language
             )
 
-    def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
-        """The asker picked one of the suggested fact-checks."""
-        with session_scope(self.engine) as session:
-            request = self._own_request(session, request_id, asker, "choose")
-            card = factchecks.get_card(session, fact_check_id)
-            if card is None or card.status != FactCheckStatus.PUBLISHED:
-                raise NotFound(N_("That fact-check is no longer available."))
-            request.fact_check_id = fact_check_id
-            request.outcome = OutcomeKind.ANSWER.value
-            session.add(request)
-            return Outcome(
-                OutcomeKind.ANSWER,
-                request_id,
-                card,
-                (Candidate(card, request.score or 0.0),),
-                language=request.language or "en",
-            )
-
-    def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
-        """The answer or suggestions missed the point: queue the question for people to review."""
-        with session_scope(self.engine) as session:
-            request = self._own_request(session, request_id, asker, "not_what_i_asked")
-            language = request.language or "en"
-            if request.review_item_id is not None:
-                return Outcome(
-                    OutcomeKind.QUEUED, request_id, review_item_id=request.review_item_id, language=language
-                )
-            request.fact_check_id = None
-            item = self.review.queue_question(session, request, focus(request.text))
-            return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id, language=language)
-
     def _own_request(self, session: Session, request_id: int, asker: Asker, action: str) -> Request:
         return own_request(session, self.settings, self.moderation, request_id, asker, action)
-
-    def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
-        """Notify the asker when the question's review item gets a verdict or its fact-check is revised.
-
-        Only the person who asked may subscribe to a question: the answer to a private question
-        reaches nobody else.
-        """
-        with session_scope(self.engine) as session:
-            if session.get(Request, request_id) is None:
-                raise NotFound(N_("That question is no longer stored."))
-            request = self._own_request(session, request_id, asker, "subscribe")
-            hashed = request.asker_hash
-            review_item_id, fact_check_id = request.review_item_id, request.fact_check_id
-            item = session.get(ReviewItem, review_item_id) if review_item_id is not None else None
-            answered = item is not None and item.status == ReviewStatus.ANSWERED and item.fact_check_id
-            if item is not None and not answered:
-                fact_check_id = None  # waiting for the verdict; it comes through the review item
-            else:
-                # Answered already (perhaps moments ago): follow the fact-check itself.
-                review_item_id = None
-                fact_check_id = item.fact_check_id if item is not None else fact_check_id
-            if review_item_id is None and fact_check_id is None:
-                raise ServiceError(
-                    N_("Pick one of the suggestions first, or send the question to our reviewers.")
-                )
-            subscription = Subscription(
-                platform=asker.platform,
-                asker_hash=hashed,
-                reply_to=reply_to,
-                review_item_id=review_item_id,
-                fact_check_id=fact_check_id,
-                request_id=request.id,
-                language=request.language,
-            )
-            exists = session.exec(
-                select(Subscription.id).where(
-                    Subscription.platform == subscription.platform,
-                    Subscription.asker_hash == hashed,
-                    Subscription.review_item_id == subscription.review_item_id,
-                    Subscription.fact_check_id == subscription.fact_check_id,
-                )
-            ).first()
-            if exists is not None:
-                return False
-            session.add(subscription)
-            if item is not None and answered and fact_check_id is not None:
-                card = factchecks.get_card(session, fact_check_id)
-                if card is not None:
-                    enqueue_answer(session, subscription, card)  # the verdict they missed
-            return True
 
 
 def _hints(question: Question) -> tuple[str | None, str | None]:
