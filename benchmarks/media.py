@@ -53,9 +53,8 @@ def main() -> None:
         index.match(fingerprint(encode(scene(10_000 + s)))) is not None for s in range(args.distractors)
     )
     print(f"images: false matches {false}/{args.distractors} distractors ({false / args.distractors:.2%})")
-    print(
-        f"images: CPU per image median {statistics.median(seconds) * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms"
-    )
+    median, worst = statistics.median(seconds) * 1000, max(seconds) * 1000
+    print(f"images: CPU per image median {median:.1f} ms, max {worst:.1f} ms")
 
     clips = [video(seed, seconds=10) for seed in range(args.videos)]
     videos = MediaIndex()
