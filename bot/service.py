@@ -7,34 +7,17 @@ The service is synchronous and platform-free: adapters call it from a worker thr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.domain import (
     Actor,
-    ApprovalResult,
     Asker,
     Authenticity,
-    Candidate,
-    CataloguePage,
-    Delivery,
-    FactCheckCard,
-    FactCheckDetail,
-    FactCheckRecord,
-    FeedbackTally,
-    FullReport,
-    ImportReport,
     MediaFile,
-    Outcome,
-    Question,
-    Reason,
-    RecordError,
-    ReviewSummary,
-    SearchHit,
-    Vote,
 )
 from bot.matching import Encoder, Matcher
 from bot.usecases.asking import Asking, ExternalLookup
@@ -52,10 +35,32 @@ from bot.usecases.reports import Reports
 from bot.usecases.review import Review
 from bot.usecases.starter import Starter
 from store.db import exclusive, make_engine, migrate
-from store.models import AuditLog, Moderator, SentReply
 
 # FACT_CHECKS_CHANNEL is what the service built next gives its catalogue to NOTIFY on.
 __all__ = ["FACT_CHECKS_CHANNEL", "ClaimService"]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class UseCase(Generic[P, R]):
+    """A facade method that is a use case's own, written once where the use case is:
+    `ask = UseCase("asking", Asking.ask)` makes `service.ask(...)` call `service.asking.ask(...)`.
+    """
+
+    def __init__(self, attribute: str, method: Callable[Concatenate[Any, P], R]) -> None:
+        self.attribute, self.name = attribute, method.__name__
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, service: None, owner: type | None = None) -> UseCase[P, R]: ...
+    @overload
+    def __get__(self, service: object, owner: type | None = None) -> Callable[P, R]: ...
+    def __get__(self, service: object | None, owner: type | None = None) -> UseCase[P, R] | Callable[P, R]:
+        if service is None:
+            return self
+        return getattr(getattr(service, self.attribute), self.name)
 
 
 class ClaimService:
@@ -117,129 +122,58 @@ class ClaimService:
 
     # ---------------------------------------------------------------- asking (bot/usecases/asking.py)
 
-    def ask(self, question: Question) -> Outcome:
-        return self.asking.ask(question)
-
-    def evaluate(self, text: str, top_k: int = 5) -> tuple[str, list[Candidate]]:
-        return self.asking.evaluate(text, top_k)
-
-    def search(self, text: str, top_k: int = 5) -> list[Candidate]:
-        return self.asking.search(text, top_k)
-
-    def replied(self, outcome: Outcome, platform: str, chat_id: str, message_id: str) -> None:
-        self.asking.replied(outcome, platform, chat_id, message_id)
-
-    def choose(self, request_id: int, fact_check_id: int, asker: Asker) -> Outcome:
-        return self.following_up.choose(request_id, fact_check_id, asker)
-
-    def not_what_i_asked(self, request_id: int, asker: Asker) -> Outcome:
-        return self.following_up.not_what_i_asked(request_id, asker)
-
-    def subscribe(self, asker: Asker, reply_to: str, request_id: int) -> bool:
-        return self.following_up.subscribe(asker, reply_to, request_id)
+    ask = UseCase("asking", Asking.ask)
+    evaluate = UseCase("asking", Asking.evaluate)
+    search = UseCase("asking", Asking.search)
+    replied = UseCase("asking", Asking.replied)
+    choose = UseCase("following_up", FollowingUp.choose)
+    not_what_i_asked = UseCase("following_up", FollowingUp.not_what_i_asked)
+    subscribe = UseCase("following_up", FollowingUp.subscribe)
 
     # ------------------------------------- was this helpful? the full report (feedback.py, reports.py)
 
-    def vote(self, request_id: int, asker: Asker, vote_code: int) -> Vote:
-        return self.feedback.vote(request_id, asker, vote_code)
-
-    def feedback_reason(self, request_id: int, asker: Asker, reason_code: int) -> Reason:
-        return self.feedback.reason(request_id, asker, reason_code)
-
-    def feedback_tallies(self, actor: Actor, limit: int = 20) -> list[FeedbackTally]:
-        return self.feedback.tallies(actor, limit)
-
-    def full_report(self, fact_check_id: int) -> FullReport:
-        return self.reports.full_report(fact_check_id)
-
-    def follow_up(self, fact_check_id: int, index: int) -> str:
-        return self.reports.follow_up(fact_check_id, index)
+    vote = UseCase("feedback", Feedback.vote)
+    feedback_reason = UseCase("feedback", Feedback.reason)
+    feedback_tallies = UseCase("feedback", Feedback.tallies)
+    full_report = UseCase("reports", Reports.full_report)
+    follow_up = UseCase("reports", Reports.follow_up)
 
     # ---------------------------------------------------------------- ask before queueing (confirming.py)
 
-    def send_to_review(self, request_id: int, asker: Asker) -> Outcome:
-        return self.confirming.send_to_review(request_id, asker)
-
-    def decline(self, request_id: int, asker: Asker) -> bool:
-        return self.confirming.decline(request_id, asker)
+    send_to_review = UseCase("confirming", Confirming.send_to_review)
+    decline = UseCase("confirming", Confirming.decline)
 
     # ---------------------------------------------------------------- review (bot/usecases/review.py)
 
-    def queue(self, actor: Actor, limit: int = 20, status: str | None = None) -> list[ReviewSummary]:
-        return self.review.queue(actor, limit, status)
-
-    def review_item(self, actor: Actor, item_id: int) -> ReviewSummary:
-        return self.review.review_item(actor, item_id)
-
-    def review_for_delivery(self, item_id: int) -> ReviewSummary:
-        return self.review.review_for_delivery(item_id)
-
-    def open_review_count(self) -> int:
-        return self.review.open_review_count()
-
-    def link(self, actor: Actor, item_id: int, fact_check_id: int) -> FactCheckCard:
-        return self.review.link(actor, item_id, fact_check_id)
-
-    def write_verdict(
-        self,
-        actor: Actor,
-        item_id: int,
-        rating: str,
-        summary: str,
-        sources: list[str],
-        claim: str | None = None,
-        publisher: str | None = None,
-    ) -> FactCheckCard:
-        return self.review.write_verdict(actor, item_id, rating, summary, sources, claim, publisher)
-
-    def approve(self, actor: Actor, item_id: int, revision: int | None = None) -> ApprovalResult:
-        return self.review.approve(actor, item_id, revision)
-
-    def reject(self, actor: Actor, item_id: int, reason: str) -> None:
-        self.review.reject(actor, item_id, reason)
-
-    def revise(self, actor: Actor, fact_check_id: int, **changes: str) -> FactCheckCard:
-        return self.review.revise(actor, fact_check_id, **changes)
-
-    def rate(self, actor: Actor, fact_check_id: int, rating: str) -> FactCheckCard:
-        return self.review.rate(actor, fact_check_id, rating)
+    queue = UseCase("review", Review.queue)
+    review_item = UseCase("review", Review.review_item)
+    review_for_delivery = UseCase("review", Review.review_for_delivery)
+    open_review_count = UseCase("review", Review.open_review_count)
+    link = UseCase("review", Review.link)
+    write_verdict = UseCase("review", Review.write_verdict)
+    approve = UseCase("review", Review.approve)
+    reject = UseCase("review", Review.reject)
+    revise = UseCase("review", Review.revise)
+    rate = UseCase("review", Review.rate)
 
     # ---------------------------------------------------------------- moderation (bot/usecases/moderation.py)
 
-    def is_moderator(self, actor: Actor) -> bool:
-        return self.moderation.is_moderator(actor)
-
-    def authorize(self, actor: Actor, action: str, target: str = "") -> None:
-        self.moderation.authorize(actor, action, target)
-
-    def audit_refusal(self, actor: Actor, action: str, target: str = "", detail: str | None = None) -> None:
-        self.moderation.audit_refusal(actor, action, target, detail)
-
-    def add_moderator(self, actor: Actor, platform: str, user_id: str, role: str = "moderator") -> None:
-        self.moderation.add_moderator(actor, platform, user_id, role)
-
-    def remove_moderator(self, actor: Actor, platform: str, user_id: str) -> bool:
-        return self.moderation.remove_moderator(actor, platform, user_id)
-
-    def moderators(self, actor: Actor) -> list[Moderator]:
-        return self.moderation.moderators(actor)
-
-    def block(self, actor: Actor, asker: Asker) -> None:
-        self.moderation.block(actor, asker)
-
-    def audit_log(self, limit: int = 100) -> list[AuditLog]:
-        return self.moderation.audit_log(limit)
+    is_moderator = UseCase("moderation", Moderation.is_moderator)
+    authorize = UseCase("moderation", Moderation.authorize)
+    audit_refusal = UseCase("moderation", Moderation.audit_refusal)
+    add_moderator = UseCase("moderation", Moderation.add_moderator)
+    remove_moderator = UseCase("moderation", Moderation.remove_moderator)
+    moderators = UseCase("moderation", Moderation.moderators)
+    block = UseCase("moderation", Moderation.block)
+    audit_log = UseCase("moderation", Moderation.audit_log)
 
     # ---------------------------------------------------------------- privacy (bot/usecases/privacy.py)
 
     def asker_hash(self, asker: Asker) -> str:
         return asker_hash(self.settings, asker)
 
-    def forget(self, asker: Asker) -> int:
-        return self.privacy.forget(asker)
-
-    def purge_requests(self, older_than: timedelta) -> int:
-        return self.privacy.purge_requests(older_than)
+    forget = UseCase("privacy", Privacy.forget)
+    purge_requests = UseCase("privacy", Privacy.purge_requests)
 
     # ---------------------------------------------------------------- media (bot/usecases/media.py)
 
@@ -255,11 +189,8 @@ class ClaimService:
 
     # ---------------------------------------------------------------- catalogue (bot/usecases/catalogue.py)
 
-    def load_index(self) -> int:
-        return self.catalogue.load_index()
-
-    def refresh_index(self) -> int:
-        return self.catalogue.refresh_index()
+    load_index = UseCase("catalogue", Catalogue.load_index)
+    refresh_index = UseCase("catalogue", Catalogue.refresh_index)
 
     def batch_encoder(self) -> Encoder:
         """An encoder for batches (CLAIMBOT_EMBED_BATCH_SIZE, CLAIMBOT_EMBED_THREADS)."""
@@ -276,78 +207,26 @@ class ClaimService:
         """`claimbot index`: store a vector for every published fact-check lacking one."""
         return index_vectors(self.engine, self.batch_encoder(), reencode=reencode)
 
-    def import_records(
-        self, records: Iterable[FactCheckRecord | RecordError], *, index: bool = True
-    ) -> ImportReport:
-        return self.catalogue.import_records(records, index=index)
-
-    def published(self) -> list[FactCheckCard]:
-        return self.catalogue.published()
-
-    def remove_starter(self, actor: Actor) -> list[int]:
-        """Withdraw the bundled starter fact-checks (bot/usecases/starter.py); the ids withdrawn."""
-        return self.starter.remove(actor)
+    import_records = UseCase("catalogue", Catalogue.import_records)
+    published = UseCase("catalogue", Catalogue.published)
+    remove_starter = UseCase("starter", Starter.remove)
 
     # ---------------------------------------------------------------- browsing (bot/usecases/browsing.py)
 
-    def factcheck_page(
-        self,
-        actor: Actor,
-        *,
-        status: str | None = None,
-        verdict: str | None = None,
-        limit: int = 20,
-        offset: int = 0,
-    ) -> CataloguePage:
-        return self.browsing.page(actor, status=status, verdict=verdict, limit=limit, offset=offset)
-
-    def find_factchecks(
-        self,
-        actor: Actor,
-        text: str,
-        *,
-        status: str | None = None,
-        verdict: str | None = None,
-        limit: int = 10,
-    ) -> list[SearchHit]:
-        return self.browsing.search(actor, text, status=status, verdict=verdict, limit=limit)
-
-    def factcheck_detail(self, actor: Actor, fact_check_id: int) -> FactCheckDetail:
-        return self.browsing.show(actor, fact_check_id)
+    factcheck_page = UseCase("browsing", Browsing.page)
+    find_factchecks = UseCase("browsing", Browsing.search)
+    factcheck_detail = UseCase("browsing", Browsing.show)
 
     # ---------------------------------------------------------------- delivery (bot/usecases/delivery.py)
 
-    def claim_deliveries(self, platform: str, limit: int = 20) -> list[Delivery]:
-        return self.outbox.claim_deliveries(platform, limit)
-
-    def renew_lease(self, delivery: Delivery) -> bool:
-        return self.outbox.renew_lease(delivery)
-
-    def delivered(self, delivery: Delivery) -> bool:
-        return self.outbox.delivered(delivery)
-
-    def delivery_failed(self, delivery: Delivery, error: str, *, permanent: bool = False) -> str:
-        return self.outbox.delivery_failed(delivery, error, permanent=permanent)
-
-    def outbox_backlog(self) -> int:
-        return self.outbox.backlog()
-
-    def record_sent(
-        self,
-        platform: str,
-        chat_id: str,
-        message_id: str,
-        fact_check: FactCheckCard,
-        request_id: int | None = None,
-        language: str | None = None,
-    ) -> None:
-        self.outbox.record_sent(platform, chat_id, message_id, fact_check, request_id, language)
-
-    def sent_reply(self, platform: str, chat_id: str, message_id: str) -> SentReply | None:
-        return self.outbox.sent_reply(platform, chat_id, message_id)
-
-    def mark_pinned(self, actor: Actor, chat_id: str, message_id: str) -> None:
-        self.outbox.mark_pinned(actor, chat_id, message_id)
+    claim_deliveries = UseCase("outbox", Outbox.claim_deliveries)
+    renew_lease = UseCase("outbox", Outbox.renew_lease)
+    delivered = UseCase("outbox", Outbox.delivered)
+    delivery_failed = UseCase("outbox", Outbox.delivery_failed)
+    outbox_backlog = UseCase("outbox", Outbox.backlog)
+    record_sent = UseCase("outbox", Outbox.record_sent)
+    sent_reply = UseCase("outbox", Outbox.sent_reply)
+    mark_pinned = UseCase("outbox", Outbox.mark_pinned)
 
     # ---------------------------------------------------------------- metrics (bot/usecases/metrics.py)
 
