@@ -14,10 +14,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.domain import (
-    Actor,
     Asker,
-    Authenticity,
-    MediaFile,
 )
 from bot.matching import Encoder, Matcher
 from bot.usecases.asking import Asking, ExternalLookup
@@ -28,6 +25,7 @@ from bot.usecases.delivery import Outbox
 from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors, store_starter_vectors
 from bot.usecases.feedback import Feedback
 from bot.usecases.following_up import FollowingUp
+from bot.usecases.media import MediaCheck
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
@@ -97,6 +95,7 @@ class ClaimService:
         )
         self.feedback = Feedback(engine, settings, self.moderation, self.review)
         self.reports = Reports(engine)
+        self.media = self.asking.media  # known photos and videos (bot/usecases/media.py)
         self.following_up = FollowingUp(engine, settings, self.moderation, self.review)
         self.confirming = Confirming(engine, self.review, self.asking._own_request)
 
@@ -177,15 +176,7 @@ class ClaimService:
 
     # ---------------------------------------------------------------- media (bot/usecases/media.py)
 
-    def attach_media(
-        self,
-        actor: Actor,
-        fact_check_id: int,
-        media: MediaFile,
-        authenticity: Authenticity | None = None,
-        description: str = "",
-    ) -> int:
-        return self.asking.media.attach(actor, fact_check_id, media, authenticity, description)
+    attach_media = UseCase("media", MediaCheck.attach)
 
     # ---------------------------------------------------------------- catalogue (bot/usecases/catalogue.py)
 

@@ -102,9 +102,10 @@ class Links:
 
 
 def _better(a: LinkFinding, b: LinkFinding) -> bool:
-    """An answer beats a suggestion; then the higher top score."""
+    """An answer beats a suggestion; between equals the page's own headline (the first text, its
+    Open Graph title) is kept: a site's name around the <title> makes a score no better."""
     rank = {"answer": 1, "suggest": 0}
-    return (rank[a.decision], a.matches[0].score) > (rank[b.decision], b.matches[0].score)
+    return rank[a.decision] > rank[b.decision]
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
