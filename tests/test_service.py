@@ -680,3 +680,24 @@ def test_a_refresh_that_read_the_draft_before_approval_does_not_unpublish_it(
     service.refresh_index()
     outcome = ask(service, SPRINGFIELD, user="c")
     assert outcome.kind is OutcomeKind.ANSWER and outcome.fact_check.id == draft.id
+
+
+def test_an_answer_recorded_while_forget_runs_does_not_fail_it(
+    sqlite_service: ClaimService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite ignores FOR UPDATE: the adapter's thread can record where the answer went after forget
+    # read the person's sent replies and before its first write (seen once as a Discord /forget error).
+    from bot.usecases.privacy import Privacy
+
+    service = sqlite_service
+    person = Asker("discord", PERSON)
+    outcome = service.ask(Question(NYC_ICE, person, ChatRef("discord", "guild-channel", False), "9"))
+    original = Privacy._forget_notifications
+
+    def reply_recorded_meanwhile(self, session, platform, chats, messages):  # noqa: ANN001, ANN202
+        service.replied(outcome, "discord", "guild-channel", "90")  # its own session, committed
+        return original(self, session, platform, chats, messages)
+
+    monkeypatch.setattr(Privacy, "_forget_notifications", reply_recorded_meanwhile)
+    assert service.forget(person) >= 1
+    assert service.sent_reply("discord", "guild-channel", "90") is None

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, delete, or_, select
 
 from bot.config import Settings
@@ -94,6 +94,11 @@ class Privacy:
                 row.request_id = None
                 session.add(row)
             session.flush()
+            # SQLite takes no row locks: an answer recorded by the adapter after we read their sent
+            # replies and before our first write is still here. It goes the way of the others.
+            late = col(SentReply.request_id).in_(request_ids)
+            session.exec(delete(SentReply).where(late, col(SentReply.pinned).is_(False)))
+            session.exec(update(SentReply).where(late).values(request_id=None))
             session.exec(delete(Request).where(col(Request.id).in_(request_ids)))
             session.flush()
             for fact_check_id in sorted(revised):
