@@ -65,6 +65,24 @@ def utf8_size(data: str) -> int:
     return len(data.encode())
 
 
+# How many ids each kind carries, the same on every platform; a platform adds or changes its own few
+# (Discord's select menu sends the fact-check as its value; only Discord has a Pin button).
+ID_COUNTS: dict[ButtonKind, tuple[int, ...]] = {
+    ButtonKind.NOT_WHAT_I_ASKED: (1,),
+    ButtonKind.SUBSCRIBE: (1,),
+    ButtonKind.SEND_TO_REVIEW: (1,),
+    ButtonKind.DECLINE: (1,),
+    ButtonKind.CHOOSE: (2,),
+    ButtonKind.MOD_LINK: (2,),
+    ButtonKind.MOD_REJECT: (1,),
+    ButtonKind.MOD_APPROVE: (1, 2),
+    ButtonKind.VOTE: (2,),
+    ButtonKind.REASON: (2,),
+    ButtonKind.REPORT: (2,),
+    ButtonKind.FOLLOW_UP: (2,),
+}
+
+
 @dataclass(frozen=True)
 class ButtonData:
     """One platform's button data: a prefix, a size limit, and how many ids each kind it uses carries."""

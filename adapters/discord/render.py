@@ -11,7 +11,15 @@ import re
 
 import discord
 
-from adapters.buttons import Button, ButtonData, ButtonKind, approve_button, reply_buttons, review_buttons
+from adapters.buttons import (
+    ID_COUNTS,
+    Button,
+    ButtonData,
+    ButtonKind,
+    approve_button,
+    reply_buttons,
+    review_buttons,
+)
 from bot.domain import FactCheckCard, SearchHit
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewSummary
@@ -46,21 +54,7 @@ BUTTON_DATA = ButtonData(
     prefix="cb:",
     max_size=CUSTOM_ID_MAX,
     size=len,  # Discord counts characters
-    id_counts={
-        ButtonKind.NOT_WHAT_I_ASKED: (1,),
-        ButtonKind.SUBSCRIBE: (1,),
-        ButtonKind.SEND_TO_REVIEW: (1,),
-        ButtonKind.DECLINE: (1,),
-        ButtonKind.CHOOSE: (1, 2),
-        ButtonKind.PIN: (0,),
-        ButtonKind.MOD_LINK: (2,),
-        ButtonKind.MOD_REJECT: (1,),
-        ButtonKind.MOD_APPROVE: (1, 2),
-        ButtonKind.VOTE: (2,),
-        ButtonKind.REASON: (2,),
-        ButtonKind.REPORT: (2,),
-        ButtonKind.FOLLOW_UP: (2,),
-    },
+    id_counts=ID_COUNTS | {ButtonKind.CHOOSE: (1, 2), ButtonKind.PIN: (0,)},
 )
 STYLES = {
     ButtonKind.NOT_WHAT_I_ASKED: discord.ButtonStyle.secondary,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.buttons import (
+    ID_COUNTS,
     Button,
     ButtonData,
     ButtonKind,
@@ -43,20 +44,7 @@ ELLIPSIS = "…"
 BUTTON_DATA = ButtonData(
     prefix="",
     max_size=MAX_CALLBACK_DATA,
-    id_counts={
-        ButtonKind.NOT_WHAT_I_ASKED: (1,),
-        ButtonKind.SUBSCRIBE: (1,),
-        ButtonKind.SEND_TO_REVIEW: (1,),
-        ButtonKind.DECLINE: (1,),
-        ButtonKind.CHOOSE: (2,),
-        ButtonKind.MOD_LINK: (2,),
-        ButtonKind.MOD_REJECT: (1,),
-        ButtonKind.MOD_APPROVE: (1, 2),
-        ButtonKind.VOTE: (2,),
-        ButtonKind.REASON: (2,),
-        ButtonKind.REPORT: (2,),
-        ButtonKind.FOLLOW_UP: (2,),
-    },
+    id_counts=ID_COUNTS,
 )
 # Marks in front of the moderators' button labels.
 MODERATOR_ICONS = {ButtonKind.MOD_LINK: "🔗 ", ButtonKind.MOD_REJECT: "✖ ", ButtonKind.MOD_APPROVE: "✔ "}
