@@ -367,17 +367,8 @@ class Review:
             for name in ("summary", "claim", "title"):
                 if changes.get(name):
                     setattr(fact_check, name, clean_text(changes[name]))
-            fact_check.revision += 1
-            fact_check.updated_at = utcnow()
             fact_check.checked_at = utcnow().date()
-            session.add(fact_check)
-            session.flush()
-            card = self._card(session, fact_check_id)
-            edits = enqueue_revision(session, card)
-            detail = f"revision:{card.revision} edits:{edits}"
-            record_audit(session, actor, "revise", f"fact_check:{fact_check_id}", True, detail)
-            self.catalogue.reindex(session, [fact_check_id])
-            return card
+            return self._new_revision(session, actor, fact_check, "revise", "")
 
     def rate(self, actor: Actor, fact_check_id: int, rating: str) -> FactCheckCard:
         """Give a fact-check without a rating (a CheckThat! claim, say) its verdict, as a moderator.
@@ -401,16 +392,23 @@ class Review:
                 )
             fact_check.rating, fact_check.rating_text = verdict.value, clean_text(rating)[:500]
             fact_check.rating_confirmed = True
-            fact_check.revision += 1
-            fact_check.updated_at = utcnow()
-            session.add(fact_check)
-            session.flush()
-            card = self._card(session, fact_check_id)
-            edits = enqueue_revision(session, card)
-            detail = f"rating:{verdict.value} revision:{card.revision} edits:{edits}"
-            record_audit(session, actor, "rate", f"fact_check:{fact_check_id}", True, detail)
-            self.catalogue.reindex(session, [fact_check_id])
-            return card
+            return self._new_revision(session, actor, fact_check, "rate", f"rating:{verdict.value} ")
+
+    def _new_revision(
+        self, session: Session, actor: Actor, fact_check: FactCheck, action: str, detail: str
+    ) -> FactCheckCard:
+        """A changed fact-check's next revision: sent answers edited, the change audited and indexed."""
+        assert fact_check.id is not None
+        fact_check.revision += 1
+        fact_check.updated_at = utcnow()
+        session.add(fact_check)
+        session.flush()
+        card = self._card(session, fact_check.id)
+        edits = enqueue_revision(session, card)
+        detail = f"{detail}revision:{card.revision} edits:{edits}"
+        record_audit(session, actor, action, f"fact_check:{fact_check.id}", True, detail)
+        self.catalogue.reindex(session, [fact_check.id])
+        return card
 
     @staticmethod
     def _card(session: Session, fact_check_id: int) -> FactCheckCard:
