@@ -19,7 +19,7 @@ from bot.domain import (
 from bot.matching import Encoder, Matcher
 from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.browsing import Browsing
-from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
+from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, index_files, make_matcher
 from bot.usecases.confirming import Confirming
 from bot.usecases.delivery import Outbox
 from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors, store_starter_vectors
@@ -75,7 +75,7 @@ class ClaimService:
         self.external = external
         self.metrics = Metrics()
         # The module's channel, read as the service is built: a test can give its processes one of their own.
-        self.catalogue = Catalogue(engine, self.matcher, FACT_CHECKS_CHANNEL)
+        self.catalogue = Catalogue(engine, self.matcher, FACT_CHECKS_CHANNEL, index_files(settings, engine))
         self.moderation = Moderation(engine, settings)
         self.privacy = Privacy(engine, settings, self.catalogue)
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)
@@ -182,6 +182,7 @@ class ClaimService:
 
     load_index = UseCase("catalogue", Catalogue.load_index)
     refresh_index = UseCase("catalogue", Catalogue.refresh_index)
+    save_index = UseCase("catalogue", Catalogue.save_index)
 
     def batch_encoder(self) -> Encoder:
         """An encoder for batches (CLAIMBOT_EMBED_BATCH_SIZE, CLAIMBOT_EMBED_THREADS)."""
