@@ -116,6 +116,8 @@ class ClaimService:
             external = FactCheckToolsClient(settings)
         service = cls(engine, settings, matcher=make_matcher(settings), external=external)
         if load_index:
+            if service.matcher.encoder is not None:
+                service.matcher.encoder.load_soon()  # questions are encoded: load while the index opens
             service.load_index()
         return service
 

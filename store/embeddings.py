@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import and_, exists
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, func, select
 
 from store.models import Embedding, FactCheck, FactCheckStatus
@@ -148,8 +146,11 @@ def save(
         )
     if not values:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    # Imported here: the PostgreSQL dialect's module costs start-up time in processes that never write.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     statement = insert(Embedding).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=["fact_check_id", "model"],
