@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,7 +41,7 @@ class BM25Index:
         self._total_length = 0.0
         self._count = 0
         self._lengths_np: np.ndarray | None = None
-        self._idf_cache: dict[str, float] = {}  # cleared by every add/remove: N and df change
+        self._idf_cache = _IdfTable(self)  # cleared by every add/remove: N and df change
         self._base: Segment | None = None
         self._offset = 0  # slots below are the base's
         self._base_dead: set[int] = set()
@@ -141,12 +142,17 @@ class BM25Index:
 
     def idf(self, term: str) -> float:
         """BM25 idf (Lucene's non-negative form); unseen terms weigh as a df=0 term would."""
-        value = self._idf_cache.get(term)
-        if value is None:
-            n = max(len(self), 1)
-            df = self.df(term)
-            value = self._idf_cache[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        return value
+        return self._idf_cache[term]
+
+    def _compute_idf(self, term: str) -> float:
+        n = max(len(self), 1)
+        df = self.df(term)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def idf_lookup(self) -> Callable[[str], float]:
+        """`idf` as a dict look-up (a C call once a term has been seen): the rerank asks for the idf of
+        every term of ~100 candidates' phrasings per question."""
+        return self._idf_cache.__getitem__
 
     def vocabulary(self) -> list[str]:
         """Every term some live slot holds."""
@@ -207,3 +213,15 @@ class BM25Index:
             if self._base_dead_array is None:
                 self._base_dead_array = np.fromiter(self._base_dead, dtype=np.int64)
             out[self._base_dead_array] = 0.0
+
+
+class _IdfTable(dict[str, float]):
+    """term -> idf, computed on first look-up."""
+
+    def __init__(self, index: BM25Index) -> None:
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, term: str) -> float:
+        value = self[term] = self._index._compute_idf(term)
+        return value

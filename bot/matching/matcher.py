@@ -250,6 +250,10 @@ class Matcher:
         """Fact-checks changed or added since the base (all of them without one)."""
         return len(self._entries) + len(self._base_dead)
 
+    def changed_count(self) -> int:
+        """What the next segment would hold beyond the base: own fact-checks and vectors given since."""
+        return self.own_count() + len(self._base_vectors)
+
     def vector(self, fact_check_id: int) -> np.ndarray | None:
         """The stored vector of one fact-check, if it has one."""
         with self._lock:
@@ -501,9 +505,10 @@ class Matcher:
             max_idf=self._index.max_idf(),
         )
         results: list[Match] = []
+        idf = self._index.idf_lookup()
         for fact_check_id in candidates:
             entry = self._entry(fact_check_id)
-            signals, phrasing = candidate_signals(query, entry.phrasings, self._index.idf)
+            signals, phrasing = candidate_signals(query, entry.phrasings, idf)
             score_bm25 = bm25.get(fact_check_id, 0.0)
             signals["bm25"] = round(score_bm25, 4)
             signals["bm25_rel"] = score_bm25 / top_bm25 if top_bm25 > 0 else 0.0

@@ -63,10 +63,10 @@ def write_changes(
     """A new segment: the base's current rows copied, the matcher's own documents added.
     `revisions`: fact_check_id -> revision of the own documents; `rows`: every fact-check row seen."""
     base = changes.base
-    if base is not None and base.dims and dims and (base.dims != dims or base.model != model):
-        base_vectors_usable = False
-    else:
-        base_vectors_usable = True
+    if base is not None and base.dims and not dims:
+        # A process that matches lexically keeps the vectors others use (its own documents get none).
+        dims, model = base.dims, base.model
+    base_vectors_usable = not (base is not None and base.dims and (base.dims != dims or base.model != model))
     writer = SegmentWriter(directory, dims=dims, model=model, vocab=base.vocab if base is not None else ())
     if base is not None:
         writer.add_segment(base, changes.kept, changes.base_vectors if base_vectors_usable else None)

@@ -96,7 +96,7 @@ class MatchIndex:
             if count is None:
                 count = self._build_files()
             if count is not None:
-                if self.matcher.own_count() >= REWRITE_AFTER:
+                if self.matcher.changed_count() >= REWRITE_AFTER:
                     self.write_files(wait=False)
                 return count
         return self._load_in_memory()
@@ -251,7 +251,7 @@ class MatchIndex:
             with self._lock:
                 self._index_rows(session, rows, skip_unchanged=True)
                 self._indexed_until = started
-        if self.files is not None and self.matcher.own_count() >= REWRITE_AFTER:
+        if self.files is not None and self.matcher.changed_count() >= REWRITE_AFTER:
             self.write_files(wait=False)
         return len(rows)
 
