@@ -283,3 +283,24 @@ def test_a_reader_keeps_files_a_writer_deletes(settings: Settings, services: lis
     reader.refresh_index()  # and it moves to the current generation
     assert reader.matcher.base is not None and reader.matcher.base.directory == current_dir(settings)
     assert answered_with(reader, CLAIMS[2], record(2).url)
+
+
+def test_lexical_and_semantic_processes_share_the_files(
+    settings: Settings, services: list[ClaimService]
+) -> None:
+    semantic = open_service(services, settings)
+    with_vectors = {i for i in published(semantic) if semantic.matcher.has_vector(i)}
+    assert with_vectors  # the starter set's bundled vectors
+    lexical_settings = settings.model_copy(update={"semantic": False})
+    lexical = open_service(services, lexical_settings)
+    assert lexical.catalogue.index.full_reads == 0  # the vectors in the files are no reason to rebuild
+    lexical.import_records([COFFEE])
+    assert lexical.save_index() is not None  # a generation written by a process without the model
+    again = open_service(services, settings)
+    assert again.catalogue.index.full_reads == 0
+    assert {i for i in with_vectors if again.matcher.has_vector(i)} == with_vectors  # kept for it
+    assert answered_with(again, "does drinking coffee stop children from growing taller", COFFEE.url)
+
+
+def published(service: ClaimService) -> set[int]:
+    return {doc.fact_check_id for doc in service.matcher.documents()}

@@ -152,7 +152,7 @@ class MatchIndex:
                 return None
             written = (int(meta.get("embedding_count") or 0), int(meta.get("embedding_max_id") or 0))
             stored_now = self._embedding_state(session)
-            if stored_now[0] < written[0]:
+            if self.matcher.encoder is not None and stored_now[0] < written[0]:
                 # Vectors the files hold were dropped (a model change, `claimbot index --reencode`).
                 log.warning("vectors were dropped from the database since the match index files were written")
                 return None
@@ -162,7 +162,7 @@ class MatchIndex:
                 self._reset_state(segment)
                 self._index_rows(session, rows, skip_unchanged=True)
                 self._embeddings = written
-                if stored_now[1] > written[1]:
+                if self.matcher.encoder is not None and stored_now[1] > written[1]:
                     if self._pending:
                         self._take_stored_locked(session)  # vectors stored since the files were written
                     self._embeddings = stored_now
