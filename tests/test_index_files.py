@@ -304,3 +304,27 @@ def test_lexical_and_semantic_processes_share_the_files(
 
 def published(service: ClaimService) -> set[int]:
     return {doc.fact_check_id for doc in service.matcher.documents()}
+
+
+def test_damaged_vectors_of_a_large_index_are_found_after_the_start(
+    settings: Settings, services: list[ClaimService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big segment starts before its float arrays are checked; a bad checksum rebuilds it then."""
+    import bot.matching.segment as segment_module
+
+    open_service(services, settings)
+    vectors = current_dir(settings) / "vectors.bin"
+    data = bytearray(vectors.read_bytes())
+    data[7] ^= 0x55
+    vectors.write_bytes(bytes(data))
+    monkeypatch.setattr(segment_module, "DEFER_BYTES", 0)  # as if it held 300k fact-checks
+    worker = open_service(services, settings)
+    index = worker.catalogue.index
+    assert index.full_reads == 0  # served at once
+    deadline = time.monotonic() + 60
+    while index._rejected is None:
+        assert time.monotonic() < deadline, "the deferred check never ended"
+        time.sleep(0.02)
+    worker.refresh_index()
+    assert index.full_reads == 1 and current_dir(settings) != vectors.parent
+    assert ask(worker, "did a NYC cop arrest an ICE agent").kind is OutcomeKind.ANSWER

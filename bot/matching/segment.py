@@ -75,6 +75,10 @@ POINTERS = {
     "doc_cap_ptr": "doc_caps",
 }
 CHUNK = 1 << 20
+# The float arrays of a large segment (and its graph) are checked after it is opened, in a thread
+# (segment.verify_deferred), so that 300k fact-checks still start in seconds; smaller ones at once.
+DEFERRABLE = ("vectors", "fields")
+DEFER_BYTES = 256 * 1024 * 1024
 
 
 class SegmentError(Exception):
@@ -113,10 +117,12 @@ class Segment:
         self.model: str | None = meta.get("model")
         self.df = np.diff(arrays["post_ptr"]) if len(arrays["post_ptr"]) else np.zeros(0, dtype=np.int64)
         self.ann: Any = None  # a usearch view over the vectors (large segments only), see open()
+        self.deferred: list[tuple[Path, int]] = []  # files whose checksum is still to be checked
 
     @classmethod
     def open(cls, directory: Path, *, verify: bool = True) -> Segment:
-        """Map a segment's files; raises SegmentError unless every file is there and intact."""
+        """Map a segment's files; raises SegmentError unless every file is there and intact (the
+        large float arrays of a big segment: see `deferred`)."""
         try:
             meta = json.loads((directory / META).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -124,7 +130,12 @@ class Segment:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise SegmentError(f"{directory}: format {meta.get('format') if isinstance(meta, dict) else '?'}")
         arrays: dict[str, np.ndarray] = {}
+        deferred: list[tuple[Path, int]] = []
         try:
+            large = sum(
+                int(np.prod(meta["arrays"][n]["shape"], dtype=np.int64)) * np.dtype(ARRAYS[n]).itemsize
+                for n in DEFERRABLE
+            )
             for name, dtype in ARRAYS.items():
                 spec = meta["arrays"][name]
                 shape = tuple(int(n) for n in spec["shape"])
@@ -132,7 +143,9 @@ class Segment:
                 expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
                 if not path.exists() or path.stat().st_size != expected or spec["dtype"] != dtype:
                     raise SegmentError(f"{path}: missing or not {expected} bytes of {dtype}")
-                if verify and crc32_file(path) != spec["crc32"]:
+                if verify and name in DEFERRABLE and large > DEFER_BYTES:
+                    deferred.append((path, int(spec["crc32"])))
+                elif verify and crc32_file(path) != spec["crc32"]:
                     raise SegmentError(f"{path}: checksum differs")
                 arrays[name] = _map(path, dtype, shape)
             vocab_path = directory / VOCAB
@@ -149,8 +162,23 @@ class Segment:
             raise SegmentError(f"{directory}: the vocabulary and the postings disagree")
         segment = cls(directory, meta, arrays, vocab)
         if meta.get("ann"):
-            segment.ann = _open_ann(directory / ANN, meta["ann"])
+            spec = meta["ann"]
+            segment.ann = _open_ann(directory / ANN, spec)
+            if verify and segment.ann is not None:
+                deferred.append((directory / ANN, int(spec.get("crc32", -1))))
+        segment.deferred = deferred
         return segment
+
+    def verify_deferred(self) -> str | None:
+        """Check the files `open` left for later; what is wrong, or None."""
+        for path, crc in self.deferred:
+            try:
+                if crc32_file(path) != crc:
+                    return f"{path}: checksum differs"
+            except OSError as exc:
+                return f"{path}: {exc}"
+        self.deferred = []
+        return None
 
     # --- lookups --------------------------------------------------------------------------------
 
@@ -224,8 +252,8 @@ def _open_ann(path: Path, spec: dict[str, Any]) -> Any:
         from usearch.index import Index
     except ImportError:
         return None  # brute force over the mapped matrix then: slower on a large index, same answers
-    if not path.exists() or path.stat().st_size != spec.get("bytes") or crc32_file(path) != spec.get("crc32"):
-        raise SegmentError(f"{path}: missing or checksum differs")
+    if not path.exists() or path.stat().st_size != spec.get("bytes"):
+        raise SegmentError(f"{path}: missing or not {spec.get('bytes')} bytes")
     index = Index.restore(str(path), view=True)
     if index is None:
         raise SegmentError(f"{path}: not a usearch index")

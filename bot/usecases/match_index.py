@@ -138,6 +138,8 @@ class MatchIndex:
             return None
         if segment is None:
             return None
+        if segment.directory.name == self._rejected:
+            return None  # its deferred checksum failed: rebuild rather than serve it again
         problem = self._usable(segment)
         if problem:
             log.warning("the match index files in %s are %s; rebuilding them", self.files.directory, problem)
@@ -168,7 +170,18 @@ class MatchIndex:
                     self._embeddings = stored_now
                 self._indexed_until = started
                 self._generation = segment.directory.name
+        if segment.deferred:
+            threading.Thread(
+                target=self._verify_later, args=(segment,), name="claimbot-index-check", daemon=True
+            ).start()
         return len(self.matcher)
+
+    def _verify_later(self, segment: Segment) -> None:
+        """The large files' checksums, after the start: a damaged one is rebuilt at the next refresh."""
+        problem = segment.verify_deferred()
+        if problem is not None:
+            log.warning("the match index files cannot be used (%s); rebuilding them", problem)
+            self._rejected = segment.directory.name
 
     @staticmethod
     def _agrees(session: Session, segment: Segment, rows: list[factchecks.IndexRow], since: datetime) -> bool:
@@ -243,7 +256,9 @@ class MatchIndex:
         if since is None:
             return self.load()
         newer = self.files.generation() if self.files is not None else None
-        if newer not in (None, self._generation, self._rejected) and self._open_files() is None:
+        if self._rejected is not None and self._rejected == self._generation:
+            self.load()  # the files served failed their deferred check: rebuilt from the store
+        elif newer not in (None, self._generation, self._rejected) and self._open_files() is None:
             self._rejected = newer  # another process's generation this one cannot serve: not tried again
         started = utcnow()
         with session_scope(self.engine) as session:
