@@ -32,6 +32,7 @@ from bot.usecases.privacy import Privacy, asker_hash
 from bot.usecases.reports import Reports
 from bot.usecases.review import Review
 from bot.usecases.starter import Starter
+from bot.usecases.statistics import Statistics
 from store.db import exclusive, make_engine, migrate
 
 # FACT_CHECKS_CHANNEL is what the service built next gives its catalogue to NOTIFY on.
@@ -98,6 +99,7 @@ class ClaimService:
         self.media = self.asking.media  # known photos and videos (bot/usecases/media.py)
         self.following_up = FollowingUp(engine, settings, self.moderation, self.review)
         self.confirming = Confirming(engine, self.review, self.asking._own_request)
+        self.statistics = Statistics(engine, settings, self.moderation)
 
     @classmethod
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
@@ -165,6 +167,11 @@ class ClaimService:
     moderators = UseCase("moderation", Moderation.moderators)
     block = UseCase("moderation", Moderation.block)
     audit_log = UseCase("moderation", Moderation.audit_log)
+
+    # ------------------------------------------------------------- the dashboard (bot/usecases/statistics.py)
+
+    dashboard = UseCase("statistics", Statistics.dashboard)
+    review_trends = UseCase("statistics", Statistics.review_trends)
 
     # ---------------------------------------------------------------- privacy (bot/usecases/privacy.py)
 

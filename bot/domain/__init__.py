@@ -29,6 +29,17 @@ from bot.domain.records import (
 )
 from bot.domain.reports import FullReport
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
+from bot.domain.statistics import (
+    ClaimTrend,
+    Dashboard,
+    DayCount,
+    FeedbackCount,
+    OutcomeGroup,
+    OutcomeShare,
+    Trend,
+    TrendingClaim,
+    trend,
+)
 
 __all__ = [
     "APPEARANCE_KINDS",
@@ -46,10 +57,14 @@ __all__ = [
     "CataloguePage",
     "ChatRef",
     "ClaimAppearance",
+    "ClaimTrend",
+    "Dashboard",
+    "DayCount",
     "Delivery",
     "FactCheckCard",
     "FactCheckDetail",
     "FactCheckRecord",
+    "FeedbackCount",
     "FeedbackTally",
     "FullReport",
     "ImportReport",
@@ -60,7 +75,9 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "Outcome",
+    "OutcomeGroup",
     "OutcomeKind",
+    "OutcomeShare",
     "Question",
     "Reason",
     "RecordError",
@@ -70,9 +87,12 @@ __all__ = [
     "ServiceError",
     "SourceLink",
     "SourceRecord",
+    "Trend",
+    "TrendingClaim",
     "Verdict",
     "Vote",
     "parse_authenticity",
     "parse_verdict",
+    "trend",
     "verdict_from_numeric",
 ]
