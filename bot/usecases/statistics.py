@@ -4,7 +4,7 @@ asked claims with their trend, and 👍 / 👎 per fact-check. Read-only, for mo
 Days are the moderator's: the range is cut at midnight in their time zone (zoneinfo, so a day of a
 daylight-saving change has 23 or 25 hours). Python places those midnights; the database counts the
 questions between them (`day_index`), the same SQL on SQLite and PostgreSQL. Fetching every timestamp
-and bucketing in Python was 3 to 8 times slower on 100,000 questions (benchmarks/dashboard.py).
+and bucketing in Python was 3 to 9 times slower on 100,000 questions (benchmarks/dashboard.py).
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class Statistics:
         return Dashboard(
             start=start,
             end=end,
-            time_zone=tz.key,
+            time_zone=tz.key or str(tz),
             days=days,
             shares=shares,
             by_platform=by_platform,
