@@ -201,7 +201,7 @@ def main() -> None:
             try:
                 run("sqlite", f"sqlite:///{path}", args.questions, args.repeat)
             finally:
-                for suffix in ("", "-wal", "-shm"):
+                for suffix in ("", "-wal", "-shm", ".lock"):  # .lock: the start-up lock (store/db.py)
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
         else:
             # A schema of its own on the shared server, dropped afterwards (as tests/conftest.py does).
