@@ -10,7 +10,15 @@ from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
-from bot.domain.media import Authenticity, MediaFile, MediaNote, MediaRecord, parse_authenticity
+from bot.domain.media import (
+    MEDIA_KINDS,
+    Authenticity,
+    MediaAttachment,
+    MediaFile,
+    MediaNote,
+    MediaRecord,
+    parse_authenticity,
+)
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -32,6 +40,7 @@ from bot.domain.review import Actor, ApprovalResult, ReviewSummary
 
 __all__ = [
     "APPEARANCE_KINDS",
+    "MEDIA_KINDS",
     "MINTED_KEY_PREFIXES",
     "REASON_CODES",
     "REVIEW_KEY_PREFIX",
@@ -54,6 +63,7 @@ __all__ = [
     "FullReport",
     "ImportReport",
     "LinkNote",
+    "MediaAttachment",
     "MediaFile",
     "MediaNote",
     "MediaRecord",
