@@ -189,6 +189,6 @@ def store(session: Session, prepared: Prepared, results: Iterable[UpsertResult])
 def _add(session: Session, fact_check_id: int, media: Iterable[MediaRecord]) -> int:
     added = 0
     for one in media:
-        if one.hashes or (one.sha256 and one.kind):  # unread media was reported by `resolve`
+        if one.hashes or (one.sha256 and one.kind):  # media `resolve` could not read was reported
             added += known_media.add_known(session, fact_check_id, one, IMPORTED_BY)[1]
     return added
