@@ -43,6 +43,9 @@ _SHORT_WORDS = {
 }
 
 
+MEDIA_KINDS = ("image", "video")
+
+
 @dataclass(frozen=True)
 class MediaFile:
     """A photo or video someone sent, as bytes the adapter downloaded within the platform's limits."""
@@ -55,12 +58,27 @@ class MediaFile:
 class MediaRecord:
     """Known media of a fact-check, as a MediaReview import or a moderator gives it."""
 
-    kind: str  # image or video
+    kind: str  # image or video; "" while an imported file or URL is not yet read
     authenticity: Authenticity | None = None
     description: str = ""  # what the media really shows ("it does not show a real arrest")
-    content_url: str | None = None
+    content_url: str | None = None  # where the publisher put the file (http(s)), kept
     hashes: tuple[str, ...] = ()  # PDQ hashes, hex
     sha256: str = ""
+    # A local file a MediaReview import names (resolved inside the import file's folder): hashed when
+    # it is imported, never kept. Empty once hashed, and for media that carries its hashes.
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class MediaAttachment:
+    """A moderator's choice to attach a review item's forwarded photo or video to the verdict.
+
+    Explicit, because what an asker forwarded may be a screenshot of the claim rather than the media
+    the fact-check is about; `authenticity` says what the media is (none: "it has been fact-checked").
+    """
+
+    authenticity: Authenticity | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
