@@ -10,7 +10,14 @@ from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
-from bot.domain.media import Authenticity, MediaFile, MediaNote, MediaRecord, parse_authenticity
+from bot.domain.media import (
+    Authenticity,
+    MediaFile,
+    MediaNote,
+    MediaRecord,
+    ReviewMedia,
+    parse_authenticity,
+)
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -65,6 +72,7 @@ __all__ = [
     "Reason",
     "RecordError",
     "ReportSection",
+    "ReviewMedia",
     "ReviewSummary",
     "SearchHit",
     "ServiceError",

@@ -63,11 +63,13 @@ def media_placeholder(question: Question) -> str:
 
 
 def media_ref(question: Question, media: MediaFinding | None) -> MediaRef | None:
-    """Where moderators can see the media: the message that carried it."""
+    """Where moderators can see the media (the message that carried it, as the adapter names it), with
+    its caption and the text read in it."""
     if media is None or media.hashes_hex is None:
         return None
-    where = f"{question.chat.platform}:{question.chat.chat_id}:{question.message_id or ''}"
-    return MediaRef(media.note.kind, media.hashes_hex, where)
+    ref = question.media.ref if question.media is not None else ""
+    where = f"{question.chat.platform}:{ref or question.chat.chat_id + ':' + (question.message_id or '')}"
+    return MediaRef(media.note.kind, media.hashes_hex, where, clean_text(question.text), media.text)
 
 
 def _unrated_without_link(card: FactCheckCard) -> bool:
@@ -277,8 +279,11 @@ class Asking:
         finding: MediaFinding,
         language: str,
     ) -> Outcome:
-        """Known media answers with its fact-check; else its caption and the text read in it are matched."""
-        if finding.fact_check_id is None and finding.note.via != "unreadable":
+        """Known media answers with its fact-check; else its caption and the text read in it are matched.
+
+        A file that cannot be checked is refused, unless it came with a caption: that is still a question.
+        """
+        if finding.fact_check_id is None and (finding.note.via != "unreadable" or text):
             return self._decide(
                 question, hashed, " ".join(filter(None, (text, finding.text))), resume_id, language, finding
             )

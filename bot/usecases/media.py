@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import Actor, Authenticity, MediaFile, MediaNote, MediaRecord, NotFound, ServiceError
+from bot.domain import (
+    Actor,
+    Authenticity,
+    MediaFile,
+    MediaNote,
+    MediaRecord,
+    NotFound,
+    ReviewMedia,
+    ServiceError,
+)
 from bot.media import Fingerprint, MediaError, MediaIndex, MediaKind, fingerprint
 from bot.media.index import IMAGE_DISTANCE
 from bot.media.ocr import image_text
@@ -22,7 +31,7 @@ from bot.text import clean_text
 from bot.usecases.moderation import Moderation, record_audit
 from store import media as known_media
 from store.db import session_scope
-from store.models import FactCheck, FactCheckStatus, KnownMedia
+from store.models import FactCheck, FactCheckStatus, KnownMedia, ReviewItem
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +54,11 @@ class MediaRef:
 
     kind: str
     hashes_hex: str
-    message: str  # platform:chat_id:message_id of the message that carried it
+    # "platform:reference" of where the platform keeps it (bot.domain.MediaFile.ref; else the question's
+    # chat_id:message_id): a message to copy or an attachment URL, never the file
+    message: str
+    caption: str = ""
+    text_read: str = ""  # what OCR read in it
 
 
 FOLD_HASHES = 8  # of a question's hashes kept to fold forwards: an image's variants, a video's first frames
@@ -54,6 +67,14 @@ FOLD_HASHES = 8  # of a question's hashes kept to fold forwards: an image's vari
 def near_media(a_hex: str, b_hex: str, limit: int = IMAGE_DISTANCE) -> bool:
     """Whether two sets of PDQ hashes share a picture (or a video frame) within the distance."""
     return any((int(a, 16) ^ int(b, 16)).bit_count() <= limit for a in a_hex.split() for b in b_hex.split())
+
+
+def review_media(item: ReviewItem) -> ReviewMedia | None:
+    """A review item's media as moderators are shown it: where the platform keeps it, caption, text read."""
+    if not item.media_kind or not item.media_ref:
+        return None
+    platform, _, ref = item.media_ref.partition(":")
+    return ReviewMedia(item.media_kind, platform, ref, item.media_caption or "", item.media_text or "")
 
 
 def _fold_hashes(print_: Fingerprint) -> str:
@@ -91,7 +112,7 @@ class MediaCheck:
             print_ = fingerprint(media.data)
         except MediaError as error:
             log.info("media refused: %s", error.reason)
-            return MediaFinding(MediaNote("file", "unreadable", error=str(error)))
+            return MediaFinding(MediaNote("file", "unreadable", error=str(error), reason=error.reason))
         self.refresh()
         kind = print_.kind.value
         found = self.index.match(print_)
