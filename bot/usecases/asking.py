@@ -209,6 +209,9 @@ class Asking:
         """
         # A photo with no words skips triage and matching: it is queued (or offered) by its fingerprint.
         sorted_out = triage(text) if text or media is None else None
+        if media is not None and media.hashes_hex and sorted_out is not None and not sorted_out.is_claim:
+            # "is this real?" under a photo asks about the photo, not for help: it goes by its fingerprint.
+            text, sorted_out = "", None
         is_claim = sorted_out is None or sorted_out.is_claim
         reading = (
             (read(self.matcher, text) if text else Reading(OutcomeKind.QUEUED, []))
@@ -281,9 +284,11 @@ class Asking:
     ) -> Outcome:
         """Known media answers with its fact-check; else its caption and the text read in it are matched.
 
-        A file that cannot be checked is refused, unless it came with a caption: that is still a question.
+        A file that cannot be checked is refused, unless the words sent with it are a claim: that is
+        still a question.
         """
-        if finding.fact_check_id is None and (finding.note.via != "unreadable" or text):
+        unreadable = finding.note.via == "unreadable"
+        if finding.fact_check_id is None and (not unreadable or (text and triage(text).is_claim)):
             return self._decide(
                 question, hashed, " ".join(filter(None, (text, finding.text))), resume_id, language, finding
             )
