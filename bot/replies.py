@@ -188,7 +188,6 @@ CHITCHAT_HEADLINES = {
 }
 CHITCHAT_DEFAULT = N_("I check claims against published fact-checks, and I didn't find a claim in that.")
 CHITCHAT_HELP = N_("Send me a claim in a sentence or two, or paste an article, for example:")
-MEDIA_ONLY = N_("I can only check text and links for now. Please send the claim as text.")
 UNMATCHED_HEADLINE = N_("I don't have a fact-check for that yet.")
 UNMATCHED_SUMMARY = N_(
     "Shall I send it to our fact-checkers? They check claims by hand and I'll tell you their verdict."

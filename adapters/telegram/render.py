@@ -23,7 +23,7 @@ from adapters.buttons import (
     review_buttons,
 )
 from bot.domain import Candidate, FactCheckCard
-from bot.domain.review import ReviewSummary
+from bot.domain.review import ReviewMedia, ReviewSummary
 from bot.i18n import translator
 from bot.replies import (
     ALSO_CHECKED,
@@ -218,12 +218,36 @@ def render_card_title(card: FactCheckCard) -> str:
     return _label(f"{card.verdict.icon} {card.verdict.value}: {card.claim or card.title}", 120)
 
 
-def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
-    """A new review item as shown in the moderators' chat, with link and reject buttons."""
+def media_segments(media: ReviewMedia, shown: str = "") -> list[Segment]:
+    """A review item's photo or video: where it is (`shown`: "above" when it was copied or sent into
+    this chat, "gone" when that failed), its caption and the text read in it."""
+    what = "Video" if media.kind == "video" else "Photo"
+    if shown == "above":
+        segments = [Segment(f"{what} sent on {media.platform.capitalize()}, shown above.", "b")]
+    elif media.platform == "discord" and media.ref.startswith(("https://", "http://")):
+        segments = [
+            Segment(f"{what} sent on Discord: ", "b"),
+            Segment("open it", "a", href=media.ref, separator=""),
+        ]
+    elif shown == "gone":
+        segments = [Segment(f"{what} sent on Telegram; the message can no longer be shown.", "b")]
+    else:
+        segments = [Segment(f"{what} sent on {media.platform.capitalize()}.", "b")]
+    if media.caption:
+        segments.append(Segment(f"Caption: {media.caption}", priority=2))
+    if media.text_read:
+        segments.append(Segment(f"Text in the {what.lower()}: {media.text_read}", priority=2))
+    return segments
+
+
+def render_review(review: ReviewSummary, *, media_shown: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """A new review item as shown in the moderators' chat, with link and reject buttons; its photo or
+    video, when it has one, is said to be shown above (`media_shown`) or linked."""
     item = review.id
     segments = [
         Segment(f"New question for review #{item}", "b"),
         Segment(review.text, "blockquote", priority=3),
+        *(media_segments(review.media, media_shown) if review.media is not None else ()),
         Segment(
             f"Asked {review.ask_count} time{'s' if review.ask_count != 1 else ''}, "
             f"{review.subscribers} waiting for the verdict."
