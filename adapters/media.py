@@ -29,6 +29,15 @@ DOWNLOAD_SECONDS = 30.0  # for one file, its metadata request included
 MEDIA_AT_ONCE = 2
 
 
+# Where a review item's media was sent, as moderators read it.
+PLATFORM_NAMES = {
+    "telegram": "Telegram",
+    "discord": "Discord",
+    "cli": "the command line",
+    "terminal": "the terminal",
+}
+
+
 class MediaRefused(Exception):
     """A photo or video that was not fetched, or not fully: why, as a bot.leads.MEDIA_PROBLEMS key."""
 

@@ -214,7 +214,8 @@ async def test_a_queued_photo_reaches_the_moderators_with_the_photo_itself(tg: A
     review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT), ok=True)
     assert review.params["reply_parameters"]["message_id"] == copy.result["message_id"]
     text = review.params["text"]
-    assert "Photo sent on Telegram, shown above." in text and "Caption: is this real?" in text
+    assert "Photo sent on Telegram, shown above." in text and "<blockquote>is this real?</blockquote>" in text
+    assert "Caption:" not in text  # the caption is the item's text already
     assert "Asked 1 time" in text
     # A forward of the same picture (a screenshot of it) by someone else: one item, asked twice.
     mark = len(fake.calls)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -107,7 +107,21 @@ class CoreClient(discord.Client):
         **kwargs: Any,
     ) -> T:
         """Run a core call in a thread; defer the interaction when it takes too long for Discord's 3 s."""
-        task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+        return await self.in_time(
+            interaction, asyncio.to_thread(func, *args, **kwargs), ephemeral=ephemeral, update=update
+        )
+
+    async def in_time(
+        self,
+        interaction: discord.Interaction,
+        job: Awaitable[T],
+        *,
+        ephemeral: bool = True,
+        update: bool = False,
+    ) -> T:
+        """Await `job` (a core call, or a download and then one); defer the interaction when it takes
+        too long for Discord's 3 s."""
+        task = asyncio.ensure_future(job)
         # Time already spent queueing counts against Discord's 3 s (the id is a timestamp; clamp clock skew).
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         budget = DEFER_AFTER - min(max(age, 0.0), DEFER_AFTER)

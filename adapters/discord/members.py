@@ -16,8 +16,8 @@ from discord import app_commands
 from adapters.buttons import ButtonKind
 from adapters.discord.interactions import PLATFORM, CoreClient
 from adapters.discord.media import download, first_media, wanted
-from adapters.media import MediaRefused
-from bot.domain import ChatRef, MediaFile, Question
+from adapters.media import MediaRefused, Wanted
+from bot.domain import ChatRef, MediaFile, Outcome, Question
 from bot.i18n import N_
 from bot.leads import media_problem
 from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT
@@ -58,14 +58,17 @@ async def ask_media(
     """Check a photo or video with the words sent with it. A refused file leaves the words as the
     question (said to be so); without words the member is told why, privately."""
     bot = interaction.client
-    try:
-        bounds = wanted(attachment)  # too large or not a picture: refused before any download
-        if not interaction.response.is_done():  # fetching and fingerprinting may outlast Discord's 3 s
-            await interaction.response.defer(thinking=True)
+
+    async def check(bounds: Wanted) -> Outcome:
         async with bot.media_gate.slot():
             media = await download(attachment, bounds)
             question = _question(interaction, text, message_id, media)
-            outcome = await asyncio.to_thread(bot.service.ask, question)  # decoded off the event loop
+            return await asyncio.to_thread(bot.service.ask, question)  # decoded off the event loop
+
+    try:
+        bounds = wanted(attachment)  # too large or not a picture: refused before any download
+        # Waiting for a turn, fetching and fingerprinting may outlast Discord's 3 s: then it is deferred.
+        outcome = await bot.in_time(interaction, check(bounds), ephemeral=False)
     except MediaRefused as refused:
         if text.strip():
             await ask(interaction, text, message_id=message_id, problem=refused)

@@ -20,6 +20,7 @@ from adapters.buttons import (
     reply_buttons,
     review_buttons,
 )
+from adapters.media import PLATFORM_NAMES
 from bot.domain import FactCheckCard, SearchHit
 from bot.domain.ratings import Verdict
 from bot.domain.review import ReviewMedia, ReviewSummary
@@ -209,7 +210,7 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
     )
     embed.add_field(name="Subscribers", value=str(review.subscribers))
     if review.media is not None:
-        _media_fields(embed, review.media)
+        _media_fields(embed, review.media, review.text)
     if review.draft is not None:
         embed.add_field(
             name="Draft verdict",
@@ -249,7 +250,7 @@ def discord_attachment(media: ReviewMedia) -> str | None:
     )
 
 
-def _media_fields(embed: discord.Embed, media: ReviewMedia) -> None:
+def _media_fields(embed: discord.Embed, media: ReviewMedia, text: str) -> None:
     """The item's photo (shown in the embed from its attachment URL; a video is linked above the embed,
     where Discord plays it), its caption and the text read in it."""
     what = "Video" if media.kind == "video" else "Photo"
@@ -260,9 +261,9 @@ def _media_fields(embed: discord.Embed, media: ReviewMedia) -> None:
     elif url is not None:
         where = "sent on Discord, shown above"
     else:  # a Telegram message: only that platform's moderators' chat can show it
-        where = f"sent on {media.platform.capitalize()}; the file stays there"
+        where = f"sent on {PLATFORM_NAMES.get(media.platform, media.platform)}; the file stays there"
     embed.add_field(name=what, value=where, inline=False)
-    if media.caption:
+    if media.caption and media.caption != text:  # else it is the item's text, above
         embed.add_field(name="Caption", value=clip(escape(media.caption), FIELD_VALUE_MAX), inline=False)
     if media.text_read:
         embed.add_field(

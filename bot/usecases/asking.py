@@ -208,6 +208,7 @@ class Asking:
         (`CLAIMBOT_AUTO_QUEUE` queues it at once).
         """
         # A photo with no words skips triage and matching: it is queued (or offered) by its fingerprint.
+        stored = text  # what the request keeps (and a review item shows)
         sorted_out = triage(text) if text or media is None else None
         if media is not None and media.hashes_hex and sorted_out is not None and not sorted_out.is_claim:
             # "is this real?" under a photo asks about the photo, not for help: it goes by its fingerprint.
@@ -236,7 +237,7 @@ class Asking:
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
                 request = self._new_request(
-                    question, hashed, text or media_placeholder(question), kind.value, language
+                    question, hashed, stored or media_placeholder(question), kind.value, language
                 )
                 if not self._store_new(session, request):
                     # Another worker stored this very event first: it answers, we stay silent.
