@@ -67,7 +67,8 @@ def has_file(message: Message) -> bool:
 def pick(message: Message) -> TelegramFile:
     """The photo or video of a message to check; MediaRefused (before any download) for anything else."""
     if message.photo:
-        fitting = [p for p in message.photo if p.file_size is None or p.file_size <= BOT_API_DOWNLOAD]
+        limit = Wanted("image", None, platform_limit=BOT_API_DOWNLOAD).limit
+        fitting = [p for p in message.photo if p.file_size is None or p.file_size <= limit]
         best = max(fitting or message.photo, key=lambda p: p.width * p.height)
         return _file(best.file_id, "photo.jpg", "image", best.file_size)  # too big: refused by download
     for clip in (message.video, message.animation, message.video_note):
