@@ -17,6 +17,7 @@ from bot.domain.media import (
     MediaFile,
     MediaNote,
     MediaRecord,
+    ReviewMedia,
     parse_authenticity,
 )
 from bot.domain.notifications import Delivery
@@ -92,6 +93,7 @@ __all__ = [
     "Reason",
     "RecordError",
     "ReportSection",
+    "ReviewMedia",
     "ReviewSummary",
     "SearchHit",
     "ServiceError",

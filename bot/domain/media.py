@@ -52,6 +52,9 @@ class MediaFile:
 
     data: bytes
     name: str = ""  # the file name the sender gave, for messages only: the bytes say what it is
+    # Where the platform keeps the file, so moderators can be shown it while the bot keeps only hashes:
+    # Telegram "chat_id:message_id" of the message that carried it, Discord the attachment's URL.
+    ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,4 +95,16 @@ class MediaNote:
     authenticity: Authenticity | None = None
     description: str = ""
     error: str = ""
+    text_read: str = ""  # what OCR read in the image
+    reason: str = ""  # unreadable: why, as a key (bot.media.MediaError.reason), for the reply's wording
+
+
+@dataclass(frozen=True)
+class ReviewMedia:
+    """A review item's photo or video as moderators are shown it: a platform's reference, never the file."""
+
+    kind: str  # image or video
+    platform: str  # where it was sent: telegram, discord (cli: nowhere to show it from)
+    ref: str  # Telegram "chat_id:message_id", Discord the attachment URL
+    caption: str = ""  # the words sent with it
     text_read: str = ""  # what OCR read in the image

@@ -23,6 +23,7 @@ from bot.domain import (
     MediaNote,
     MediaRecord,
     NotFound,
+    ReviewMedia,
     ServiceError,
 )
 from bot.media import Fingerprint, MediaError, MediaIndex, MediaKind, fingerprint
@@ -55,7 +56,11 @@ class MediaRef:
 
     kind: str
     hashes_hex: str
-    message: str  # platform:chat_id:message_id of the message that carried it
+    # "platform:reference" of where the platform keeps it (bot.domain.MediaFile.ref; else the question's
+    # chat_id:message_id): a message to copy or an attachment URL, never the file
+    message: str
+    caption: str = ""
+    text_read: str = ""  # what OCR read in it
 
 
 FOLD_HASHES = 8  # hashes compared to fold forwards: an image's variants, a video's first frames
@@ -71,6 +76,14 @@ def _all_hashes(print_: Fingerprint) -> str:
     # All of them (a video's are capped at 60 frames): a moderator may attach them to the verdict, and a
     # copy of a long clip matches a known video by the share of its frames found there.
     return " ".join(digest.hex() for digest in print_.hashes)
+
+
+def review_media(item: ReviewItem) -> ReviewMedia | None:
+    """A review item's media as moderators are shown it: where the platform keeps it, caption, text read."""
+    if not item.media_kind or not item.media_ref:
+        return None
+    platform, _, ref = item.media_ref.partition(":")
+    return ReviewMedia(item.media_kind, platform, ref, item.media_caption or "", item.media_text or "")
 
 
 def _print_of(row: KnownMedia) -> Fingerprint:
@@ -104,7 +117,7 @@ class MediaCheck:
             print_ = fingerprint(media.data)
         except MediaError as error:
             log.info("media refused: %s", error.reason)
-            return MediaFinding(MediaNote("file", "unreadable", error=str(error)))
+            return MediaFinding(MediaNote("file", "unreadable", error=str(error), reason=error.reason))
         self.refresh()
         kind = print_.kind.value
         found = self.index.match(print_)

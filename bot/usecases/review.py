@@ -30,7 +30,7 @@ from bot.importers._common import outlet_from_url
 from bot.matching import Matcher, question_similarity, worth_showing
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
-from bot.usecases.media import MediaRef, attach_item_media, near_media
+from bot.usecases.media import MediaRef, attach_item_media, near_media, review_media
 from bot.usecases.moderation import Moderation, record_audit
 from bot.usecases.notifications import answer_subscribers, enqueue_revision, notify_moderators
 from bot.usecases.requests import phrasing_key
@@ -85,6 +85,7 @@ class Review:
                     media.hashes_hex,
                     media.message,
                 )
+                item.media_caption, item.media_text = media.caption or None, media.text_read or None
             session.add(item)
             session.flush()
             notify_moderators(session, self.settings, item)
@@ -185,6 +186,7 @@ class Review:
             drafted_by=item.drafted_by,
             reject_reason=item.reject_reason,
             phrasings=phrasings,
+            media=review_media(item),
         )
 
     def _item(self, session: Session, item_id: int) -> ReviewItem:
