@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         [r["text"] for r in heldout],
         [{row_of[key_to_id[r["fact_check"]]]} for r in heldout],
     )
-    for key in args.models.split(","):
+    for key in filter(None, args.models.split(",")):
         before = rss_mib()
         start = time.perf_counter()
         model = load_model(key)
