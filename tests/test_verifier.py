@@ -165,7 +165,10 @@ def test_a_changed_word_is_a_substitution_a_misspelling_or_compound_is_not() -> 
     )
     assert changed.substitutions == (("day", "year"),) and changed.unaligned_share > 0
     for question, claim in [
-        ("is tennessee offering a hail satan licence plate", "Tennessee is offering Hail Satan license plates"),
+        (
+            "is tennessee offering a hail satan licence plate",
+            "Tennessee is offering Hail Satan license plates",
+        ),
         ("is there silly putty in chickfila sandwiches", "Chick-fil-A sandwiches contain Silly Putty"),
         ("peta hid messages in bricks at ballparks", "PETA hid messages in bricks at baseball parks"),
     ]:
