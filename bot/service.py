@@ -26,12 +26,14 @@ from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors
 from bot.usecases.feedback import Feedback
 from bot.usecases.following_up import FollowingUp
 from bot.usecases.media import MediaCheck
+from bot.usecases.media_import import MediaSources
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
 from bot.usecases.reports import Reports
 from bot.usecases.review import Review
 from bot.usecases.starter import Starter
+from bot.usecases.statistics import Statistics
 from store.db import exclusive, make_engine, migrate
 
 # FACT_CHECKS_CHANNEL is what the service built next gives its catalogue to NOTIFY on.
@@ -75,7 +77,13 @@ class ClaimService:
         self.external = external
         self.metrics = Metrics()
         # The module's channel, read as the service is built: a test can give its processes one of their own.
-        self.catalogue = Catalogue(engine, self.matcher, FACT_CHECKS_CHANNEL, index_files(settings, engine))
+        self.catalogue = Catalogue(
+            engine,
+            self.matcher,
+            FACT_CHECKS_CHANNEL,
+            files=index_files(settings, engine),
+            media=MediaSources(engine, settings),
+        )
         self.moderation = Moderation(engine, settings)
         self.privacy = Privacy(engine, settings, self.catalogue)
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)
@@ -98,6 +106,7 @@ class ClaimService:
         self.media = self.asking.media  # known photos and videos (bot/usecases/media.py)
         self.following_up = FollowingUp(engine, settings, self.moderation, self.review)
         self.confirming = Confirming(engine, self.review, self.asking._own_request)
+        self.statistics = Statistics(engine, settings, self.moderation)
 
     @classmethod
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
@@ -168,6 +177,11 @@ class ClaimService:
     block = UseCase("moderation", Moderation.block)
     audit_log = UseCase("moderation", Moderation.audit_log)
 
+    # ------------------------------------------------------------- the dashboard (bot/usecases/statistics.py)
+
+    dashboard = UseCase("statistics", Statistics.dashboard)
+    review_trends = UseCase("statistics", Statistics.review_trends)
+
     # ---------------------------------------------------------------- privacy (bot/usecases/privacy.py)
 
     def asker_hash(self, asker: Asker) -> str:
@@ -179,6 +193,7 @@ class ClaimService:
     # ---------------------------------------------------------------- media (bot/usecases/media.py)
 
     attach_media = UseCase("media", MediaCheck.attach)
+    known_media = UseCase("media", MediaCheck.known_media)
 
     # ---------------------------------------------------------------- catalogue (bot/usecases/catalogue.py)
 

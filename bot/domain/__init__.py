@@ -10,7 +10,16 @@ from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
-from bot.domain.media import Authenticity, MediaFile, MediaNote, MediaRecord, parse_authenticity
+from bot.domain.media import (
+    MEDIA_KINDS,
+    Authenticity,
+    MediaAttachment,
+    MediaFile,
+    MediaNote,
+    MediaRecord,
+    ReviewMedia,
+    parse_authenticity,
+)
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -29,9 +38,21 @@ from bot.domain.records import (
 )
 from bot.domain.reports import FullReport
 from bot.domain.review import Actor, ApprovalResult, ReviewSummary
+from bot.domain.statistics import (
+    ClaimTrend,
+    Dashboard,
+    DayCount,
+    FeedbackCount,
+    OutcomeGroup,
+    OutcomeShare,
+    Trend,
+    TrendingClaim,
+    trend,
+)
 
 __all__ = [
     "APPEARANCE_KINDS",
+    "MEDIA_KINDS",
     "MINTED_KEY_PREFIXES",
     "REASON_CODES",
     "REVIEW_KEY_PREFIX",
@@ -46,33 +67,44 @@ __all__ = [
     "CataloguePage",
     "ChatRef",
     "ClaimAppearance",
+    "ClaimTrend",
+    "Dashboard",
+    "DayCount",
     "Delivery",
     "FactCheckCard",
     "FactCheckDetail",
     "FactCheckRecord",
+    "FeedbackCount",
     "FeedbackTally",
     "FullReport",
     "ImportReport",
     "LinkNote",
+    "MediaAttachment",
     "MediaFile",
     "MediaNote",
     "MediaRecord",
     "NotAllowed",
     "NotFound",
     "Outcome",
+    "OutcomeGroup",
     "OutcomeKind",
+    "OutcomeShare",
     "Question",
     "Reason",
     "RecordError",
     "ReportSection",
+    "ReviewMedia",
     "ReviewSummary",
     "SearchHit",
     "ServiceError",
     "SourceLink",
     "SourceRecord",
+    "Trend",
+    "TrendingClaim",
     "Verdict",
     "Vote",
     "parse_authenticity",
     "parse_verdict",
+    "trend",
     "verdict_from_numeric",
 ]

@@ -1,0 +1,1 @@
+"""The moderators' web console (issue 17)."""
