@@ -70,6 +70,8 @@ class MatchIndex:
         self.files = files
         self.database = engine.url.render_as_string(hide_password=True)
         self._lock = threading.Lock()
+        # One refresh or generation write at a time (the poll loop and the LISTEN follower both refresh).
+        self._following = threading.RLock()
         self._indexed_until: datetime | None = None
         # Per fact-check, the updated_at of the row last applied (beyond the files'): a follower that
         # read a row before this process changed it must not apply it afterwards.
@@ -252,6 +254,10 @@ class MatchIndex:
 
     def refresh(self) -> int:
         """Pick up fact-checks other processes added or changed since the last look; returns how many."""
+        with self._following:
+            return self._refresh()
+
+    def _refresh(self) -> int:
         since = self._indexed_until
         if since is None:
             return self.load()
@@ -436,7 +442,7 @@ class MatchIndex:
         files = self.files
         if files is None:
             return None
-        with files.lock(wait=wait) as held:
+        with self._following, files.lock(wait=wait) as held:
             if not held:
                 return None
             if files.generation() not in (None, self._generation):
