@@ -15,6 +15,16 @@ from .rerank import Phrasing, make_phrasing
 KINDS = ("claim", "title", "summary", "alias")
 
 
+@dataclass(slots=True)
+class Entry:
+    """One indexed fact-check as the matcher ranks it."""
+
+    doc: MatchDocument
+    slots: tuple[int, ...]  # its BM25 slots
+    phrasings: tuple[Phrasing, ...]
+    capitalised: tuple[str, ...]  # terms written as names here (see entities.py)
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     slot_terms: tuple[list[str], ...]  # one BM25 slot each: claim+title+summary, then each alias

@@ -1,32 +1,23 @@
 """The matcher: BM25 (+ optional embedding) candidates, feature rerank, calibrated score, decision.
 
-The index is this process's own, in memory, optionally over a base: a memory-mapped segment
-(segment.py) written by any process. `attach` a segment to an empty matcher; upserts and removals
-then mask the base's copy and keep the new one in memory, and `changes()` hands both to the writer
-of the next segment (segment_writer.py). A base fact-check is read from the files only when it is a
-candidate, so opening costs milliseconds and the pages are shared between processes.
+What is indexed, and how it is kept (in memory, or over a memory-mapped segment any process wrote),
+is holdings.py's; this module ranks it for a question and decides.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .alignment import Alignment, align
-from .bm25 import BM25Index
-from .documents import Prepared, prepare
-from .entities import EntityLexicon
+from .holdings import Holdings
 from .model import Match, MatchDocument, Thresholds
 from .normalise import content_tokens, is_chitchat, normalise, strip_noise
-from .rerank import Phrasing, Query, ScoreModel, candidate_signals
-from .segment_writer import Changes
+from .rerank import Query, ScoreModel, candidate_signals
 from .thresholds import (
     ANSWER_MARGIN,
     ANSWER_MAX_MISSING_IDF,
@@ -39,7 +30,6 @@ from .thresholds import (
     SEMANTIC_THRESHOLDS,
     SUGGEST_MARGIN,
 )
-from .vectors import VectorStore, unit
 from .verifier import (
     Verifier,
     hard_rules,
@@ -51,7 +41,6 @@ from .verifier import (
 )
 
 if TYPE_CHECKING:
-    from .segment import Segment
     from .semantic import Encoder
 
 CANDIDATE_SLOTS = 200  # BM25 slots looked at (aliases make several slots per fact-check)
@@ -59,20 +48,11 @@ CANDIDATES = 50  # fact-checks reranked from BM25 (and as many again from embedd
 SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word onto a known one
 MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
 FIELD_CACHE = 2048  # fact-checks whose per-field vectors (claim, title, summary, phrasing) are kept
-BASE_CACHE = 4096  # base fact-checks kept as objects once read from the files (recent candidates)
 FIELDS = ("claim", "title", "summary")  # the stored per-field vectors, in this order
 WORD_CACHE = 4096  # single words encoded for the verifier's substitution cosine
 
 
-@dataclass(slots=True)
-class _Entry:
-    doc: MatchDocument
-    slots: tuple[int, ...]
-    phrasings: tuple[Phrasing, ...]
-    capitalised: tuple[str, ...]  # terms written as names here (see entities.py)
-
-
-class Matcher:
+class Matcher(Holdings):
     """Thread-safe: match() may run while another thread upserts (one RLock around the index).
 
     With an `encoder` (see bot.matching.semantic), questions are also embedded and fact-checks that
@@ -95,255 +75,12 @@ class Matcher:
         self.lexical_thresholds = lexical_thresholds or (
             thresholds if encoder is None else DEFAULT_THRESHOLDS
         )
-        self.encoder = encoder
-        self._lock = threading.RLock()
-        self._index = BM25Index()
-        self._vectors = VectorStore()
-        self._names = EntityLexicon()
-        self._entries: dict[int, _Entry] = {}  # this process's own (all of them without a base)
-        self._slot_owner: list[int] = []  # own slot - base slots -> fact_check_id (-1 when free)
-        self._base: Segment | None = None
-        self._base_dead: set[int] = set()  # base rows changed or removed since
-        self._base_entries: OrderedDict[int, _Entry] = OrderedDict()
-        # Per-field vectors stored with a fact-check's vector (claim, title, summary; float16 values).
-        self._stored_fields: dict[int, np.ndarray] = {}
-        self._base_vectors: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # given to base rows
-        # For spelling correction, rebuilt lazily: indexed words by first letter, and corrections made.
-        self._vocabulary: dict[str, list[str]] | None = None
-        self._corrections: dict[str, str | None] = {}
+        super().__init__(encoder)
         self._lexical_model = ScoreModel.load("lexical")
         self._semantic_model = ScoreModel.load("semantic")
         # The answer decision (verifier.py): the shipped weights unless a refit is handed in.
         self.verifiers = dict(load_verifiers() if verifiers is None else verifiers)
-        # Per-field vectors of recent top candidates: encoded on first need, dropped on upsert.
-        self._fields: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # substituted words' vectors
-
-    # --- updates --------------------------------------------------------------------------------
-
-    def upsert(
-        self,
-        doc: MatchDocument,
-        vector: np.ndarray | Sequence[float] | None = None,
-        fields: np.ndarray | None = None,
-    ) -> None:
-        """Add or replace one fact-check; visible to the next match()."""
-        self.upsert_many([doc], None if vector is None else [vector], None if fields is None else [fields])
-
-    def upsert_many(
-        self,
-        docs: Iterable[MatchDocument],
-        vectors: np.ndarray | Sequence[np.ndarray | Sequence[float] | None] | None = None,
-        fields: Sequence[np.ndarray | None] | None = None,
-    ) -> None:
-        """Bulk add/replace; `vectors`, when given, align with `docs` (None entries allowed), and so do
-        `fields`: each fact-check's claim, title and summary vectors (3, dims), which spare encoding
-        them when it is the best match."""
-        docs = list(docs)
-        if not docs:
-            return
-        if vectors is not None and len(vectors) != len(docs):
-            raise ValueError("vectors must align with docs")
-        if fields is not None and len(fields) != len(docs):
-            raise ValueError("fields must align with docs")
-        if vectors is None and self.encoder is not None:
-            vectors = self.encoder.encode_documents(docs)
-            encode_fields = getattr(self.encoder, "encode_fields", None)  # a test's encoder may lack it
-            fields = list(encode_fields(docs)) if encode_fields is not None else None
-        # Normalising is the expensive part and needs no lock; the index work is cheap appends.
-        prepared = [prepare(doc) for doc in docs]
-        with self._lock:
-            for i, (doc, parts) in enumerate(zip(docs, prepared, strict=True)):
-                self._remove_locked(doc.fact_check_id)
-                self._add_locked(doc, parts)
-                self._drop_fields_locked(doc.fact_check_id)
-                if vectors is not None and vectors[i] is not None:
-                    self._vectors.set(doc.fact_check_id, np.asarray(vectors[i], dtype=np.float32))
-                    if fields is not None and fields[i] is not None:
-                        self._stored_fields[doc.fact_check_id] = _as_stored(fields[i])
-            self._vocabulary = None
-
-    def set_vectors(
-        self, vectors: dict[int, np.ndarray], fields: Mapping[int, np.ndarray | None] | None = None
-    ) -> int:
-        """Give indexed fact-checks their vectors (computed after they were upserted), and their field
-        vectors when given; returns how many were indexed. A fact-check not in the index is left out."""
-        fields = fields or {}
-        with self._lock:
-            count = 0
-            for fact_check_id, vector in vectors.items():
-                if fact_check_id in self:
-                    self._vectors.set(fact_check_id, np.asarray(vector, dtype=np.float32))
-                    stored = fields.get(fact_check_id)
-                    if stored is not None:
-                        self._stored_fields[fact_check_id] = _as_stored(stored)
-                    if fact_check_id not in self._entries:  # a base fact-check: the files are read-only
-                        self._base_vectors[fact_check_id] = (
-                            unit(vector),
-                            self._stored_fields.get(fact_check_id),
-                        )
-                    count += 1
-            return count
-
-    def has_vector(self, fact_check_id: int) -> bool:
-        return fact_check_id in self._vectors
-
-    def remove(self, fact_check_id: int) -> None:
-        with self._lock:
-            self._remove_locked(fact_check_id)
-            self._drop_fields_locked(fact_check_id)
-            self._vocabulary = None
-
-    def documents(self) -> list[MatchDocument]:
-        """A snapshot of every indexed fact-check (a refit reads the moderators' aliases here)."""
-        with self._lock:
-            own = [entry.doc for entry in self._entries.values()]
-            base = self._base
-            if base is None:
-                return own
-            return [base.document(r) for r in range(base.docs) if r not in self._base_dead] + own
-
-    # --- the files ------------------------------------------------------------------------------
-
-    def attach(self, segment: Segment) -> None:
-        """Serve the segment's fact-checks (memory-mapped) under this process's own changes; on an
-        empty matcher only."""
-        with self._lock:
-            if self._entries or self._base is not None:
-                raise ValueError("attach a segment to an empty matcher")
-            self._index.attach(segment)
-            self._vectors.attach(segment)
-            self._names.attach(segment.term_id, segment.a["cap_count"])
-            self._base = segment
-            self._vocabulary = None
-
-    @property
-    def base(self) -> Segment | None:
-        return self._base
-
-    def reset(self) -> None:
-        """Forget every indexed fact-check (and the base): an empty matcher with the same settings."""
-        with self._lock:
-            self._index = BM25Index()
-            self._vectors = VectorStore()
-            self._names = EntityLexicon()
-            self._entries.clear()
-            self._slot_owner.clear()
-            self._base = None
-            self._base_dead.clear()
-            self._base_entries.clear()
-            self._stored_fields.clear()
-            self._base_vectors.clear()
-            self._fields.clear()
-            self._vocabulary = None
-            self._corrections = {}
-
-    def batch(self) -> AbstractContextManager[bool]:
-        """Hold it to make several changes at once (a reset, an attach and upserts): a match() waits."""
-        return self._lock
-
-    def changes(self) -> Changes:
-        """What the next segment holds beyond the base's rows still current (segment_writer.py)."""
-        with self._lock:
-            base = self._base
-            kept = np.zeros(0, dtype=np.int64)
-            if base is not None:
-                live = np.ones(base.docs, dtype=bool)
-                live[list(self._base_dead)] = False
-                kept = np.flatnonzero(live)
-            docs = [
-                (entry.doc, self._vectors.get(i), self._stored_fields.get(i))
-                for i, entry in sorted(self._entries.items())
-            ]
-            return Changes(base, kept, docs, dict(self._base_vectors))
-
-    def own_count(self) -> int:
-        """Fact-checks changed or added since the base (all of them without one)."""
-        return len(self._entries) + len(self._base_dead)
-
-    def changed_count(self) -> int:
-        """What the next segment would hold beyond the base: own fact-checks and vectors given since."""
-        return self.own_count() + len(self._base_vectors)
-
-    def vector(self, fact_check_id: int) -> np.ndarray | None:
-        """The stored vector of one fact-check, if it has one."""
-        with self._lock:
-            return self._vectors.get(fact_check_id)
-
-    def __len__(self) -> int:
-        base = self._base
-        return len(self._entries) + (base.docs - len(self._base_dead) if base is not None else 0)
-
-    def __contains__(self, fact_check_id: object) -> bool:
-        return fact_check_id in self._entries or self._base_row(fact_check_id) >= 0
-
-    def _base_row(self, fact_check_id: object) -> int:
-        """The base row of a fact-check still served from the files, or -1."""
-        if self._base is None or not isinstance(fact_check_id, int | np.integer):
-            return -1
-        row = self._base.row_of(int(fact_check_id))
-        return -1 if row < 0 or row in self._base_dead else row
-
-    def _entry(self, fact_check_id: int) -> _Entry:
-        """The indexed fact-check: this process's own, or read from the base (and kept a while)."""
-        entry = self._entries.get(fact_check_id)
-        if entry is not None:
-            return entry
-        entry = self._base_entries.get(fact_check_id)
-        if entry is not None:
-            self._base_entries.move_to_end(fact_check_id)
-            return entry
-        base, row = self._base, self._base_row(fact_check_id)
-        if base is None or row < 0:
-            raise KeyError(fact_check_id)
-        texts = base.texts(row)
-        claim, title, summary, *aliases = texts
-        doc = MatchDocument(fact_check_id, claim, title, summary, tuple(aliases))
-        slots = tuple(base.slot_range(row))
-        entry = _Entry(doc, slots, base.phrasings(row, texts), base.capitalised(row))
-        self._base_entries[fact_check_id] = entry
-        if len(self._base_entries) > BASE_CACHE:
-            self._base_entries.popitem(last=False)
-        return entry
-
-    def _owner(self, slot: int) -> int:
-        offset = self._base.slots if self._base is not None else 0
-        if slot >= offset:
-            return self._slot_owner[slot - offset]
-        base = self._base
-        assert base is not None
-        return base.fact_check_id(int(base.a["slot_doc"][slot]))
-
-    def _add_locked(self, doc: MatchDocument, prepared: Prepared) -> None:
-        slots = tuple(self._index.add(terms) for terms in prepared.slot_terms)
-        offset = self._base.slots if self._base is not None else 0
-        for slot in slots:
-            own = slot - offset
-            if own >= len(self._slot_owner):
-                self._slot_owner.extend([-1] * (own + 1 - len(self._slot_owner)))
-            self._slot_owner[own] = doc.fact_check_id
-        self._names.add(prepared.capitalised)
-        self._entries[doc.fact_check_id] = _Entry(doc, slots, prepared.phrasings, prepared.capitalised)
-
-    def _remove_locked(self, fact_check_id: int) -> None:
-        self._stored_fields.pop(fact_check_id, None)
-        self._base_vectors.pop(fact_check_id, None)
-        entry = self._entries.pop(fact_check_id, None)
-        if entry is None:
-            row = self._base_row(fact_check_id)
-            if row < 0:
-                self._vectors.remove(fact_check_id)
-                return
-            entry = self._entry(fact_check_id)
-            self._base_dead.add(row)
-            self._base_entries.pop(fact_check_id, None)
-        self._vectors.remove(fact_check_id)
-        offset = self._base.slots if self._base is not None else 0
-        self._names.remove(entry.capitalised)
-        for slot in entry.slots:
-            self._index.remove(slot)
-            if slot >= offset:
-                self._slot_owner[slot - offset] = -1
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -470,17 +207,6 @@ class Matcher:
                 while len(self._fields) > FIELD_CACHE:
                     self._fields.popitem(last=False)
         return out
-
-    def _stored_fields_locked(self, fact_check_id: int) -> np.ndarray | None:
-        stored = self._stored_fields.get(fact_check_id)
-        if stored is not None or fact_check_id in self._entries or self._base is None:
-            return stored
-        row = self._base_row(fact_check_id)
-        return self._base.fields(row) if row >= 0 else None
-
-    def _drop_fields_locked(self, fact_check_id: int) -> None:
-        for key in [k for k in self._fields if k[0] == fact_check_id]:
-            del self._fields[key]
 
     def _correct_spelling(self, query_terms: list[str]) -> list[str]:
         """Map question words the index has never seen onto the closest indexed word ("vacine")."""
@@ -637,8 +363,3 @@ def _answerable(best: Match, others: list[Match]) -> bool:
             best.score >= LONG_TEXT_ANSWER
         )
     return False
-
-
-def _as_stored(fields: np.ndarray) -> np.ndarray:
-    """Field vectors as the files keep them (float16), so a cosine is the same from memory or a file."""
-    return np.asarray(fields, dtype=np.float16).astype(np.float32)

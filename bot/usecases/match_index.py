@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
-from itertools import islice
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from bot.matching import MatchDocument, Matcher
+from bot.matching import Matcher
 from bot.matching.index_files import IndexFiles
 from bot.matching.segment import Segment, SegmentError
-from bot.matching.segment_writer import SegmentWriter, write_changes
+from bot.matching.segment_writer import write_changes
+from bot.usecases.index_build import agrees, document, embedding_state, from_micros, meta, micros, write_all
 from store import embeddings, factchecks
 from store.db import session_scope
 from store.models import FactCheckStatus, utcnow
@@ -40,24 +40,10 @@ log = logging.getLogger(__name__)
 
 OVERLAP = timedelta(seconds=2)  # the change feed looks this far back: a transaction may commit late
 REWRITE_AFTER = 500  # fact-checks changed since the files: past this, a worker writes a new generation
-BUILD_BATCH = 5000
 # This process's own change to this many fact-checks at most (a verdict published, a claim revised) is
 # encoded in the changing transaction, so it answers by meaning at once in every worker; imports never
 # encode (they leave it to `claimbot index` and the background encoders).
 INLINE_ENCODE = 8
-_EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def micros(value: datetime) -> int:
-    """A stored time as integer microseconds (naive times are UTC, as the store writes them)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return (value - _EPOCH) // _MICROSECOND
-
-
-def from_micros(value: int) -> datetime:
-    return (_EPOCH + value * _MICROSECOND).replace(tzinfo=UTC)
 
 
 class MatchIndex:
@@ -151,11 +137,11 @@ class MatchIndex:
         meta = segment.meta
         with session_scope(self.engine) as session:
             rows = list(factchecks.iter_index_rows(session, since=since))
-            if not self._agrees(session, segment, rows, since):
+            if not agrees(session, segment, rows, since):
                 log.warning("the match index files disagree with the database; rebuilding them")
                 return None
             written = (int(meta.get("embedding_count") or 0), int(meta.get("embedding_max_id") or 0))
-            stored_now = self._embedding_state(session)
+            stored_now = embedding_state(session, self.matcher.encoder)
             if self.matcher.encoder is not None and stored_now[0] < written[0]:
                 # Vectors the files hold were dropped (a model change, `claimbot index --reencode`).
                 log.warning("vectors were dropped from the database since the match index files were written")
@@ -185,19 +171,9 @@ class MatchIndex:
             log.warning("the match index files cannot be used (%s); rebuilding them", problem)
             self._rejected = segment.directory.name
 
-    @staticmethod
-    def _agrees(session: Session, segment: Segment, rows: list[factchecks.IndexRow], since: datetime) -> bool:
-        """The rows the segment saw, less those changed since, are the store's rows older than `since`."""
-        stored = factchecks.fingerprint(session, since)
-        ids, updated = segment.rows_seen()
-        unchanged = ~np.isin(ids, np.fromiter((row.id for row in rows), dtype=np.int64, count=len(rows)))
-        count = int(np.count_nonzero(unchanged))
-        latest = int(updated[unchanged].max()) if count else None
-        return (
-            count == stored.count
-            and int(ids[unchanged].sum()) == stored.id_sum
-            and latest == (micros(stored.latest) if stored.latest is not None else None)
-        )
+    def _write_all(self, scratch: Path, started: datetime) -> None:
+        self.full_reads += 1
+        write_all(self.engine, self.matcher.encoder, scratch, started, self.database)
 
     def _build_files(self) -> int | None:
         """Read every row once into a new generation and serve it; None when the files cannot be written."""
@@ -220,35 +196,6 @@ class MatchIndex:
         if count is None:
             log.warning("the match index files just written disagree with the database; indexing in memory")
         return count
-
-    def _write_all(self, scratch: Path, started: datetime) -> None:
-        encoder = self.matcher.encoder
-        writer = SegmentWriter(
-            scratch, dims=encoder.dimensions if encoder else 0, model=encoder.name if encoder else None
-        )
-        ids: list[int] = []
-        updated: list[int] = []
-        self.full_reads += 1
-        with session_scope(self.engine) as session:
-            state = self._embedding_state(session)
-            for batch in _batches(factchecks.iter_index_rows(session), BUILD_BATCH):
-                ids.extend(row.id for row in batch)
-                updated.extend(micros(row.updated_at) if row.updated_at else 0 for row in batch)
-                published = [row for row in batch if row.status == FactCheckStatus.PUBLISHED]
-                stored = (
-                    embeddings.load_with_fields(session, encoder.name, {r.id: r.revision for r in published})
-                    if encoder is not None
-                    else {}
-                )
-                for row in published:
-                    vector, fields = stored.get(row.id, (None, None))
-                    writer.add(_document(row), row.revision, vector, fields)
-        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-        writer.finish(
-            np.asarray(ids, dtype=np.int64)[order],
-            np.asarray(updated, dtype=np.int64)[order],
-            self._meta(started, state),
-        )
 
     # ---------------------------------------------------------------- following changes
 
@@ -305,7 +252,7 @@ class MatchIndex:
         stored = embeddings.load(session, encoder.name, {row.id: row.revision for row in published})
         missing = [row for row in published if row.id not in stored]
         if missing:
-            docs = [_document(r) for r in missing]
+            docs = [document(r) for r in missing]
             vectors, fields = encoder.encode_documents(docs), encoder.encode_fields(docs)
             embeddings.save(
                 session,
@@ -369,7 +316,7 @@ class MatchIndex:
                 self._revisions.pop(row.id, None)
         for row in published:
             self._revisions[row.id] = row.revision
-        docs = [_document(row) for row in published]
+        docs = [document(row) for row in published]
         encoder = self.matcher.encoder
         if encoder is None or not docs:
             self.matcher.upsert_many(docs)
@@ -464,7 +411,7 @@ class MatchIndex:
                     changes,
                     revisions,
                     rows,
-                    self._meta(until, state),
+                    meta(until, self.database, state),
                     dims=encoder.dimensions if encoder else 0,
                     model=encoder.name if encoder else None,
                 )
@@ -489,20 +436,6 @@ class MatchIndex:
                             self.matcher.remove(missing)
         return name
 
-    def _embedding_state(self, session: Session) -> tuple[int, int]:
-        encoder = self.matcher.encoder
-        if encoder is None:
-            return (0, 0)
-        return (embeddings.count(session, encoder.name), embeddings.max_id(session))
-
-    def _meta(self, until: datetime, state: tuple[int, int]) -> dict[str, object]:
-        return {
-            "until": micros(until),
-            "database": self.database,
-            "embedding_count": state[0],
-            "embedding_max_id": state[1],
-        }
-
     def _rows_seen_locked(self) -> tuple[np.ndarray, np.ndarray]:
         """Every fact-check row this index reflects, ascending by id, with its updated_at (µs)."""
         own_ids = np.fromiter(self._applied, dtype=np.int64, count=len(self._applied))
@@ -517,13 +450,3 @@ class MatchIndex:
             own_updated = np.concatenate([np.asarray(updated)[keep], own_updated])
         order = np.argsort(own_ids, kind="stable")
         return own_ids[order], own_updated[order]
-
-
-def _document(row: factchecks.IndexRow) -> MatchDocument:
-    return MatchDocument(row.id, row.claim, row.title, row.summary, row.aliases)
-
-
-def _batches(rows: Iterable[factchecks.IndexRow], size: int) -> Iterator[list[factchecks.IndexRow]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
