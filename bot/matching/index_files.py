@@ -6,9 +6,11 @@ current one. Shared by every process of one database.
     <dir>/write.lock           held while a process writes a generation
 
 A writer fills a fresh `.tmp-*` directory, renames it to its generation name and then replaces the
-manifest (write a temporary file, fsync, rename): a reader sees the old generation or the new one,
-never half of one. A reader keeps the files it mapped even when a later writer deletes them (POSIX
-keeps an unlinked file alive while mapped); generations older than the previous one are deleted.
+manifest (write a temporary file, rename): a reader sees the old generation or the new one, never
+half of one. Nothing is fsynced: after a crash, files that did not reach the disk fail their
+checksums and are rebuilt from the database. A reader keeps the files it mapped even when a later
+writer deletes them (POSIX keeps an unlinked file alive while mapped); generations older than the
+previous one are deleted.
 """
 
 from __future__ import annotations
@@ -88,10 +90,7 @@ class IndexFiles:
         temporary = self.directory / f".{MANIFEST}.{os.getpid()}"
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump({"format": FORMAT, "generation": name}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, self.directory / MANIFEST)
-        _fsync_dir(self.directory)
         self.collect()
         return final
 
@@ -124,11 +123,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -9,7 +9,6 @@ at the end. The caller writes into a fresh directory and renames it into place (
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -91,8 +90,8 @@ class _Column:
             self.rows += len(array) if array.ndim else 1
 
     def close(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        # No fsync: the files are derived from the database, and a generation a crash left half on
+        # the disk fails its checksums and is rebuilt (segment.py), so waiting for the disk buys nothing.
         self._file.close()
 
 
@@ -387,7 +386,6 @@ class SegmentWriter:
         if self.dims:
             full["ann"] = self._write_ann(load("vectors"), load("has_vector"), ann_from)
         (d / META).write_text(json.dumps(full, indent=1), encoding="utf-8")
-        _fsync_dir(d)
         return full
 
     def _write_ann(
@@ -429,11 +427,3 @@ class SegmentWriter:
 
     def cols_ids(self) -> np.ndarray:
         return np.memmap(self.directory / "doc_ids.bin", dtype="<i8", mode="r", shape=(self.docs,))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
