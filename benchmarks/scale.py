@@ -339,11 +339,11 @@ def write_corpus(path: Path, size: int) -> float:
 
 
 def proc_status() -> dict[str, float]:
-    """VmRSS and VmHWM of this process in MB."""
+    """VmRSS, VmHWM, RssAnon and RssFile of this process in MB."""
     out = {}
     with open("/proc/self/status") as handle:
         for line in handle:
-            if line.startswith(("VmRSS:", "VmHWM:")):
+            if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:", "RssFile:")):
                 key, value = line.split(":", 1)
                 out[key] = int(value.split()[0]) / 1024
     return out
@@ -501,13 +501,13 @@ def _timed_match(service, sink: list[float], cpu: list[float] | None = None) -> 
     inner = service.matcher.match
 
     def match(text: str, top_k: int = 5):
-        started, thread = time.perf_counter(), time.thread_time()
+        started, process = time.perf_counter(), time.process_time()
         try:
             return inner(text, top_k=top_k)
         finally:
             sink.append(time.perf_counter() - started)
             if cpu is not None:
-                cpu.append(time.thread_time() - thread)
+                cpu.append(time.process_time() - process)
 
     service.matcher.match = match
 
@@ -570,6 +570,8 @@ def phase_latency(url: str, size: int, count: int, profile: Path | None) -> dict
         "rss_opened": opened["VmRSS"],
         "rss_index": after_index["VmRSS"],
         "rss_after": after_ask["VmRSS"],
+        "anon_after": after_ask.get("RssAnon", 0.0),  # the process's own memory ...
+        "file_after": after_ask.get("RssFile", 0.0),  # ... and mapped file pages (shared by workers)
         "hwm": after_ask["VmHWM"],
         "first_ask_ms": first_ask * 1000,
         "p50": pct(latencies, 50) * 1000,

@@ -2,8 +2,10 @@
 own changes over an optional base, the memory-mapped matrix of a segment (segment.py).
 
 A base row whose fact-check changed or lost its vector is masked, never written: the segment's
-files are shared and read-only. Large bases come with an HNSW graph (usearch) whose candidates are
-re-scored exactly, so every cosine the matcher sees is the float32 dot product.
+files are shared and read-only. A small base is searched exactly (one mat-vec over the mapped
+float32 matrix); a large one comes with an HNSW graph (usearch), and then every cosine of a base
+fact-check is computed from the graph's float16 copy of its vector, so that a question touches a few
+hundred rows rather than the whole matrix (resident memory: benchmarks/scale.py).
 """
 
 from __future__ import annotations
@@ -105,16 +107,22 @@ class VectorStore:
         if row is not None:
             return self._matrix[row].copy()
         base = self._base_row(fact_check_id)
-        return None if base < 0 or self._base is None else np.array(self._base.a["vectors"][base])
+        return None if base < 0 else self._base_vector(fact_check_id, base)
+
+    def _base_vector(self, fact_check_id: int, row: int) -> np.ndarray:
+        assert self._base is not None
+        if self._base.ann is not None:
+            return np.asarray(self._base.ann.get(np.uint64(fact_check_id), dtype=np.float32)).reshape(-1)
+        return np.array(self._base.a["vectors"][row])
 
     def cosine(self, fact_check_id: int, query: np.ndarray) -> float | None:
         row = self._row.get(fact_check_id)
         if row is not None:
             return float(np.einsum("i,i->", self._matrix[row], query))
         base = self._base_row(fact_check_id)
-        if base < 0 or self._base is None:
+        if base < 0:
             return None
-        return float(np.einsum("i,i->", self._base.a["vectors"][base], query))
+        return float(np.einsum("i,i->", self._base_vector(fact_check_id, base), query))
 
     def search(self, query: np.ndarray, k: int) -> dict[int, float]:
         """The k nearest fact-checks by cosine (query must be unit length)."""
@@ -144,16 +152,15 @@ class VectorStore:
         assert base is not None
         matrix = base.a["vectors"]
         if base.ann is not None:
-            # The graph's neighbours, re-scored exactly (the graph holds float16 copies).
+            # The graph's neighbours, scored on the graph's own float16 vectors (as cosine() does).
             masked = len(base.a["doc_ids"]) - self._base_count
             found = base.ann.search(query, min(k + ANN_MARGIN + masked, len(base.ann)), threads=1)
-            rows = [base.row_of(int(key)) for key in found.keys]
-            rows = [r for r in rows if r >= 0 and self._base_live[r]]
-            if not rows:
+            keys = [int(key) for key in found.keys if self._base_row(int(key)) >= 0]
+            if not keys:
                 return {}
-            sims = np.einsum("ij,j->i", matrix[np.sort(rows)], query)
-            pairs = sorted(zip(sims.tolist(), np.sort(rows).tolist(), strict=True), reverse=True)[:k]
-            return {base.fact_check_id(r): s for s, r in pairs}
+            vectors = base.ann.get(np.asarray(keys, dtype=np.uint64), dtype=np.float32)
+            sims = np.einsum("ij,j->i", np.stack([np.asarray(v).reshape(-1) for v in vectors]), query)
+            return dict(sorted(zip(keys, sims.tolist(), strict=True), key=lambda item: -item[1])[:k])
         sims = np.einsum("ij,j->i", matrix, query)
         sims[~self._base_live] = -2.0
         k = min(k, self._base_count)
