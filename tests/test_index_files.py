@@ -328,3 +328,33 @@ def test_damaged_vectors_of_a_large_index_are_found_after_the_start(
     worker.refresh_index()
     assert index.full_reads == 1 and current_dir(settings) != vectors.parent
     assert ask(worker, "did a NYC cop arrest an ICE agent").kind is OutcomeKind.ANSWER
+
+
+def test_a_large_index_keeps_its_graph_up_to_date_across_generations(
+    settings: Settings, services: list[ClaimService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ANN_MIN vectors a segment carries a usearch graph; the next generation updates it (the
+    withdrawn out, the new in) rather than building it again."""
+    import bot.matching.segment_writer as segment_writer
+
+    monkeypatch.setattr(segment_writer, "ANN_MIN", 1)  # as if it held 50,000 vectors
+    service = open_service(services, settings)
+    segment = service.matcher.base
+    assert segment is not None and segment.ann is not None
+    starters = {i for i in published(service) if service.matcher.has_vector(i)}
+    assert all(segment.ann.contains(i) for i in starters)
+    assert ask(service, "did a NYC cop arrest an ICE agent").kind is OutcomeKind.ANSWER
+
+    service.import_records([COFFEE])
+    service.index_vectors()  # COFFEE's vector and fields
+    withdrawn = set(service.remove_starter(MODERATOR))
+    assert withdrawn and service.save_index() is not None
+    later = open_service(services, settings)
+    graph = later.matcher.base.ann if later.matcher.base is not None else None
+    assert graph is not None and later.catalogue.index.full_reads == 0
+    coffee = next(d.fact_check_id for d in later.matcher.documents() if d.claim == COFFEE.claim)
+    assert graph.contains(coffee) and later.matcher.has_vector(coffee)
+    assert not any(graph.contains(i) for i in withdrawn)
+    # Found by meaning alone (no word in common): through the graph.
+    matches = later.matcher.match("does caffeine stunt kids height")
+    assert matches and matches[0].fact_check_id == coffee and "cos" in matches[0].signals

@@ -381,6 +381,10 @@ class MatchIndex:
             return None
         if self._indexed_until is None:
             self.load()
+        elif self.matcher.encoder is not None and self._pending:
+            with session_scope(self.engine) as session, self._lock:
+                self._take_stored_locked(session)  # what `claimbot index` just stored
+                self._embeddings = embedding_state(session, self.matcher.encoder)
         return self.write_files(wait=True)
 
     def write_files(self, *, wait: bool) -> str | None:
