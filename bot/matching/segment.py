@@ -16,7 +16,10 @@ top (bm25.py, vectors.py, entities.py keep a base and a delta).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import weakref
 import zlib
 from pathlib import Path
 from typing import Any
@@ -118,6 +121,14 @@ class Segment:
         self.df = np.diff(arrays["post_ptr"]) if len(arrays["post_ptr"]) else np.zeros(0, dtype=np.int64)
         self.ann: Any = None  # a usearch view over the vectors (large segments only), see open()
         self.deferred: list[tuple[Path, int]] = []  # files whose checksum is still to be checked
+        # The texts and field vectors are read a few hundred bytes at a time (the candidates of a
+        # question, its best match) with pread, not through the mapping: the kernel maps pages around
+        # every fault, which over many questions would make the whole of those files resident.
+        self._fds: dict[str, int] = {}
+        for name in ("text_blob", "fields"):
+            if arrays[name].size:
+                self._fds[name] = os.open(directory / f"{name}.bin", os.O_RDONLY)
+        weakref.finalize(self, _close, list(self._fds.values()))
 
     @classmethod
     def open(cls, directory: Path, *, verify: bool = True) -> Segment:
@@ -194,10 +205,11 @@ class Segment:
     def texts(self, row: int) -> list[str]:
         a = self.a
         first, last = int(a["doc_text_ptr"][row]), int(a["doc_text_ptr"][row + 1])
-        bounds = a["text_ptr"][first : last + 1]
-        blob = a["text_blob"]
+        bounds = [int(b) for b in a["text_ptr"][first : last + 1]]
+        start = bounds[0]
+        data = os.pread(self._fds["text_blob"], bounds[-1] - start, start) if bounds[-1] > start else b""
         return [
-            bytes(blob[int(s) : int(e)]).decode("utf-8") for s, e in zip(bounds[:-1], bounds[1:], strict=True)
+            data[s - start : e - start].decode("utf-8") for s, e in zip(bounds[:-1], bounds[1:], strict=True)
         ]
 
     def document(self, row: int) -> MatchDocument:
@@ -239,11 +251,19 @@ class Segment:
         """The claim, title and summary vectors of a document (3, dims), if it has them."""
         if not self.dims or not self.a["has_fields"][row]:
             return None
-        return np.asarray(self.a["fields"][row], dtype=np.float32)
+        size = 3 * self.dims * 2
+        data = os.pread(self._fds["fields"], size, row * size)
+        return np.frombuffer(data, dtype="<f2").reshape(3, self.dims).astype(np.float32)
 
     def rows_seen(self) -> tuple[np.ndarray, np.ndarray]:
         """Every fact-check row the writer saw: ids ascending and their updated_at in µs."""
         return self.a["row_ids"], self.a["row_updated"]
+
+
+def _close(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _open_ann(path: Path, spec: dict[str, Any]) -> Any:
