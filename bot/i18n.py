@@ -138,8 +138,12 @@ def _detector() -> Any:
         return _detectors[0]
 
 
+_DETECTOR_ARRAYS = ("ptc", "pc", "classes", "nextmove", "row", "output")
+
+
 def _detector_cache() -> Any:
-    """The uncompressed copy of the detector's model restricted to DETECTABLE, keyed by the version."""
+    """The uncompressed copy of the detector's model restricted to DETECTABLE (a directory of .npy
+    files, memory-mapped when read), keyed by py3langid's version."""
     import hashlib
     from importlib.metadata import version
     from pathlib import Path
@@ -147,25 +151,25 @@ def _detector_cache() -> Any:
     import platformdirs
 
     key = hashlib.sha256(f"{version('py3langid')} {' '.join(DETECTABLE)}".encode()).hexdigest()[:16]
-    return Path(platformdirs.user_cache_dir("claimbot", appauthor=False)) / f"langid-{key}.npz"
+    return Path(platformdirs.user_cache_dir("claimbot", appauthor=False)) / f"langid-{key}"
 
 
 def _cached_detector(identifier_class: Any) -> Any:
     try:
         import numpy as np
+        from py3langid.modelio import _to_array
 
-        with np.load(_detector_cache(), allow_pickle=False) as data:
-            from py3langid.modelio import _to_array
-
-            identifier = identifier_class(
-                data["ptc"],
-                data["pc"],
-                data["classes"].tolist(),
-                _to_array(data["nextmove"]),
-                data["output"].tolist(),
-                norm_probs=True,
-                tk_row=_to_array(data["row"]),
-            )
+        path = _detector_cache()
+        data = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _DETECTOR_ARRAYS}
+        identifier = identifier_class(
+            data["ptc"],
+            data["pc"],
+            data["classes"].tolist(),
+            _to_array(data["nextmove"]),
+            data["output"].tolist(),
+            norm_probs=True,
+            tk_row=_to_array(data["row"]),
+        )
         identifier.set_languages(list(DETECTABLE))  # the same classes, in the same order
         return identifier
     except Exception:  # noqa: BLE001 - no copy yet, another py3langid, a damaged file: the shipped model
@@ -174,22 +178,27 @@ def _cached_detector(identifier_class: Any) -> Any:
 
 def _cache_detector(identifier: Any) -> None:
     try:
+        import shutil
+
         import numpy as np
 
         path = _detector_cache()
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        with open(temporary, "wb") as handle:
-            np.savez(
-                handle,
-                ptc=np.asarray(identifier.nb_ptc),
-                pc=np.asarray(identifier.nb_pc),
-                classes=np.asarray(identifier.nb_classes),
-                nextmove=np.frombuffer(identifier.tk_nextmove, dtype=identifier.tk_nextmove.typecode),
-                row=np.frombuffer(identifier.tk_row, dtype=identifier.tk_row.typecode),
-                output=np.asarray(identifier.tk_output),
-            )
-        os.replace(temporary, path)
+        temporary.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "ptc": np.asarray(identifier.nb_ptc),
+            "pc": np.asarray(identifier.nb_pc),
+            "classes": np.asarray(identifier.nb_classes),
+            "nextmove": np.frombuffer(identifier.tk_nextmove, dtype=identifier.tk_nextmove.typecode),
+            "row": np.frombuffer(identifier.tk_row, dtype=identifier.tk_row.typecode),
+            "output": np.asarray(identifier.tk_output),
+        }
+        for name, array in arrays.items():
+            np.save(temporary / f"{name}.npy", array)
+        try:
+            os.replace(temporary, path)  # another process may have written it meanwhile: keep theirs
+        except OSError:
+            shutil.rmtree(temporary, ignore_errors=True)
     except Exception as exc:  # noqa: BLE001 - a read-only home: every start decompresses the model
         log.debug("cannot keep the language detector's model uncompressed: %s", exc)
 
@@ -242,6 +251,27 @@ def language_name(code: str, language: str) -> str:
         return code
 
 
+_ENGLISH_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
 def format_date(value: date, language: str) -> str:
     """A date as the asker's language writes it ("February 2, 2026", "2 de febrero de 2026")."""
-    return babel_format_date(value, format="long", locale=supported(language) or DEFAULT)
+    locale = supported(language) or DEFAULT
+    if locale == "en":
+        # Babel's long English form, written out: loading Babel's locale data costs a first reply
+        # (and every `claimbot ask`) most of a tenth of a second.
+        return f"{_ENGLISH_MONTHS[value.month - 1]} {value.day}, {value.year}"
+    return babel_format_date(value, format="long", locale=locale)
