@@ -28,7 +28,16 @@ from bot.domain.records import (
     SourceRecord,
 )
 from bot.domain.reports import FullReport
-from bot.domain.review import Actor, ApprovalResult, ReviewSummary
+from bot.domain.review import (
+    Actor,
+    ApprovalResult,
+    AuditEntry,
+    AuditPage,
+    ConsoleLink,
+    QueueEntry,
+    QueuePage,
+    ReviewSummary,
+)
 
 __all__ = [
     "APPEARANCE_KINDS",
@@ -40,12 +49,15 @@ __all__ = [
     "VOTE_CODES",
     "Actor",
     "ApprovalResult",
+    "AuditEntry",
+    "AuditPage",
     "Asker",
     "Authenticity",
     "Candidate",
     "CataloguePage",
     "ChatRef",
     "ClaimAppearance",
+    "ConsoleLink",
     "Delivery",
     "FactCheckCard",
     "FactCheckDetail",
@@ -61,6 +73,8 @@ __all__ = [
     "NotFound",
     "Outcome",
     "OutcomeKind",
+    "QueueEntry",
+    "QueuePage",
     "Question",
     "Reason",
     "RecordError",
