@@ -179,6 +179,7 @@ class ClaimService:
     issue_console_link = UseCase("console_links", ConsoleLinks.issue_console_link)
     console_sign_in = UseCase("console_links", ConsoleLinks.sign_in)
     queue_page = UseCase("queue_view", QueueView.queue_page)
+    review_phrasings = UseCase("queue_view", QueueView.phrasings)
     import_upload = UseCase("uploads", Uploads.import_upload)
 
     # ---------------------------------------------------------------- privacy (bot/usecases/privacy.py)

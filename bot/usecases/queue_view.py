@@ -117,3 +117,16 @@ class QueueView:
             .group_by(col(Request.review_item_id))
         ).all()
         return {item_id: count for item_id, count in rows if item_id is not None}
+
+    def phrasings(self, actor: Actor, item_id: int, limit: int = 500) -> list[tuple[str, int]]:
+        """Every phrasing a cluster was asked in (its stored questions), most asked first, with counts."""
+        self.moderation.authorize(actor, "show", f"review:{item_id}")
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Request.text, func.count())
+                .where(Request.review_item_id == item_id)
+                .group_by(col(Request.text))
+                .order_by(func.count().desc(), col(Request.text))
+                .limit(limit)
+            ).all()
+        return [(text, count) for text, count in rows]
