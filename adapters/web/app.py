@@ -6,10 +6,9 @@ From the outside in, every request passes:
    no framing, and no caching of pages (they show people's questions).
 2. Starlette's `RequestBodyLimitMiddleware` at the largest upload: nothing reads a bigger body, the
    CSRF check included (it reads a form to find its token).
-3. asgi-csrf: the signed double-submit cookie against the `csrftoken` field of every form (or the
-   `x-csrftoken` header of console.js's one fetch); a POST without it gets 403. Its cookie is signed
-   with the console secret; over https it is `__Host-` and Secure, so a sibling host cannot plant one.
-4. Starlette's `SessionMiddleware`: the signed (itsdangerous), HttpOnly, SameSite=Lax session cookie.
+3. Starlette's `SessionMiddleware`: the signed (itsdangerous), HttpOnly, SameSite=Lax session cookie
+   (over https `__Host-` and Secure, so a sibling host cannot plant one).
+4. Every POST route is `csrf.protected`: its form's `csrftoken` must be the session's (403 otherwise).
 
 Pages are in auth.py (sign-in), queue.py (the queue and one item), catalogue.py (fact-checks and
 imports), audit.py, preferences.py; render.py holds what they share.
@@ -24,7 +23,6 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-from asgi_csrf import asgi_csrf
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -32,12 +30,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.web import audit, auth, catalogue, preferences, queue
+from adapters.web.csrf import CsrfFailed, protected
 from adapters.web.render import HERE, SignedOut, render
 from bot.config import Settings
 from bot.domain import NotAllowed, NotFound, ServiceError
@@ -86,21 +85,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-async def csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
-    """asgi-csrf's refusal, as a short page that says what to do."""
-    response = PlainTextResponse(
-        "This form has expired or did not come from the console (CSRF check failed). "
-        "Go back, reload the page and try again.",
-        status_code=403,
-    )
-    log.info("CSRF check failed on %s %s: %s", scope.get("method"), scope.get("path"), message_id)
-    await response(scope, _no_receive, send)
-
-
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
-
-
 def console_secret(settings: Settings) -> str:
     if settings.console_secret is not None:
         secret = settings.console_secret.get_secret_value()
@@ -115,6 +99,15 @@ def console_secret(settings: Settings) -> str:
 
 
 # ---------------------------------------------------------------------------------------- errors
+
+
+async def csrf_failed(request: Request, _exc: Exception) -> Response:
+    log.info("CSRF check failed on %s %s", request.method, request.url.path)
+    message = (
+        "This form has expired or did not come from the console (CSRF check failed). "
+        "Go back, reload the page and try again."
+    )
+    return render(request, "error.html", status_code=403, message=message, status=403)
 
 
 async def signed_out(request: Request, _exc: Exception) -> Response:
@@ -141,30 +134,30 @@ async def http_error(request: Request, exc: Exception) -> Response:
 # ---------------------------------------------------------------------------------------- the app
 
 
+def form(path: str, endpoint: Any, limit: int = SMALL_FORM, **form_limits: Any) -> Route:
+    """A POST route: its body bounded, its form CSRF-checked before `endpoint` runs."""
+    return Route(path, protected(endpoint, **form_limits), methods=["POST"], max_body_size=limit)
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
     upload_limit = settings.console_upload_bytes + FORM_OVERHEAD
     return [
         Route("/", queue.home),
         Route("/healthz", auth.healthz),
         Route("/signin", auth.sign_in_page, methods=["GET"]),
-        Route("/signin", auth.sign_in, methods=["POST"], max_body_size=SMALL_FORM),
-        Route("/signout", auth.sign_out, methods=["POST"], max_body_size=SMALL_FORM),
+        form("/signin", auth.sign_in),
+        form("/signout", auth.sign_out),
         Route("/queue", queue.queue_page),
         Route("/review/{item:int}", queue.review_page),
-        Route("/review/{item:int}/{action}", queue.review_action, methods=["POST"], max_body_size=SMALL_FORM),
+        form("/review/{item:int}/{action}", queue.review_action),
         Route("/factchecks", catalogue.factchecks_page),
         Route("/factchecks/{fact_check:int}", catalogue.factcheck_page),
-        Route(
-            "/factchecks/{fact_check:int}/{action}",
-            catalogue.factcheck_action,
-            methods=["POST"],
-            max_body_size=SMALL_FORM,
-        ),
+        form("/factchecks/{fact_check:int}/{action}", catalogue.factcheck_action),
         Route("/import", catalogue.import_page, methods=["GET"]),
-        Route("/import", catalogue.import_file, methods=["POST"], max_body_size=upload_limit),
+        form("/import", catalogue.import_file, upload_limit, max_files=1, max_fields=10),
         Route("/audit", audit.audit_page),
         Route("/settings", preferences.settings_page, methods=["GET"]),
-        Route("/settings", preferences.save_settings, methods=["POST"], max_body_size=SMALL_FORM),
+        form("/settings", preferences.save_settings),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
@@ -203,6 +196,7 @@ def build_app(service: ClaimService, settings: Settings, *, follow_index: bool =
         ],
         exception_handlers={
             SignedOut: signed_out,
+            CsrfFailed: csrf_failed,
             ServiceError: service_error,
             HTTPException: http_error,
         },
@@ -210,20 +204,7 @@ def build_app(service: ClaimService, settings: Settings, *, follow_index: bool =
     )
     app.state.service = service
     app.state.settings = settings
-    protected = asgi_csrf(
-        app,
-        cookie_name=("__Host-" if https else "") + "csrftoken",
-        signing_secret=secret,
-        # Without any cookie asgi-csrf lets a POST through (nothing to forge); the sign-in form is the
-        # one POST that has no session yet, and a forged sign-in would put someone in another's session.
-        always_protect={"/signin"},
-        cookie_secure=https,
-        cookie_samesite="Lax",
-        send_csrf_failed=csrf_failed,
-    )
-    limited = RequestBodyLimitMiddleware(
-        protected, max_body_size=settings.console_upload_bytes + FORM_OVERHEAD
-    )
+    limited = RequestBodyLimitMiddleware(app, max_body_size=settings.console_upload_bytes + FORM_OVERHEAD)
     return SecurityHeaders(limited)
 
 

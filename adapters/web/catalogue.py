@@ -129,7 +129,7 @@ async def factcheck_action(request: Request) -> Response:
 
 async def import_page(request: Request) -> Response:
     actor_of(request)
-    return render(request, "import.html", formats=list(FORMATS), report=None, name=None)
+    return render(request, "import.html", formats=list(FORMATS), report=None, filename=None)
 
 
 async def import_file(request: Request) -> Response:
@@ -162,7 +162,7 @@ async def import_file(request: Request) -> Response:
                 return back_to("/import", request, str(exc), "error")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    return render(request, "import.html", formats=list(FORMATS), report=report, name=name)
+    return render(request, "import.html", formats=list(FORMATS), report=report, filename=name)
 
 
 def _too_large(request: Request, limit: int) -> Response:

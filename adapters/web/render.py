@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from adapters.web.csrf import csrf_token
 from bot.config import Settings
 from bot.domain import Actor, Verdict
 from bot.service import ClaimService
@@ -60,7 +61,7 @@ def actor_of(request: Request) -> Actor:
 def sign_in_session(request: Request, actor: Actor) -> None:
     """A fresh session for `actor` (whatever the browser held before is dropped: no session fixation)."""
     zone = request.session.get("tz")
-    request.session.clear()
+    request.session.clear()  # the CSRF token too: the signed-in session gets its own
     request.session.update(
         actor={
             "platform": actor.platform,
@@ -187,16 +188,15 @@ def _templates() -> Jinja2Templates:
 TEMPLATES = _templates()
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     zone = zone_of(request)
     try:
         actor: Actor | None = actor_of(request)
     except SignedOut:
         actor = None
-    csrf = request.scope.get("csrftoken")
     base = {
         "actor": actor,
-        "csrf_token": csrf() if callable(csrf) else "",
+        "csrf_token": csrf_token(request),
         "flashes": take_flashes(request),
         "zone": zone.key,
         "zone_chosen": bool(request.session.get("tz")),
@@ -207,4 +207,4 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         "http_url": lambda url: isinstance(url, str) and url.startswith(("http://", "https://")),
         "path": request.url.path,
     }
-    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
