@@ -25,6 +25,22 @@ REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
 RATINGS = [v for v in Verdict if v is not Verdict.UNRATED]  # what /review rate may give
 
 
+@app_commands.command(
+    name="console", description="A sign-in link to the moderators' web console (moderators)"
+)
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+async def console(interaction: Interaction) -> None:
+    """A single-use sign-in link to the web console; only the moderator who asked sees it (ephemeral)."""
+    bot = interaction.client
+    link = await bot.work(interaction, bot.service.issue_console_link, bot.actor(interaction))
+    minutes = bot.settings.console_link_minutes
+    await bot.say(
+        interaction,
+        f"Your sign-in link to the moderators' console (it works once, for {minutes} minutes): {link.url}",
+    )
+
+
 class ReviewCommands(
     app_commands.Group,
     name="review",

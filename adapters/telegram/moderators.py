@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 
 from telegram import Chat, Message, Update
 from telegram.error import BadRequest
@@ -26,13 +27,33 @@ MODERATOR_HELP = (
     "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
     "/rate &lt;fact-check id&gt; &lt;verdict&gt; (a fact-check without a rating), "
     "/block &lt;user id&gt; (or reply /block to a question), /export [audit], /feedback, "
-    "/factchecks &lt;words&gt; (reply to a review item for Link buttons)"
+    "/factchecks &lt;words&gt; (reply to a review item for Link buttons), "
+    "/console (a sign-in link to the web console, in a private chat)"
 )
 
 
 def _int(value: str) -> int | None:
     value = value.strip().lstrip("#")
     return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+async def console_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/console: a single-use sign-in link to the web console, sent in a private chat only."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    if chat.type != Chat.PRIVATE:
+        # Posted in a group, the link would sign in whoever opened it first.
+        await say(update, "Send /console to me in a private chat: a sign-in link is for you alone.")
+        return
+    moderator = await actor(context, user)
+    link = await asyncio.to_thread(service_of(context).issue_console_link, moderator)
+    minutes = settings_of(context).console_link_minutes
+    url = html.escape(link.url)
+    await say(
+        update,
+        f"Your sign-in link to the moderators' console (it works once, for {minutes} minutes):\n"
+        f'<a href="{url}">{url}</a>',
+    )
 
 
 async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
