@@ -587,3 +587,17 @@ def test_console_link_command_prints_one_line(tmp_path: Path) -> None:
     refused = claimbot("console-link", "--as", "telegram:5", db=db, env=env)
     assert refused.returncode == 2 and "moderators" in refused.stderr and not refused.stdout
     assert claimbot("console-link", db=db, env=env).returncode == 2
+
+
+def test_templates_and_static_files_are_package_data() -> None:
+    """A non-editable `pip install .` (the Docker image) ships every template and static file."""
+    import fnmatch
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "adapters"
+    ]
+    web = ROOT / "adapters" / "web"
+    files = [p.relative_to(ROOT / "adapters").as_posix() for p in web.rglob("*") if p.is_file()]
+    shipped = [f for f in files if not f.endswith(".py") and "__pycache__" not in f]
+    assert shipped and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in shipped), shipped
