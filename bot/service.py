@@ -34,6 +34,7 @@ from bot.usecases.queue_view import QueueView
 from bot.usecases.reports import Reports
 from bot.usecases.review import Review
 from bot.usecases.starter import Starter
+from bot.usecases.statistics import Statistics
 from bot.usecases.uploads import Uploads
 from store.db import exclusive, make_engine, migrate
 
@@ -105,6 +106,7 @@ class ClaimService:
         self.console_links = ConsoleLinks(engine, settings, self.moderation)
         self.queue_view = QueueView(engine, settings, self.moderation, self.review)
         self.uploads = Uploads(self.moderation, self.catalogue)
+        self.statistics = Statistics(engine, settings, self.moderation)
 
     @classmethod
     def open(cls, settings: Settings, *, load_index: bool = True) -> ClaimService:
@@ -181,6 +183,11 @@ class ClaimService:
     queue_page = UseCase("queue_view", QueueView.queue_page)
     review_phrasings = UseCase("queue_view", QueueView.phrasings)
     import_upload = UseCase("uploads", Uploads.import_upload)
+
+    # ------------------------------------------------------------- the dashboard (bot/usecases/statistics.py)
+
+    dashboard = UseCase("statistics", Statistics.dashboard)
+    review_trends = UseCase("statistics", Statistics.review_trends)
 
     # ---------------------------------------------------------------- privacy (bot/usecases/privacy.py)
 

@@ -227,9 +227,9 @@ async def test_moderator_round_in_the_browser(
                 assert edit.params["message_id"] == answer and "Misleading" in edit.params["text"]
                 assert fake.pinned(GROUP) == [answer]
 
-                for name in ("import", "audit", "settings"):
+                for name in ("import", "audit", "settings", ""):
                     await run(browser.get, f"http://127.0.0.1:{port}/{name}")
-                    await run(shoot, browser, screenshots, name)
+                    await run(shoot, browser, screenshots, name or "dashboard")
                 await run(browser.get, f"http://127.0.0.1:{port}/audit")
                 audit_page = await run(lambda: browser.page_source)
                 assert "console_sign_in" in audit_page and f"review:{item}" in audit_page

@@ -369,7 +369,9 @@ def test_every_page_renders(client: TestClient, service: ClaimService) -> None:
         response = client.get(path)
         assert response.status_code == 200, (path, response.text[:2000])
         assert "<label" in response.text and "<main" in response.text
-    assert client.get("/").headers["location"] == "/queue"
+    dashboard = client.get("/")
+    assert dashboard.status_code == 200 and "<svg" in dashboard.text and "Questions per day" in dashboard.text
+    assert client.get("/?start=2026-01-01&end=2025-01-01").status_code == 400  # said, not a crash
     assert client.get("/review/99999").status_code == 404
     assert client.get("/factchecks/99999").status_code == 404
 

@@ -10,8 +10,8 @@ From the outside in, every request passes:
    (over https `__Host-` and Secure, so a sibling host cannot plant one).
 4. Every POST route is `csrf.protected`: its form's `csrftoken` must be the session's (403 otherwise).
 
-Pages are in auth.py (sign-in), queue.py (the queue and one item), catalogue.py (fact-checks and
-imports), audit.py, preferences.py; render.py holds what they share.
+Pages are in dashboard.py (the front page), auth.py (sign-in), queue.py (the queue and one item),
+catalogue.py (fact-checks and imports), audit.py, preferences.py; render.py holds what they share.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.web import audit, auth, catalogue, preferences, queue
+from adapters.web import audit, auth, catalogue, dashboard, preferences, queue
 from adapters.web.csrf import CsrfFailed, protected
 from adapters.web.render import HERE, SignedOut, render
 from bot.config import Settings
@@ -142,7 +142,7 @@ def form(path: str, endpoint: Any, limit: int = SMALL_FORM, **form_limits: Any) 
 def routes(settings: Settings) -> list[BaseRoute]:
     upload_limit = settings.console_upload_bytes + FORM_OVERHEAD
     return [
-        Route("/", queue.home),
+        Route("/", dashboard.dashboard_page),
         Route("/healthz", auth.healthz),
         Route("/signin", auth.sign_in_page, methods=["GET"]),
         form("/signin", auth.sign_in),

@@ -8,7 +8,7 @@ and audited exactly as the same action in chat; a refusal comes back as the core
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from adapters.web.render import (
     PAGE_SIZE,
@@ -28,11 +28,6 @@ QUEUES = ("open", "drafted", "answered", "rejected", "all")
 ACTIONS = ("link", "verdict", "approve", "reject")
 
 
-async def home(request: Request) -> Response:
-    actor_of(request)
-    return RedirectResponse("/queue", status_code=303)
-
-
 async def queue_page(request: Request) -> Response:
     actor = actor_of(request)
     status = request.query_params.get("status", "open")
@@ -42,10 +37,13 @@ async def queue_page(request: Request) -> Response:
     page = await call(
         service_of(request).queue_page, actor, status=status, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
     )
+    ids = [entry.review.id for entry in page.entries]
+    trends = await call(service_of(request).review_trends, actor, ids)
     return render(
         request,
         "queue.html",
         page=page,
+        trends=trends,
         pager=Pager(number, PAGE_SIZE, page.total),
         status=status,
         queues=QUEUES,

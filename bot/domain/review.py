@@ -53,24 +53,13 @@ class ApprovalResult:
 
 @dataclass(frozen=True)
 class QueueEntry:
-    """One cluster of the review queue as the web console lists it: who asks, where, in what, and
-    whether more people ask it lately (`trend`: asks in the last day against the day before)."""
+    """One cluster of the review queue as the web console lists it: where and in what it was asked.
+    (Its trend is the dashboard's: `ClaimService.review_trends`.)"""
 
     review: ReviewSummary
     platforms: tuple[str, ...]
     languages: tuple[str, ...]
     media_kind: str | None  # "image" or "video" when the question was a photo or video
-    asked_last_day: int
-    asked_day_before: int
-
-    @property
-    def trend(self) -> str:
-        """ "up", "down" or "flat": the last 24 hours' asks against the 24 hours before them."""
-        if self.asked_last_day > self.asked_day_before:
-            return "up"
-        if self.asked_last_day < self.asked_day_before:
-            return "down"
-        return "flat"
 
 
 @dataclass(frozen=True)

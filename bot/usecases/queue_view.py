@@ -1,5 +1,6 @@
 """The review queue as the web console lists it: one page of clusters with where and in what they were
-asked, whether a photo or video is in question, and whether asks are rising.
+asked, and whether a photo or video is in question (whether asks are rising is the dashboard's
+`Statistics.review_trends`, so the queue and the dashboard show one trend).
 
 Chat shows a short list (`Review.queue`); a browser has room for the rest, so this read-side use case
 adds it in a few grouped queries per page rather than one per cluster.
@@ -8,7 +9,6 @@ adds it in a few grouped queries per page rather than one per cluster.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
@@ -17,10 +17,9 @@ from bot.config import Settings
 from bot.domain import Actor, QueueEntry, QueuePage, ServiceError
 from bot.usecases.moderation import Moderation
 from bot.usecases.review import OPEN_STATUSES, Review
-from store.models import Request, ReviewItem, ReviewStatus, utcnow
+from store.models import Request, ReviewItem, ReviewStatus
 
 MAX_PAGE = 100
-TREND_WINDOW = timedelta(days=1)
 
 
 def parse_queue_status(status: str | None) -> tuple[str, ...]:
@@ -67,17 +66,12 @@ class QueueView:
             ).all()
             ids = [item.id for item in items if item.id is not None]
             where_asked = self._where_asked(session, ids)
-            now = utcnow()
-            last_day = self._asks_since(session, ids, now - TREND_WINDOW, now)
-            day_before = self._asks_since(session, ids, now - 2 * TREND_WINDOW, now - TREND_WINDOW)
             entries = tuple(
                 QueueEntry(
                     review=self.review.summary(session, item, with_suggestions=False),
                     platforms=tuple(sorted(where_asked[item.id][0])),
                     languages=tuple(sorted(where_asked[item.id][1])),
                     media_kind=item.media_kind,
-                    asked_last_day=last_day.get(item.id, 0),
-                    asked_day_before=day_before.get(item.id, 0),
                 )
                 for item in items
                 if item.id is not None
@@ -102,21 +96,6 @@ class QueueView:
             if language:
                 found[item_id][1].add(language)
         return found
-
-    @staticmethod
-    def _asks_since(session: Session, ids: list[int], start: datetime, end: datetime) -> dict[int, int]:
-        if not ids:
-            return {}
-        rows = session.exec(
-            select(Request.review_item_id, func.count())
-            .where(
-                col(Request.review_item_id).in_(ids),
-                col(Request.asked_at) >= start,
-                col(Request.asked_at) < end,
-            )
-            .group_by(col(Request.review_item_id))
-        ).all()
-        return {item_id: count for item_id, count in rows if item_id is not None}
 
     def phrasings(self, actor: Actor, item_id: int, limit: int = 500) -> list[tuple[str, int]]:
         """Every phrasing a cluster was asked in (its stored questions), most asked first, with counts."""
