@@ -18,10 +18,12 @@ Redirects are followed by the caller, one hop at a time, so every hop goes throu
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ipaddress
 import socket
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
+from typing import Any, TypeVar
 
 import httpx
 
@@ -29,6 +31,7 @@ MAX_ENCODINGS = 3  # Content-Encoding layers undone; more is no honest server's 
 STEP = 64 * 1024  # most bytes one decompression call may produce
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+T = TypeVar("T")
 
 
 class FetchRefused(Exception):
@@ -244,3 +247,14 @@ async def read_body(response: httpx.Response, limit: int, *, truncate: bool = Fa
 
 def _size(limit: int) -> str:
     return f"{limit >> 20} MiB" if limit >= 1 << 20 and not limit % (1 << 20) else f"{limit >> 10} KiB"
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a fetch from synchronous code: the core runs in worker threads, which have no event loop; a
+    caller that has one in this thread gets the coroutine run in another thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

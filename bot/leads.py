@@ -68,10 +68,38 @@ MEDIA_QUEUED = {
     "video": N_("I don't know this video yet, so I've sent it to our reviewers."),
 }
 MEDIA_UNREADABLE = N_("I couldn't check that file.")
+# Why a file could not be checked, by bot.media.MediaError's reason, and by the adapters' own bounds
+# (too_big, too_long, download: refused or failed before the file reached the core).
+MEDIA_PROBLEMS = {
+    "empty": N_("That file is empty."),
+    "unsupported": N_("I can check photos (JPEG, PNG, GIF, WebP, BMP) and videos (MP4, MOV, WebM, AVI)."),
+    "unavailable": N_("This ClaimBot can't check photos or videos: its media support is not installed."),
+    "too_large": N_("That file is too large for me to check."),
+    "corrupt": N_("I couldn't read that file: it looks damaged."),
+    "too_small": N_("That picture is too small to compare with known photos."),
+    "featureless": N_("That picture is too plain to compare with known photos and videos."),
+    "no_video": N_("That file has no picture to check (is it audio only?)."),
+    "too_big": N_("That file is too large for me to check: the limit is {limit} MB."),
+    "too_long": N_("That video is too long for me to check: the limit is {minutes} minutes."),
+    "download": N_("I couldn't download that file. Please try again in a moment."),
+}
+CAPTION_INSTEAD = N_("I checked the words sent with it instead.")
+
+
+def media_problem(reason: str, language: str = DEFAULT, **values: object) -> str:
+    """Why a photo or video could not be checked, in the sender's language."""
+    return translator(language)(MEDIA_PROBLEMS.get(reason, MEDIA_UNREADABLE), **values)
+
+
+def caption_instead(reason: str, language: str = DEFAULT, **values: object) -> str:
+    """ "I couldn't read that file: it looks damaged. I checked the words sent with it instead." """
+    return f"{media_problem(reason, language, **values)} {translator(language)(CAPTION_INSTEAD)}"
 
 
 def media_lead(media: MediaNote | None, language: str = DEFAULT) -> str:
     """ "This video is AI-generated: it does not show a real arrest." before the verdict."""
+    if media is not None and media.via == "unreadable":  # the file failed; its caption was matched
+        return caption_instead(media.reason, language)
     if media is None or media.kind not in MEDIA_QUEUED:
         return ""
     t = translator(language)

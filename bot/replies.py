@@ -17,7 +17,15 @@ from bot.domain import (
     Verdict,
 )
 from bot.i18n import DEFAULT, N_, translator
-from bot.leads import LINK_HINT, LINK_NOT_FOUND, MEDIA_UNREADABLE, link_lead, media_lead, media_queued
+from bot.leads import (
+    LINK_HINT,
+    LINK_NOT_FOUND,
+    MEDIA_UNREADABLE,
+    link_lead,
+    media_lead,
+    media_problem,
+    media_queued,
+)
 from bot.matching import restates
 
 MAX_SOURCES = 3
@@ -191,7 +199,6 @@ DECLINED_TEXT = N_("All right, I won't send it. Ask me about another claim any t
 ALREADY_SENT_TEXT = N_("That one is already with our fact-checkers.")
 ALSO_CHECKED = N_("Also checked in what you sent:")
 FROM_YOUR_TEXT = N_("From what you sent:")
-MEDIA_ONLY = N_("I can only check text and links for now. Please send the claim as text.")
 CLI_SENT = N_("Sent to our fact-checkers as review item {item}.")
 CLI_HOW_TO_SEND = 'Not sent to the fact-checkers. To send it: claimbot ask --send-to-review "…"'
 TERMINAL_PROMPT = N_("Send it to our fact-checkers? Type y or n.")
@@ -385,7 +392,9 @@ def compose(outcome: Outcome, disclaimer: str, language: str | None = None) -> R
     if outcome.link is not None:
         return compose_link_refusal(outcome.link, language)
     if outcome.media is not None:
-        headline = t(outcome.media.error) if outcome.media.error else t(MEDIA_UNREADABLE)
+        headline = (
+            media_problem(outcome.media.reason, language) if outcome.media.reason else t(MEDIA_UNREADABLE)
+        )
         return Reply(kind="refused", headline=headline, language=t.language)
     return Reply(
         kind="refused", headline=refusal(outcome.reason, language) or t(CANNOT_CHECK), language=t.language

@@ -27,6 +27,7 @@ from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors
 from bot.usecases.feedback import Feedback
 from bot.usecases.following_up import FollowingUp
 from bot.usecases.media import MediaCheck
+from bot.usecases.media_import import MediaSources
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
@@ -79,7 +80,9 @@ class ClaimService:
         self.external = external
         self.metrics = Metrics()
         # The module's channel, read as the service is built: a test can give its processes one of their own.
-        self.catalogue = Catalogue(engine, self.matcher, FACT_CHECKS_CHANNEL)
+        self.catalogue = Catalogue(
+            engine, self.matcher, FACT_CHECKS_CHANNEL, media=MediaSources(engine, settings)
+        )
         self.moderation = Moderation(engine, settings)
         self.privacy = Privacy(engine, settings, self.catalogue)
         self.review = Review(engine, settings, self.matcher, self.moderation, self.catalogue)
@@ -200,6 +203,7 @@ class ClaimService:
     # ---------------------------------------------------------------- media (bot/usecases/media.py)
 
     attach_media = UseCase("media", MediaCheck.attach)
+    known_media = UseCase("media", MediaCheck.known_media)
 
     # ---------------------------------------------------------------- catalogue (bot/usecases/catalogue.py)
 

@@ -6,18 +6,22 @@ from collections.abc import Iterator
 
 from sqlmodel import Session, col, select
 
-from bot.domain import MediaRecord
+from bot.domain import Authenticity, MediaRecord
 from store.models import KnownMedia
 
 
-def add_known(session: Session, fact_check_id: int, record: MediaRecord, added_by: str) -> KnownMedia:
-    """Store media of a fact-check; the same file (or the same hashes) attached again is not repeated."""
+def add_known(
+    session: Session, fact_check_id: int, record: MediaRecord, added_by: str
+) -> tuple[KnownMedia, bool]:
+    """Store media of a fact-check, and whether it is new: the same hashes attached again are not
+    repeated (nor, for media known by its sha256 alone, the same file)."""
     hashes = " ".join(record.hashes)
-    existing = session.exec(
-        select(KnownMedia).where(KnownMedia.fact_check_id == fact_check_id, KnownMedia.hashes == hashes)
-    ).first()
+    same = select(KnownMedia).where(KnownMedia.fact_check_id == fact_check_id, KnownMedia.hashes == hashes)
+    if not hashes:
+        same = same.where(KnownMedia.sha256 == record.sha256)
+    existing = session.exec(same).first()
     if existing is not None:
-        return existing
+        return existing, False
     row = KnownMedia(
         fact_check_id=fact_check_id,
         kind=record.kind,
@@ -30,7 +34,7 @@ def add_known(session: Session, fact_check_id: int, record: MediaRecord, added_b
     )
     session.add(row)
     session.flush()
-    return row
+    return row, True
 
 
 def known_since(session: Session, after_id: int = 0, batch: int = 5000) -> Iterator[KnownMedia]:
@@ -47,3 +51,15 @@ def known_since(session: Session, after_id: int = 0, batch: int = 5000) -> Itera
 
 def for_fact_check(session: Session, fact_check_id: int) -> list[KnownMedia]:
     return list(session.exec(select(KnownMedia).where(KnownMedia.fact_check_id == fact_check_id)))
+
+
+def to_record(row: KnownMedia) -> MediaRecord:
+    """A stored row as the domain's known media (what an export writes)."""
+    return MediaRecord(
+        kind=row.kind,
+        authenticity=Authenticity(row.authenticity) if row.authenticity else None,
+        description=row.description,
+        content_url=row.content_url,
+        hashes=tuple(row.hashes.split()),
+        sha256=row.sha256,
+    )

@@ -107,7 +107,10 @@ class ReviewItem(SQLModel, table=True):
     # moderators are shown a copy of the first message that carried it.
     media_kind: str | None = Field(default=None, max_length=10)
     media_hashes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # PDQ, hex
-    media_ref: str | None = Field(default=None, max_length=200)  # platform:chat_id:message_id
+    # "platform:reference": Telegram chat_id:message_id, a Discord attachment URL (issue 16: 0008 widened it)
+    media_ref: str | None = Field(default=None, max_length=2048)
+    media_caption: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    media_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # read by OCR
 
 
 class KnownMedia(SQLModel, table=True):

@@ -24,6 +24,7 @@ from bot.triage import Category, triage
 from store.models import Notification, Request
 from tests.conftest import ROOT, claimbot, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.media_factory import encode, scene
 from tests.test_discord import (
     answers_are_not_deferred,  # noqa: F401 - autouse: no deferral on a busy machine
     custom_ids,
@@ -252,7 +253,7 @@ def forward(fake: Any, user: int, *, text: str | None = None, caption: str | Non
     message["forward_origin"] = {"type": "hidden_user", "date": message["date"], "sender_user_name": "X"}
     if text is None:
         del message["text"]
-        message["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+        message["photo"] = fake.photo((encode(scene(61)), 640, 480))  # issue 16: a real file to fetch
         if caption is not None:
             message["caption"] = caption
     fake.push_update({"message": message})
@@ -281,7 +282,7 @@ async def test_telegram_front_door(fake: Any, tg_service: ClaimService, tg: Any)
     receipt = await fake.wait_for("editMessageText", to_chat(USER), ok=True)
     assert "reviewers" in receipt.params["text"] and data_of(receipt.params, "s:")
     await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
-    # A forward: its text (an article) is read; a photo without a caption is explained.
+    # A forward: its text (an article) is read; a photo without a caption is offered to the reviewers.
     mark = len(fake.calls)
     forward(fake, USER, text=ARTICLE)
     answer = await fake.wait_for("sendMessage", to_chat(USER), since=mark, ok=True)
@@ -293,7 +294,7 @@ async def test_telegram_front_door(fake: Any, tg_service: ClaimService, tg: Any)
     mark = len(fake.calls)
     forward(fake, USER)
     media = await fake.wait_for("sendMessage", to_chat(USER), since=mark, ok=True)
-    assert "I can only check text and links for now" in media.params["text"]
+    assert "I don't have a fact-check for that yet" in media.params["text"] and data_of(media.params, "q:")
     mark = len(fake.calls)
     forward(fake, USER, caption="Viral posts claim 5G mobile networks spread COVID-19")
     captioned = await fake.wait_for("sendMessage", to_chat(USER), since=mark, ok=True)
@@ -337,4 +338,4 @@ async def test_discord_front_door(tmp_path: Path, database_url: str) -> None:
         assert "5G mobile networks spread COVID-19" in embed_text(article["data"]["embeds"][0])
         image = fake.message(fake.general_id, content="", author=author)
         media = await harness.interact(fake.context_menu("Fact-check this", image))
-        assert "I can only check text and links" in media["data"]["content"]
+        assert "I can check photos (JPEG, PNG" in media["data"]["content"]  # nothing in it to check

@@ -171,6 +171,42 @@ def test_a_corrupt_file_gets_a_clear_reply_and_reaches_no_one(service: ClaimServ
     assert service.queue(MODERATOR) == []
 
 
+def test_a_photo_under_words_that_ask_nothing_is_checked_by_its_fingerprint(service: ClaimService) -> None:
+    """ "is this real?" under a forwarded photo asks about the photo: it is queued, not answered with help."""
+    outcome = ask(service, encode(scene(43)), text="is this real?")
+    assert outcome.kind is OutcomeKind.QUEUED and outcome.review_item_id is not None
+    [item] = [i for i in service.queue(MODERATOR) if i.id == outcome.review_item_id]
+    assert item.media is not None and item.media.caption == "is this real?"
+
+
+def test_a_damaged_file_with_a_claim_in_its_words_is_asked_as_the_words(service: ClaimService) -> None:
+    from bot.replies import compose, render_text
+
+    outcome = ask(service, b"\xff\xd8\xff" + bytes(500), text=NYC_ICE)
+    assert outcome.kind is OutcomeKind.ANSWER and outcome.media.via == "unreadable"
+    assert render_text(compose(outcome, "")).startswith(
+        "I couldn't read that file: it looks damaged. I checked the words sent with it instead."
+    )
+    chatter = ask(service, b"\xff\xd8\xff" + bytes(500), text="lol", message="2")
+    assert chatter.kind is OutcomeKind.REFUSED and chatter.media.reason == "corrupt"
+
+
+def test_a_queued_photo_keeps_where_it_is_its_caption_and_its_text(service: ClaimService) -> None:
+    question = Question(
+        "seen this?",
+        Asker("telegram", "a"),
+        ChatRef("telegram", "501"),
+        "9",
+        media=MediaFile(encode(scene(44)), ref="501:8"),
+    )
+    outcome = service.ask(question)
+    [item] = [i for i in service.queue(MODERATOR) if i.id == outcome.review_item_id]
+    assert item.media is not None
+    assert (item.media.platform, item.media.ref, item.media.kind) == ("telegram", "501:8", "image")
+    service.forget(Asker("telegram", "a"))  # their message held the photo: the reference goes with them
+    assert all(i.media is None for i in service.queue(MODERATOR, status="rejected"))
+
+
 def test_attaching_media_is_for_moderators_and_audited(service: ClaimService) -> None:
     from bot.domain import NotAllowed
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.matching import MatchDocument, Matcher, Verifier, load_verifiers
 from bot.matching.fitting import load_examples
+from bot.matching.verifier import passive
 from tests.conftest import claimbot
 from tests.test_matching import _benchmark_module, load_hand_corpus
 
@@ -145,3 +146,63 @@ def test_matching_fit_on_a_small_database_writes_weights(tmp_path: Path) -> None
     out.write_text("{not json")
     broken = claimbot("ask", "--json", question, db=db, env=env)
     assert broken.returncode != 0 and "verifier weights" in broken.stderr
+
+
+# --- word alignment (bot/matching/alignment.py) -----------------------------------------------
+
+
+def _aligned(question: str, claim: str):
+    from bot.matching.alignment import align
+    from bot.matching.normalise import tokens
+
+    return align(tokens(question), tokens(claim), {}, 1.0, passive(question) != passive(claim))
+
+
+def test_a_changed_word_is_a_substitution_a_misspelling_or_compound_is_not() -> None:
+    changed = _aligned(
+        "does swallowed gum stay in your stomach for seven days",
+        "Swallowed chewing gum stays in your stomach for seven years",
+    )
+    assert changed.substitutions == (("day", "year"),) and changed.unaligned_share > 0
+    for question, claim in [
+        (
+            "is tennessee offering a hail satan licence plate",
+            "Tennessee is offering Hail Satan license plates",
+        ),
+        ("is there silly putty in chickfila sandwiches", "Chick-fil-A sandwiches contain Silly Putty"),
+        ("peta hid messages in bricks at ballparks", "PETA hid messages in bricks at baseball parks"),
+    ]:
+        found = _aligned(question, claim)
+        assert found.unaligned_max == 0.0 and not found.substitutions, question
+
+
+def test_a_verb_next_to_a_name_is_not_taken_for_part_of_a_compound() -> None:
+    # "shoot" + "immigration" once aligned to "immigration" (a joined pair read as a compound)
+    found = _aligned(
+        "did a new york city police officer shoot an ICE agent",
+        "A New York City police officer arrested an ICE agent",
+    )
+    assert found.substitutions == (("shoot", "arrest"),)
+
+
+def test_who_did_what_needs_a_pivot_and_codes_must_agree() -> None:
+    assert _aligned("did trump endorse the pope", "Pope Francis endorsed Donald Trump").pivot_swap == 1.0
+    assert _aligned("flat earth true or not", "The Earth is flat").pivot_swap == 0.0
+    # "spread by": an irregular participle makes the question passive, so the order is kept
+    assert (
+        _aligned("is the coronavirus spread by 5g networks", "5G networks spread COVID-19").pivot_swap == 0.0
+    )
+    assert _aligned("does 4g spread covid", "Do 5G networks spread COVID-19?").code_conflict == 1.0
+    assert _aligned("does 5g spread covid", "Do 5G networks spread COVID-19?").code_conflict == 0.0
+
+
+def test_questions_have_their_own_model_and_it_round_trips() -> None:
+    from bot.matching.verifier import parse
+
+    verifier = Verifier("lexical", -5.0, {"align": 1.0}, 0.5, {}, short_intercept=5.0, short_weights={})
+    assert verifier.probability({"short": 1.0, "align": 1.0}) > 0.99
+    assert verifier.probability({"short": 0.0, "align": 1.0}) < 0.05
+    again = parse("lexical", verifier.to_json())
+    assert again.short_intercept == 5.0 and again.short_weights == {}
+    shipped = load_verifiers()["semantic"]
+    assert shipped.short_weights and "substituted" in shipped.short_weights

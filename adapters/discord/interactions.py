@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import discord
 
 from adapters.discord.render import NO_MENTIONS, clip, detached, render_embed
+from adapters.media import MediaGate, MediaRefused
 from bot.config import Settings
 from bot.domain import Actor, Asker, Outcome, OutcomeKind
 from bot.i18n import Translator, translator
@@ -53,6 +55,7 @@ class CoreClient(discord.Client):
         super().__init__(**options)
         self.service = service
         self.settings = settings
+        self.media_gate = MediaGate()  # photos and videos fetched and checked at once (issue 16)
 
     def community_guild_ids(self) -> frozenset[int]:
         """The community's servers: DISCORD_MODERATOR_GUILDS, else DISCORD_GUILDS (the servers the commands
@@ -104,7 +107,21 @@ class CoreClient(discord.Client):
         **kwargs: Any,
     ) -> T:
         """Run a core call in a thread; defer the interaction when it takes too long for Discord's 3 s."""
-        task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+        return await self.in_time(
+            interaction, asyncio.to_thread(func, *args, **kwargs), ephemeral=ephemeral, update=update
+        )
+
+    async def in_time(
+        self,
+        interaction: discord.Interaction,
+        job: Awaitable[T],
+        *,
+        ephemeral: bool = True,
+        update: bool = False,
+    ) -> T:
+        """Await `job` (a core call, or a download and then one); defer the interaction when it takes
+        too long for Discord's 3 s."""
+        task = asyncio.ensure_future(job)
         # Time already spent queueing counts against Discord's 3 s (the id is a timestamp; clamp clock skew).
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         budget = DEFER_AFTER - min(max(age, 0.0), DEFER_AFTER)
@@ -160,11 +177,23 @@ class CoreClient(discord.Client):
     async def say(self, interaction: discord.Interaction, text: str) -> None:
         await self.respond(interaction, content=clip(text, 2000), ephemeral=True)
 
-    async def show(self, interaction: discord.Interaction, outcome: Outcome, *, update: bool = False) -> None:
-        """Render an outcome; answers are remembered so revisions can edit them in place."""
+    async def show(
+        self,
+        interaction: discord.Interaction,
+        outcome: Outcome,
+        *,
+        update: bool = False,
+        problem: MediaRefused | None = None,
+    ) -> None:
+        """Render an outcome; answers are remembered so revisions can edit them in place.
+
+        `problem`: the photo or video sent with the question was refused, and the reply says so first.
+        """
         if outcome.duplicate:
             return  # a redelivered interaction: the first delivery answered
         reply = compose(outcome, self.settings.disclaimer)
+        if problem is not None:
+            reply = replace(reply, lead=" ".join(filter(None, (problem.lead(outcome.language), reply.lead))))
         if outcome.kind is OutcomeKind.REFUSED:
             await self.say(interaction, reply.headline)
             return

@@ -15,32 +15,86 @@ from discord import app_commands
 
 from adapters.buttons import ButtonKind
 from adapters.discord.interactions import PLATFORM, CoreClient
-from bot.domain import ChatRef, Question
+from adapters.discord.media import download, first_media, wanted
+from adapters.media import MediaRefused, Wanted
+from bot.domain import ChatRef, MediaFile, Outcome, Question
 from bot.i18n import N_
-from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, MEDIA_ONLY
+from bot.leads import media_problem
+from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT
 
 Interaction = discord.Interaction[CoreClient]
 
 
-async def ask(interaction: Interaction, text: str, *, message_id: str | None) -> None:
-    """Ask the core about a text (a /check question or another member's message) and show the outcome."""
-    bot = interaction.client
-    question = Question(
+CHECK_USAGE = N_("Send /check with a claim, a photo or a video to check.")
+
+
+def _question(
+    interaction: Interaction, text: str, message_id: str | None, media: MediaFile | None
+) -> Question:
+    return Question(
         text=text or "",
-        asker=bot.asker(interaction),
+        asker=interaction.client.asker(interaction),
         chat=ChatRef(PLATFORM, str(interaction.channel_id), is_private=interaction.guild_id is None),
         message_id=message_id,
         event_key=str(interaction.id),
         language_hint=str(interaction.locale),
+        media=media,
     )
+
+
+async def ask(
+    interaction: Interaction, text: str, *, message_id: str | None, problem: MediaRefused | None = None
+) -> None:
+    """Ask the core about a text (a /check question or another member's message) and show the outcome."""
+    bot = interaction.client
+    question = _question(interaction, text, message_id, None)
     outcome = await bot.work(interaction, bot.service.ask, question, ephemeral=False)
+    await bot.show(interaction, outcome, problem=problem)
+
+
+async def ask_media(
+    interaction: Interaction, attachment: discord.Attachment, text: str, *, message_id: str | None
+) -> None:
+    """Check a photo or video with the words sent with it. A refused file leaves the words as the
+    question (said to be so); without words the member is told why, privately."""
+    bot = interaction.client
+
+    async def check(bounds: Wanted) -> Outcome:
+        async with bot.media_gate.slot():
+            media = await download(attachment, bounds)
+            question = _question(interaction, text, message_id, media)
+            return await asyncio.to_thread(bot.service.ask, question)  # decoded off the event loop
+
+    try:
+        bounds = wanted(attachment)  # too large or not a picture: refused before any download
+        # Waiting for a turn, fetching and fingerprinting may outlast Discord's 3 s: then it is deferred.
+        outcome = await bot.in_time(interaction, check(bounds), ephemeral=False)
+    except MediaRefused as refused:
+        if text.strip():
+            await ask(interaction, text, message_id=message_id, problem=refused)
+        else:
+            await bot.say(interaction, refused.text(bot.tr(interaction).language))
+        return
     await bot.show(interaction, outcome)
 
 
 @app_commands.command(name="check")
-@app_commands.describe(question="The claim you want checked, e.g. did a NYC cop arrest an ICE agent?")
-async def check(interaction: Interaction, question: app_commands.Range[str, 1, 2000]) -> None:
-    """Check a claim against published fact-checks."""
+@app_commands.describe(
+    question="The claim you want checked, e.g. did a NYC cop arrest an ICE agent?",
+    attachment="A photo or video to check (with or without a question)",
+)
+async def check(
+    interaction: Interaction,
+    question: app_commands.Range[str, 1, 2000] | None = None,
+    attachment: discord.Attachment | None = None,
+) -> None:
+    """Check a claim, a photo or a video against published fact-checks."""
+    if attachment is not None:
+        await ask_media(interaction, attachment, question or "", message_id=None)
+        return
+    if not question:
+        await interaction.client.refuse(interaction, CHECK_USAGE)
+        return
     await ask(interaction, question, message_id=None)
 
 
@@ -60,9 +114,14 @@ async def forget(interaction: Interaction) -> None:
 
 @app_commands.context_menu(name="Fact-check this")
 async def fact_check_this(interaction: Interaction, message: discord.Message) -> None:
-    # Context menus carry the target message's content even without the message-content intent.
-    if not message.content.strip():  # an image, a file or a sticker with no text
-        await interaction.client.say(interaction, interaction.client.tr(interaction)(MEDIA_ONLY))
+    # Context menus carry the target message's content and attachments without the message-content intent.
+    attachment = first_media(message.attachments)
+    if attachment is not None:
+        await ask_media(interaction, attachment, message.content, message_id=str(message.id))
+        return
+    if not message.content.strip():  # a sticker or an embed with no text
+        bot = interaction.client
+        await bot.say(interaction, media_problem("unsupported", bot.tr(interaction).language))
         return
     await ask(interaction, message.content, message_id=str(message.id))
 

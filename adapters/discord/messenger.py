@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from adapters.discord.interactions import PLATFORM
-from adapters.discord.render import NO_MENTIONS, detached, render_embed, render_review
+from adapters.discord.render import NO_MENTIONS, detached, discord_attachment, render_embed, render_review
 from bot.delivery import PermanentDeliveryError, SentMessage
 from bot.domain.review import ReviewSummary
 from bot.replies import Reply
@@ -75,9 +75,15 @@ class DiscordMessenger:
 
     async def send_review(self, target: str, review: ReviewSummary) -> None:
         embed, view = render_review(review)
+        # A video sent on Discord: its attachment URL as the message's text, which Discord plays inline
+        # (an embed shows images only). A photo is the embed's image. Nothing is re-uploaded or kept.
+        url = discord_attachment(review.media) if review.media is not None else None
+        content = (
+            url if url is not None and review.media is not None and review.media.kind == "video" else None
+        )
         try:
             await self._channel(int(target)).send(
-                embed=embed, view=detached(view), allowed_mentions=NO_MENTIONS
+                content=content, embed=embed, view=detached(view), allowed_mentions=NO_MENTIONS
             )
         except (discord.Forbidden, discord.NotFound, ValueError) as exc:
             raise PermanentDeliveryError(f"cannot post to review channel {target}: {exc}") from exc

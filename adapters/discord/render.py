@@ -20,9 +20,10 @@ from adapters.buttons import (
     reply_buttons,
     review_buttons,
 )
+from adapters.media import PLATFORM_NAMES
 from bot.domain import FactCheckCard, SearchHit
 from bot.domain.ratings import Verdict
-from bot.domain.review import ReviewSummary
+from bot.domain.review import ReviewMedia, ReviewSummary
 from bot.i18n import translator
 from bot.replies import ALSO_CHECKED, FROM_YOUR_TEXT, ActionKind, Reply, also_line, choice_label
 
@@ -208,6 +209,8 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
         name="Asked", value=f"{review.ask_count}× (last {review.last_asked_at:%Y-%m-%d %H:%M} UTC)"
     )
     embed.add_field(name="Subscribers", value=str(review.subscribers))
+    if review.media is not None:
+        _media_fields(embed, review.media, review.text)
     if review.draft is not None:
         embed.add_field(
             name="Draft verdict",
@@ -238,6 +241,36 @@ def render_review(review: ReviewSummary) -> tuple[discord.Embed, discord.ui.View
         view.add_item(button_of(buttons.approve))
     view.add_item(button_of(buttons.reject))
     return _fit(embed), view
+
+
+def discord_attachment(media: ReviewMedia) -> str | None:
+    """The attachment URL a review item's media can be shown from in Discord, if it was sent there."""
+    return (
+        media.ref if media.platform == "discord" and media.ref.startswith(("https://", "http://")) else None
+    )
+
+
+def _media_fields(embed: discord.Embed, media: ReviewMedia, text: str) -> None:
+    """The item's photo (shown in the embed from its attachment URL; a video is linked above the embed,
+    where Discord plays it), its caption and the text read in it."""
+    what = "Video" if media.kind == "video" else "Photo"
+    url = discord_attachment(media)
+    if url is not None and media.kind == "image":
+        embed.set_image(url=url)
+        where = "sent on Discord, shown below"
+    elif url is not None:
+        where = "sent on Discord, shown above"
+    else:  # a Telegram message: only that platform's moderators' chat can show it
+        where = f"sent on {PLATFORM_NAMES.get(media.platform, media.platform)}; the file stays there"
+    embed.add_field(name=what, value=where, inline=False)
+    if media.caption and media.caption != text:  # else it is the item's text, above
+        embed.add_field(name="Caption", value=clip(escape(media.caption), FIELD_VALUE_MAX), inline=False)
+    if media.text_read:
+        embed.add_field(
+            name=f"Text in the {what.lower()}",
+            value=clip(escape(media.text_read), FIELD_VALUE_MAX),
+            inline=False,
+        )
 
 
 def render_draft(item: int, draft: FactCheckCard) -> tuple[discord.Embed, discord.ui.View]:

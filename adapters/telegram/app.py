@@ -233,9 +233,15 @@ def build_application(
     application.add_handler(CommandHandler("factchecks", catalogue.factchecks_command, filters=new))
     private_text = new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(private_text, members.private_text))
-    media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE
-    media = new & filters.ChatType.PRIVATE & (media | filters.Sticker.ALL | filters.ANIMATION)
-    application.add_handler(MessageHandler(media, members.private_media))
+    # Issue 16: photos, videos, animations, video notes and image or video documents are checked (a
+    # file of any other kind gets a reply saying what can be); in groups when the caption asks.
+    files = filters.PHOTO | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE | filters.Document.ALL
+    files = files | filters.AUDIO | filters.VOICE | filters.Sticker.ALL
+    application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & files, members.private_media))
+    asked = filters.CaptionRegex(r"^/check(@\w+)?(\s|$)") | filters.CaptionEntity(MessageEntity.MENTION)
+    application.add_handler(
+        MessageHandler(new & filters.ChatType.GROUPS & files & asked, members.group_media)
+    )
     mention = new & filters.ChatType.GROUPS & filters.Entity(MessageEntity.MENTION) & ~filters.COMMAND
     application.add_handler(MessageHandler(mention, members.group_mention))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from telegram import Chat, ChatMember, LinkPreviewOptions, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from adapters.media import MediaRefused
 from adapters.telegram.render import render_html
 from bot.config import Settings
-from bot.domain import Actor, Asker, ChatRef, Outcome, OutcomeKind, Question
+from bot.domain import Actor, Asker, ChatRef, MediaFile, Outcome, OutcomeKind, Question
 from bot.i18n import Translator, translator
 from bot.replies import compose, refusal
 from bot.service import ClaimService
@@ -64,7 +66,7 @@ def tr(update: Update | None) -> Translator:
     return translator(user.language_code if user is not None else None)
 
 
-def question(update: Update, text: str) -> Question:
+def question(update: Update, text: str, media: MediaFile | None = None) -> Question:
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     assert chat is not None and user is not None and message is not None
     return Question(
@@ -74,17 +76,27 @@ def question(update: Update, text: str) -> Question:
         message_id=str(message.message_id),
         event_key=str(update.update_id),
         language_hint=user.language_code,
+        media=media,
     )
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    """Ask the core and reply through the event; the service stores the request before we answer."""
+async def ask(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *, problem: MediaRefused | None = None
+) -> None:
+    """Ask the core and reply through the event; the service stores the request before we answer.
+
+    `problem`: the photo or video sent with the text was refused, and the reply says so first.
+    """
     outcome = await asyncio.to_thread(service_of(context).ask, question(update, text))
-    await reply_outcome(update.effective_message, context, outcome)
+    await reply_outcome(update.effective_message, context, outcome, problem=problem)
 
 
 async def reply_outcome(
-    message: Message | None, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
+    message: Message | None,
+    context: ContextTypes.DEFAULT_TYPE,
+    outcome: Outcome,
+    *,
+    problem: MediaRefused | None = None,
 ) -> None:
     if message is None:
         return
@@ -93,7 +105,10 @@ async def reply_outcome(
         return
     if outcome.kind is OutcomeKind.REFUSED and not refusal(outcome.reason or "?"):
         return  # blocked askers and duplicates get no answer at all
-    text, markup = render_html(compose(outcome, settings_of(context).disclaimer))
+    reply = compose(outcome, settings_of(context).disclaimer)
+    if problem is not None:
+        reply = replace(reply, lead=" ".join(filter(None, (problem.lead(outcome.language), reply.lead))))
+    text, markup = render_html(reply)
     sent = await message.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
     await record(context, sent, outcome)
 

@@ -30,10 +30,11 @@ from adapters.telegram.chat import (
     settings_of,
     tr,
 )
+from adapters.telegram.media import ask_media, has_file
 from adapters.telegram.moderators import MODERATOR_HELP
 from adapters.telegram.render import plain, render_html
 from bot.i18n import N_
-from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, MEDIA_ONLY, compose
+from bot.replies import ALREADY_SENT_TEXT, DECLINED_TEXT, compose
 
 # Telegram HTML: translations keep the tags and the &lt;…&gt; entities.
 HELP = N_(
@@ -84,26 +85,24 @@ async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def private_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo, video or file in a private chat (a forward, often): its caption is the question."""
+    """A photo, video or file in a private chat (a forward, often): checked with its caption."""
     message = update.effective_message
     assert message is not None
-    if not (message.caption or "").strip():
-        await say(update, plain(tr(update)(MEDIA_ONLY)))
-        return
-    await ask(update, context, message.caption or "")
+    await ask_media(update, context, message, message.caption or "")
 
 
 async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/check <claim>, or /check in reply to a message to check that message."""
+    """/check <claim>, or /check in reply to a message (its text, or its photo or video) to check it."""
     t = tr(update)
     message = update.effective_message
     assert message is not None
     text = command_text(message)
-    if not text and message.reply_to_message is not None:
-        text = message.reply_to_message.text or message.reply_to_message.caption or ""
-        if not text.strip():
-            await say(update, plain(tr(update)(MEDIA_ONLY)))  # a reply to a photo without a caption
-            return
+    target = message.reply_to_message
+    if target is not None and has_file(target):  # the words after /check, else its caption, go with it
+        await ask_media(update, context, target, text or target.caption or "")
+        return
+    if not text and target is not None:
+        text = target.text or target.caption or ""
     if not text:
         await say(update, t("Send /check followed by a claim, or reply /check to the message to check."))
         return
@@ -117,18 +116,41 @@ async def group_mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text = _mention_stripped(message, context.bot.username or "")
     if text is None:
         return
-    if not text and message.reply_to_message is not None:
-        text = message.reply_to_message.text or message.reply_to_message.caption or ""
+    target = message.reply_to_message
+    if target is not None and has_file(target):
+        await ask_media(update, context, target, text or target.caption or "")
+        return
+    if not text and target is not None:
+        text = target.text or target.caption or ""
     await ask(update, context, text)
 
 
-def _mention_stripped(message: Message, username: str) -> str | None:
-    """The text without our @mention, or None when the message does not mention this bot."""
-    text = message.text or ""
+async def group_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo or video posted in a group with /check or our @mention as its caption: checked with the
+    rest of the caption. Media with any other caption is chatter, as text is."""
+    message = update.effective_message
+    assert message is not None
+    caption = message.caption or ""
+    command = caption.split(maxsplit=1)
+    username = (context.bot.username or "").lower()
+    if command and command[0].lower() in ("/check", f"/check@{username}"):
+        await ask_media(update, context, message, command[1] if len(command) > 1 else "")
+        return
+    text = _mention_stripped(message, context.bot.username or "", caption=True)
+    if text is not None:
+        await ask_media(update, context, message, text)
+
+
+def _mention_stripped(message: Message, username: str, *, caption: bool = False) -> str | None:
+    """The text (or caption) without our @mention, or None when it does not mention this bot."""
+    text = (message.caption if caption else message.text) or ""
     mentioned = False
-    for _entity, value in sorted(
-        message.parse_entities([MessageEntity.MENTION]).items(), key=lambda item: -item[0].offset
-    ):
+    entities = (
+        message.parse_caption_entities([MessageEntity.MENTION])
+        if caption
+        else message.parse_entities([MessageEntity.MENTION])
+    )
+    for _entity, value in sorted(entities.items(), key=lambda item: -item[0].offset):
         if value.lstrip("@").lower() == username.lower():
             mentioned = True
             text = text.replace(value, " ")

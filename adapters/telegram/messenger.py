@@ -11,14 +11,14 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from adapters.telegram.chat import NO_PREVIEW, PLATFORM
 from adapters.telegram.render import render_html, render_review
 from bot.delivery import PermanentDeliveryError, SentMessage
-from bot.domain.review import ReviewSummary
+from bot.domain.review import ReviewMedia, ReviewSummary
 from bot.i18n import translator
 from bot.replies import Action, ActionKind, Reply
 from bot.service import ClaimService
@@ -47,10 +47,18 @@ class TelegramMessenger:
             raise
         return SentMessage(str(message.chat_id), str(message.message_id))
 
-    async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+    async def _send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, reply_to: int | None = None
+    ) -> Message:
+        extra = {"reply_parameters": ReplyParameters(reply_to)} if reply_to is not None else {}
         try:
             return await self.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+                **extra,
             )
         except ChatMigrated as exc:
             log.warning("chat %s migrated to supergroup %s; sending there", chat_id, exc.new_chat_id)
@@ -100,8 +108,34 @@ class TelegramMessenger:
         return replace(reply, actions=actions, request_id=rid)
 
     async def send_review(self, target: str, review: ReviewSummary) -> None:
-        text, markup = render_review(review)
+        """The item in the moderators' chat; its photo or video first, the item's text replying to it."""
         try:
-            await self._send(int(target), text, markup)
+            shown, above = await self._show_media(int(target), review.media) if review.media else ("", None)
+            text, markup = render_review(review, media_shown=shown)
+            await self._send(int(target), text, markup, reply_to=above)
         except Forbidden as exc:
             raise PermanentDeliveryError(f"Forbidden: {exc.message}") from exc
+
+    async def _show_media(self, chat_id: int, media: ReviewMedia) -> tuple[str, int | None]:
+        """Put a review item's media in the moderators' chat without having kept it: the asker's message
+        copied (Telegram), or the attachment sent by its URL, which Telegram fetches (Discord).
+
+        Returns ("above", the message's id) when it is shown, ("gone", None) when the asker's message can
+        no longer be copied (deleted, protected), ("", None) when there is nothing to show it from.
+        """
+        try:
+            if media.platform == PLATFORM:
+                from_chat, _, message_id = media.ref.partition(":")
+                copied = await self.bot.copy_message(chat_id, int(from_chat), int(message_id))
+                return "above", copied.message_id
+            if media.platform == "discord" and media.ref.startswith(("https://", "http://")):
+                send = self.bot.send_video if media.kind == "video" else self.bot.send_photo
+                sent = await send(chat_id, media.ref)
+                return "above", sent.message_id
+        # Forbidden here is about the asker's chat (they blocked the bot); the moderators' chat is _send's.
+        except (BadRequest, Forbidden, ValueError) as exc:  # ValueError: a reference not written here
+            log.info("the media of a review item cannot be shown: %s", exc)
+            return ("gone" if media.platform == PLATFORM else ""), None
+        except ChatMigrated:
+            return "", None  # _send finds the new chat; the item goes there without its media
+        return "", None

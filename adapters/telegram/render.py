@@ -22,8 +22,9 @@ from adapters.buttons import (
     reply_buttons,
     review_buttons,
 )
+from adapters.media import PLATFORM_NAMES
 from bot.domain import Candidate, FactCheckCard
-from bot.domain.review import ReviewSummary
+from bot.domain.review import ReviewMedia, ReviewSummary
 from bot.i18n import translator
 from bot.replies import (
     ALSO_CHECKED,
@@ -218,12 +219,37 @@ def render_card_title(card: FactCheckCard) -> str:
     return _label(f"{card.verdict.icon} {card.verdict.value}: {card.claim or card.title}", 120)
 
 
-def render_review(review: ReviewSummary) -> tuple[str, InlineKeyboardMarkup]:
-    """A new review item as shown in the moderators' chat, with link and reject buttons."""
+def media_segments(media: ReviewMedia, text: str, shown: str = "") -> list[Segment]:
+    """A review item's photo or video: where it is (`shown`: "above" when it was copied or sent into
+    this chat, "gone" when that failed), its caption (unless it is the item's text) and the text read."""
+    what = "Video" if media.kind == "video" else "Photo"
+    where = PLATFORM_NAMES.get(media.platform, media.platform)
+    if shown == "above":
+        segments = [Segment(f"{what} sent on {where}, shown above.", "b")]
+    elif media.platform == "discord" and media.ref.startswith(("https://", "http://")):
+        segments = [
+            Segment(f"{what} sent on Discord: ", "b"),
+            Segment("open it", "a", href=media.ref, separator=""),
+        ]
+    elif shown == "gone":
+        segments = [Segment(f"{what} sent on {where}; the message can no longer be shown.", "b")]
+    else:
+        segments = [Segment(f"{what} sent on {where}.", "b")]
+    if media.caption and media.caption != text:
+        segments.append(Segment(f"Caption: {media.caption}", priority=2))
+    if media.text_read:
+        segments.append(Segment(f"Text in the {what.lower()}: {media.text_read}", priority=2))
+    return segments
+
+
+def render_review(review: ReviewSummary, *, media_shown: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """A new review item as shown in the moderators' chat, with link and reject buttons; its photo or
+    video, when it has one, is said to be shown above (`media_shown`) or linked."""
     item = review.id
     segments = [
         Segment(f"New question for review #{item}", "b"),
         Segment(review.text, "blockquote", priority=3),
+        *(media_segments(review.media, review.text, media_shown) if review.media is not None else ()),
         Segment(
             f"Asked {review.ask_count} time{'s' if review.ask_count != 1 else ''}, "
             f"{review.subscribers} waiting for the verdict."

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli.attach import add_attach_media_options
 from bot.cli.commands import (
     CliError,
     cmd_ask,
@@ -114,7 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common], help="import fact-checks from files or http(s) URLs"
     )
     importer.add_argument("paths", nargs="+", metavar="PATH")
-    importer.add_argument("--format", choices=["report", "claimreview", "csv", "checkthat"], default=None)
+    importer.add_argument(
+        "--format",
+        choices=["report", "claimreview", "mediareview", "csv", "checkthat"],
+        default=None,
+        help="claimreview and mediareview are one reader: JSON, JSON-LD or JSON Lines holding either",
+    )
     # --- outside sources over HTTP (issue 9) ---
     importer.add_argument(
         "--refresh", action="store_true", help="URLs: fetch again even when unchanged (no ETag/Last-Modified)"
@@ -168,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     link = actions.add_parser("link", parents=[common], help="answer an item with an existing fact-check")
     link.add_argument("id", type=int)
     link.add_argument("fact_check", type=int)
+    add_attach_media_options(link)
     verdict = actions.add_parser("verdict", parents=[common], help="write a new verdict for an item")
     verdict.add_argument("id", type=int)
     verdict.add_argument("--rating", required=True)
@@ -184,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the draft revision you checked (left out: print the draft)",
     )
+    add_attach_media_options(approve)
     reject = actions.add_parser("reject", parents=[common], help="close an item without a verdict")
     reject.add_argument("id", type=int)
     reject.add_argument("--reason", required=True)
@@ -198,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", parents=[common], help="export published fact-checks or the audit log"
     )
-    export.add_argument("--format", choices=["claimreview", "audit"], default="claimreview")
+    export.add_argument("--format", choices=["claimreview", "mediareview", "audit"], default="claimreview")
     export.add_argument("--limit", type=int, default=100_000)
     export.set_defaults(handler=cmd_export)
 

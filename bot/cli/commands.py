@@ -16,6 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.attach import attachment, attachment_flags
+from bot.cli.errors import CliError
 from bot.config import Settings
 from bot.domain import (
     Actor,
@@ -32,10 +34,6 @@ from bot.i18n import environment_language
 from bot.media.fingerprints import MAX_VIDEO_BYTES
 from bot.replies import CLI_HOW_TO_SEND, CLI_SENT, UNMATCHED_SUMMARY, compose, render_text
 from bot.service import ClaimService
-
-
-class CliError(Exception):
-    """A one-line message for the person at the terminal."""
 
 
 def cli_asker() -> Asker:
@@ -204,9 +202,10 @@ def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
         report = service.import_records(read_records(path, args.format), index=False)
         for error in report.errors + report.notices:
             print(str(error), file=sys.stderr)
+        media = f", media {report.media}" if report.media else ""  # photos and videos (MediaReview)
         print(
             f"{name}: added {report.added}, updated {report.updated}, skipped {report.skipped}, "
-            f"errors {len(report.errors)}"
+            f"errors {len(report.errors)}{media}"
         )
         failed = failed or report.failed
     return 1 if failed else 0
@@ -285,23 +284,28 @@ def cmd_review(service: ClaimService, args: argparse.Namespace) -> int:
         else:
             print(describe_review(item))
     elif action == "link":
-        card = service.link(actor, args.id, args.fact_check)
+        card = service.link(actor, args.id, args.fact_check, attach_media=attachment(args))
         print(f"Linked review item {args.id} to fact-check {card.id} ({card.verdict.value}: {card.claim}).")
+        if args.attach_media:
+            print(f"Attached the item's media to fact-check {card.id}: its copies are answered with it.")
     elif action == "verdict":
         card = service.write_verdict(actor, args.id, args.rating, args.summary, args.source, claim=args.claim)
         print(f"Verdict drafted as fact-check {card.id} ({card.verdict.value}); approve it to publish.")
     elif action == "approve":
         # Without --revision nothing is published: the draft is printed and its revision asked for, so
         # what gets published is what the moderator read (a draft can be rewritten at any time).
-        result = service.approve(actor, args.id, args.revision)
+        result = service.approve(actor, args.id, args.revision, attach_media=attachment(args))
         if result.review_again:
             print(describe_draft(args.id, result.fact_check))
             raise CliError(
                 f"not published: {result.waiting_for}; to publish the draft shown above, run "
-                f"`claimbot review approve {args.id} --revision {result.fact_check.revision}`"
+                f"`claimbot review approve {args.id} --revision {result.fact_check.revision}"
+                f"{attachment_flags(args)}`"
             )
         if result.published:
             print(f"Published fact-check {result.fact_check.id}; {result.notified} notification(s) queued.")
+            if args.attach_media:
+                print(f"Attached the item's media to fact-check {result.fact_check.id}.")
         else:
             print(f"Not published yet: {result.waiting_for}.")
     elif action == "reject":
@@ -360,12 +364,16 @@ def describe_draft(item_id: int, draft: FactCheckCard) -> str:
 
 
 def cmd_export(service: ClaimService, args: argparse.Namespace) -> int:
-    from bot.exporters import audit_jsonl, claimreview_jsonld
+    from bot.exporters import audit_jsonl, claimreview_jsonld, mediareview_jsonld
 
     if getattr(args, "act_as", None):  # issue 8: acting as someone, even the public export is checked
         service.authorize(cli_actor(service.settings, args), "export", args.format)
     if args.format == "claimreview":
         json.dump(claimreview_jsonld(service.published()), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.format == "mediareview":
+        graph = mediareview_jsonld(service.published(), service.known_media())
+        json.dump(graph, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
         service.authorize(cli_actor(service.settings, args), "export", "audit")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.commands import CliError, cli_actor, read_media
-from bot.domain import parse_authenticity
+from bot.cli.attach import AUTHENTICITY_HELP, authenticity_option
+from bot.cli.commands import cli_actor, read_media
 from bot.service import ClaimService
 
 
@@ -17,11 +17,7 @@ def add_media_parser(commands: argparse._SubParsersAction, common: argparse.Argu
     )
     add.add_argument("fact_check_id", type=int)
     add.add_argument("files", nargs="+", metavar="FILE")
-    add.add_argument(
-        "--authenticity",
-        help="what the media is (schema.org MediaReview): original, out-of-context, edited, transformed "
-        "(AI-generated), staged or satire",
-    )
+    add.add_argument("--authenticity", help=AUTHENTICITY_HELP)
     add.add_argument(
         "--description", default="", help='what it really shows: "it does not show a real arrest"'
     )
@@ -29,11 +25,7 @@ def add_media_parser(commands: argparse._SubParsersAction, common: argparse.Argu
 
 
 def cmd_media(service: ClaimService, args: argparse.Namespace) -> int:
-    authenticity = None
-    if args.authenticity:
-        authenticity = parse_authenticity(args.authenticity)
-        if authenticity is None:
-            raise CliError(f"unknown authenticity {args.authenticity!r}: try original, edited, transformed")
+    authenticity = authenticity_option(args.authenticity)
     actor = cli_actor(service.settings, args)
     for path in args.files:
         media = read_media(path)

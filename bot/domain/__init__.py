@@ -10,7 +10,16 @@ from bot.domain.catalogue import CataloguePage, FactCheckDetail, SearchHit
 from bot.domain.errors import NotAllowed, NotFound, ServiceError
 from bot.domain.factchecks import Candidate, FactCheckCard, SourceLink
 from bot.domain.feedback import REASON_CODES, VOTE_CODES, FeedbackTally, Reason, Vote
-from bot.domain.media import Authenticity, MediaFile, MediaNote, MediaRecord, parse_authenticity
+from bot.domain.media import (
+    MEDIA_KINDS,
+    Authenticity,
+    MediaAttachment,
+    MediaFile,
+    MediaNote,
+    MediaRecord,
+    ReviewMedia,
+    parse_authenticity,
+)
 from bot.domain.notifications import Delivery
 from bot.domain.questions import Asker, ChatRef, LinkNote, Outcome, OutcomeKind, Question
 from bot.domain.ratings import Verdict, parse_verdict, verdict_from_numeric
@@ -52,6 +61,7 @@ from bot.domain.statistics import (
 
 __all__ = [
     "APPEARANCE_KINDS",
+    "MEDIA_KINDS",
     "MINTED_KEY_PREFIXES",
     "REASON_CODES",
     "REVIEW_KEY_PREFIX",
@@ -81,6 +91,7 @@ __all__ = [
     "FullReport",
     "ImportReport",
     "LinkNote",
+    "MediaAttachment",
     "MediaFile",
     "MediaNote",
     "MediaRecord",
@@ -96,6 +107,7 @@ __all__ = [
     "Reason",
     "RecordError",
     "ReportSection",
+    "ReviewMedia",
     "ReviewSummary",
     "SearchHit",
     "ServiceError",

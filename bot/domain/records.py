@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain.media import MediaRecord
 from bot.domain.ratings import Verdict
 
 # The namespaces of fact-check keys. An import writes http(s) URLs, the keys its importers mint for
@@ -67,6 +68,11 @@ class FactCheckRecord:
     # The report's own disclaimer line, and a named author (a person) when the input gives one.
     disclaimer: str = ""
     author: str = ""
+    # Known media of the fact-check (schema.org MediaReview), stored with it at import.
+    media: list[MediaRecord] = field(default_factory=list)
+    # Read from a MediaReview (bot/importers/mediareview.py): it creates the fact-check when the URL is
+    # new, and otherwise only adds its media: a MediaReview never changes a fact-check.
+    media_only: bool = False
     # Where it came from, for error messages and provenance.
     file: str = ""
     line: int = 0
@@ -90,6 +96,7 @@ class ImportReport:
     errors: list[RecordError] = field(default_factory=list)
     # Why records were skipped other than being unchanged (a moderator's verdict is never re-imported).
     notices: list[RecordError] = field(default_factory=list)
+    media: int = 0  # known photos and videos added (MediaReview)
 
     @property
     def failed(self) -> bool:

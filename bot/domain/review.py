@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.factchecks import Candidate, FactCheckCard
+from bot.domain.media import ReviewMedia
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ReviewSummary:
     drafted_by: str | None = None
     reject_reason: str | None = None
     phrasings: tuple[str, ...] = ()
+    media: ReviewMedia | None = None  # the photo or video asked about (issue 16)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Read fact-checks from files: one module per format, each a streaming generator of records and errors.
 
+ClaimReview files are read with the MediaReviews in them (bot/importers/mediareview.py): a record may
+carry known media, which the import hashes and stores with its fact-check.
+
 for item in read_records(Path("checks.jsonl")):
     if isinstance(item, RecordError): report it (file, line, message) and go on
     else: store the FactCheckRecord (keyed by its url)
@@ -13,15 +16,15 @@ from pathlib import Path
 from bot.domain import FactCheckRecord, RecordError, SourceRecord
 from bot.importers._common import starter_path
 from bot.importers.checkthat import read_checkthat
-from bot.importers.claimreview import read_claimreview
 from bot.importers.csv_format import read_csv
+from bot.importers.mediareview import read_reviews
 from bot.importers.report import read_report
 
 Reader = Callable[[Path], Iterator[FactCheckRecord | RecordError]]
 
 FORMATS: dict[str, Reader] = {
     "report": read_report,
-    "claimreview": read_claimreview,
+    "claimreview": read_reviews,  # and MediaReview: both are schema.org reviews in the same JSON-LD
     "csv": read_csv,
     "checkthat": read_checkthat,
 }
@@ -31,6 +34,7 @@ ALIASES = {
     "json": "claimreview",
     "jsonld": "claimreview",
     "jsonl": "claimreview",
+    "mediareview": "claimreview",
     "txt": "report",
     "text": "report",
     "vclaims": "checkthat",

@@ -7,7 +7,7 @@ which is what the fact-check search API returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +30,32 @@ from bot.importers._common import (
     parse_date,
 )
 
+# What a reader makes of one JSON value (a line of JSON Lines, or an element of a document's list).
+Values = Callable[[Any, str, int], Iterator[Item]]
 
-def read_claimreview(path: Path) -> Iterator[Item]:
-    """Yield a record per ClaimReview found, and an error per bad line or bad review."""
+
+def read_claimreview(path: Path, values: Values | None = None) -> Iterator[Item]:
+    """Yield a record per ClaimReview found, and an error per bad line or bad review.
+
+    `values` reads each JSON value (bot/importers/mediareview.py passes one that reads MediaReview too).
+    """
+    read = values or (lambda value, file, line: reviews_in(value, file, line, complain=True))
     if looks_like_json_lines(path):
-        yield from _read_lines(path)
+        yield from _read_lines(path, read)
     else:
-        yield from _read_document(path)
+        yield from _read_document(path, read)
 
 
-def _read_lines(path: Path) -> Iterator[Item]:
+def _read_lines(path: Path, read: Values) -> Iterator[Item]:
     file = str(path)
     for item in json_lines(path):
         if isinstance(item, RecordError):
             yield item
         else:
-            yield from reviews_in(item[1], file, item[0], complain=True)
+            yield from read(item[1], file, item[0])
 
 
-def _read_document(path: Path) -> Iterator[Item]:
+def _read_document(path: Path, read: Values) -> Iterator[Item]:
     file = str(path)
     items = json_document(path)
     if isinstance(items, RecordError):
@@ -58,7 +65,7 @@ def _read_document(path: Path) -> Iterator[Item]:
         yield RecordError(file, 1, "no ClaimReview found")
         return
     for line, value in items:
-        yield from reviews_in(value, file, line, complain=True)
+        yield from read(value, file, line)
 
 
 # --- finding reviews in a JSON value --------------------------------------------------------------

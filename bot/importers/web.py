@@ -279,6 +279,26 @@ class Crawler:
             raise FetchRefused("it is not a web page")
         return fetched.body.decode(fetched.encoding or "utf-8", errors="replace").removeprefix("\ufeff")
 
+    async def fetch_media(self, url: str, limit: int) -> bytes:
+        """The bytes of one photo or video an import names (a MediaReview's contentUrl); FetchRefused
+        saying why not, or when it is larger than `limit`.
+
+        Checked hop by hop like every fetch (no internal address, one deadline); robots.txt is not
+        asked, as for `fetch_page`: the file is named by a fact-check being imported, as an image on a
+        page is loaded with it. What the bytes are is left to the fingerprinting (bot.media).
+        """
+        if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
+            raise FetchRefused("not an http(s) link")
+        try:
+            fetched = await self._get(url, None, same_site_only=False, robots=False, limit=limit)
+        except httpx.TimeoutException:
+            raise FetchRefused(f"no answer within {self.settings.http_timeout:g} s") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise FetchRefused(f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}") from None
+        if fetched.status != 200:
+            raise FetchRefused(f"the site answered HTTP {fetched.status}")
+        return fetched.body
+
     # ------------------------------------------------------------------ one document
 
     async def _fetch_document(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .alignment import Alignment, align
 from .bm25 import BM25Index
 from .entities import EntityLexicon, capitalised_terms
 from .model import Match, MatchDocument, Thresholds
@@ -30,7 +31,15 @@ from .thresholds import (
     SUGGEST_MARGIN,
 )
 from .vectors import VectorStore
-from .verifier import Verifier, hard_rules, lexical_features, load_verifiers, passive, semantic_features
+from .verifier import (
+    Verifier,
+    hard_rules,
+    lexical_features,
+    load_verifiers,
+    passive,
+    same_claim,
+    semantic_features,
+)
 
 if TYPE_CHECKING:
     from .semantic import Encoder
@@ -40,6 +49,7 @@ CANDIDATES = 50  # fact-checks reranked from BM25 (and as many again from embedd
 SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word onto a known one
 MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
 FIELD_CACHE = 2048  # fact-checks whose per-field vectors (claim, title, summary, phrasing) are kept
+WORD_CACHE = 4096  # single words encoded for the verifier's substitution cosine
 
 
 @dataclass(slots=True)
@@ -89,6 +99,7 @@ class Matcher:
         self.verifiers = dict(load_verifiers() if verifiers is None else verifiers)
         # Per-field vectors of recent top candidates: encoded on first need, dropped on upsert.
         self._fields: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+        self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # substituted words' vectors
 
     # --- updates --------------------------------------------------------------------------------
 
@@ -196,8 +207,9 @@ class Matcher:
         with self._lock:
             results, query, terms = self._match_locked(query_terms, query_vector)
             top = self._entries[results[0].fact_check_id].doc if results else None
+            runner = self._entries[results[1].fact_check_id].doc if len(results) > 1 else None
         if top is not None:
-            self._verify(results, query, terms, top, query_vector, passive(text))
+            self._verify(results, query, terms, top, runner, query_vector, passive(text))
         return results[:top_k]
 
     def _verify(
@@ -206,6 +218,7 @@ class Matcher:
         query: Query,
         query_terms: list[str],
         doc: MatchDocument,
+        runner: MatchDocument | None,
         query_vector: np.ndarray | None,
         question_passive: bool,
     ) -> None:
@@ -214,6 +227,12 @@ class Matcher:
         kind = "semantic" if query_vector is not None and "cos" in best.signals else "lexical"
         verifier = self.verifiers.get(kind)
         claim_terms = content_tokens(normalise(best.phrasing))
+        flipped = question_passive != passive(best.phrasing)
+        with self._lock:
+            idf = {t: self._index.idf(t) for t in claim_terms}
+            max_idf = self._index.max_idf()
+        found = align(query_terms, claim_terms, {**idf, **query.weights}, max_idf, flipped)
+        runner_same = 0.0 if runner is None else same_claim(self._claim_similarity(doc, runner))
         features = lexical_features(
             best,
             runner_up,
@@ -221,18 +240,47 @@ class Matcher:
             query.weights,
             claim_terms,
             _answerable(best, results[1:2]),
-            flipped=question_passive != passive(best.phrasing),
+            flipped=flipped,
             names=query.names,
+            found=found,
+            runner_same=runner_same,
         )
         if kind == "semantic" and query_vector is not None:
             fields = self._field_vectors(doc, best.phrasing)
             cosines = {name: float(np.einsum("i,i->", vec, query_vector)) for name, vec in fields.items()}
-            features.update(semantic_features(best, runner_up, cosines))
+            substitution = self._substitution_cosine(found, query.weights)
+            features.update(semantic_features(best, runner_up, cosines, substitution, runner_same))
         # All of them, not only those the weights use: they are what a refit learns from.
         best.signals.update({f"v_{k}": round(v, 4) for k, v in features.items()})
         if verifier is not None:
             best.signals["verifier"] = round(verifier.probability(features), 4)
             best.signals["verifier_threshold"] = verifier.threshold
+
+    def _claim_similarity(self, doc: MatchDocument, other: MatchDocument) -> float:
+        """How alike two fact-checks' claims are: their stored vectors' cosine, else term overlap."""
+        a, b = self.vector(doc.fact_check_id), self.vector(other.fact_check_id)
+        if a is not None and b is not None:
+            return float(np.einsum("i,i->", a, b))
+        terms = [" ".join(sorted(set(content_tokens(normalise(d.claim or d.title))))) for d in (doc, other)]
+        return fuzz.token_set_ratio(*terms) / 100.0
+
+    def _substitution_cosine(self, found: Alignment, query_idf: Mapping[str, float]) -> float:
+        """Cosine of the most specific substituted pair's words on their own (1 when none is): "cop"
+        for "officer" stays close, "days" for "years" less so. Two short encodings, cached."""
+        if not found.substitutions or self.encoder is None:
+            return 1.0
+        q_word, c_word = max(found.substitutions, key=lambda pair: query_idf.get(pair[0], 0.0))
+        with self._lock:
+            cached = {w: self._words[w] for w in (q_word, c_word) if w in self._words}
+        missing = [w for w in (q_word, c_word) if w not in cached]
+        if missing:
+            encoded = self.encoder.encode(missing)
+            with self._lock:
+                for word, vector in zip(missing, encoded, strict=True):
+                    cached[word] = self._words[word] = vector
+                while len(self._words) > WORD_CACHE:
+                    self._words.popitem(last=False)
+        return float(np.einsum("i,i->", cached[q_word], cached[c_word]))
 
     def _field_vectors(self, doc: MatchDocument, phrasing: str) -> dict[str, np.ndarray]:
         """Vectors of the claim, title, summary and matched phrasing (cached; encoded outside the lock)."""

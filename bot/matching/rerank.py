@@ -121,6 +121,9 @@ def candidate_signals(
         "num_missing": float(bool(query.numbers - all_terms)),
         # a name in the question (Biden, Colorado) that the claim never mentions
         "name_missing": float(bool(query.names - claim_terms)),
+        # ... and one the whole fact-check, summary included, never mentions (the verifier's hard
+        # rule: "did nasa fake the landings" names what the moon-landing summary discusses)
+        "name_missing_doc": float(bool(query.names - all_terms)),
     }
     return signals, best_phrasing
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from .alignment import Alignment, align
 from .model import Match
 
 LEXICAL = (
@@ -54,6 +55,19 @@ LEXICAL = (
     "short_align",
     "short_p_cov",
     "short_order_swap",
+    # Word alignment (alignment.py): what a near miss changes, where coverage cannot tell.
+    "unaligned_max",  # the most specific question word with no counterpart (misspellings forgiven)
+    "unaligned_share",
+    "claim_unaligned",  # share of the claim the question has no counterpart of
+    "substituted",  # a question word standing where the claim has another word ("seven days")
+    "substitution_idf",
+    "pivot_swap",  # who did what to whom turned around a shared verb
+    "code_conflict",  # "4g" against "5g"
+    "name_missing_doc",  # a name the whole fact-check never mentions, summary included
+    "runner_same",  # the runner-up is the same claim told by another fact-check (1) or another (0)
+    "margin_unique",  # the margin, counted as full when the runner-up is the same claim
+    "short_substituted",
+    "short_unaligned_max",
 )
 SEMANTIC = (
     *LEXICAL,
@@ -66,6 +80,8 @@ SEMANTIC = (
     "cos_phrasing",  # the best phrasing (a moderator's alias when that matched)
     "short_cos",
     "short_cos_claim",
+    "substitution_cos",  # cosine of the substituted words' own vectors (1 when nothing is substituted)
+    "cos_margin_unique",
 )
 FEATURES = {"lexical": LEXICAL, "semantic": SEMANTIC}
 WEIGHTS_FILE = "verifier.json"
@@ -73,11 +89,20 @@ SHORT_TERMS = 12  # as thresholds.LONG_TEXT_TERMS: below it, a question; above, 
 ALIGN_CUTOFF = 85.0  # rapidfuzz ratio above which two words are taken as the same word misspelt
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _PASSIVE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|got|get|gets|getting)\s+(?:\w+\s+){0,3}\w+(?:ed|en)\s+by\b", re.I
+    r"\b(?:is|are|was|were|be|been|being|got|get|gets|getting)\s+(?:\w+\s+){0,3}"
+    # regular participles, and the irregular ones that do not end in -ed/-en ("spread by 5g")
+    r"(?:\w+(?:ed|en)|spread|found|made|built|bought|caught|hit|shot|held|led|run|set|put|told|sold|"
+    r"paid|won|done|struck|brought|sent|kept|shut|cut|hurt|bred|fed|taught|fought|sought|spent|lost)"
+    r"\s+by\b",
+    re.I,
 )
 MAX_UNSEEN_MISSING = 0.9  # q_missing (idf / max idf) of a word hardly ever seen: costs no chat paraphrase
 WORDS_TURNED = 0.95  # order_swap of the same words turned around: costs no chat paraphrase
-ROLE_SWAP = 0.5  # role_swap at which a short question is taken to swap who did what (a hard rule)
+ROLE_SWAP = 0.5  # pivot_swap at which a short question is taken to swap who did what (a hard rule) ...
+PURE_REORDER = 0.1  # ... when it is the claim's own words, hardly one more or fewer (unaligned shares)
+# runner_same: the cosine (or, lexically, the term overlap) of the top claim and the runner-up's at
+# which the two are taken as the same claim told twice (CheckThat holds many such pairs).
+SAME_CLAIM_FROM, SAME_CLAIM_TO = 0.80, 0.95
 
 
 class VerifierWeightsError(ValueError):
@@ -91,18 +116,30 @@ class Verifier:
     weights: Mapping[str, float]
     threshold: float  # answer at probability >= threshold (chosen on dev data)
     meta: Mapping[str, object] = field(default_factory=dict)
+    # A chat question and a pasted tweet weigh the same evidence differently (a tweet always says
+    # more than the claim): questions of fewer than SHORT_TERMS terms have a model of their own.
+    short_intercept: float | None = None
+    short_weights: Mapping[str, float] | None = None
 
     def probability(self, features: Mapping[str, float]) -> float:
-        z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        intercept, weights = self.intercept, self.weights
+        if self.short_weights is not None and self.short_intercept is not None and features.get("short"):
+            intercept, weights = self.short_intercept, self.short_weights
+        z = intercept + sum(w * features.get(name, 0.0) for name, w in weights.items())
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "intercept": round(self.intercept, 6),
             "weights": {k: round(v, 6) for k, v in self.weights.items()},
             "threshold": round(self.threshold, 4),
-            **self.meta,
         }
+        if self.short_weights is not None and self.short_intercept is not None:
+            out["short"] = {
+                "intercept": round(self.short_intercept, 6),
+                "weights": {k: round(v, 6) for k, v in self.short_weights.items()},
+            }
+        return {**out, **self.meta}
 
 
 def load_verifiers(path: Path | None = None) -> dict[str, Verifier]:
@@ -133,13 +170,18 @@ def parse(kind: str, model: Mapping[str, object]) -> Verifier:
     weights = model["weights"]
     if not isinstance(weights, Mapping):
         raise ValueError(f"verifier {kind}: weights must be an object")
-    meta = {k: v for k, v in model.items() if k not in ("intercept", "weights", "threshold")}
+    meta = {k: v for k, v in model.items() if k not in ("intercept", "weights", "threshold", "short")}
+    short = model.get("short")
+    if short is not None and not (isinstance(short, Mapping) and isinstance(short.get("weights"), Mapping)):
+        raise ValueError(f"verifier {kind}: short must be an object with weights")
     return Verifier(
         kind=kind,
         intercept=float(model["intercept"]),  # type: ignore[arg-type]
         weights={str(k): float(v) for k, v in weights.items()},
         threshold=float(model["threshold"]),  # type: ignore[arg-type]
         meta=meta,
+        short_intercept=None if short is None else float(short["intercept"]),
+        short_weights=None if short is None else {str(k): float(v) for k, v in short["weights"].items()},
     )
 
 
@@ -150,12 +192,22 @@ def hard_rules(features: Mapping[str, float]) -> bool:
     who did what to whom."""
     if not features.get("short", 0.0):
         return True
+    # A word is missing only when nothing in the claim is that word, misspelt or written apart
+    # ("licence" / "license", "chickfila" / "Chick-fil-A"), and a swap needs a pivot between the
+    # swapped words ("did trump endorse the pope"): "flat earth?" for "the earth is flat" is none.
+    # A reworded statement moves words around a verb too ("alzheimer's cure found at stanford"), so
+    # only the claim's own words turned around count as a swap: "did romney endorse biden".
+    swapped = (
+        features.get("pivot_swap", 0.0) >= ROLE_SWAP
+        and features.get("unaligned_share", 0.0) <= PURE_REORDER
+        and features.get("claim_unaligned", 0.0) <= PURE_REORDER
+    )
     return not (
-        features.get("name_missing", 0.0)
+        features.get("name_missing_doc", features.get("name_missing", 0.0))
         or features.get("num_missing", 0.0)
-        or features.get("q_missing", 0.0) >= MAX_UNSEEN_MISSING
-        or features.get("role_swap", 0.0) >= ROLE_SWAP
-        or features.get("order_swap", 0.0) >= WORDS_TURNED  # "did trump endorse the pope"
+        or features.get("code_conflict", 0.0)
+        or features.get("unaligned_max", 0.0) >= MAX_UNSEEN_MISSING
+        or swapped
     )
 
 
@@ -243,18 +295,26 @@ def lexical_features(
     rules_ok: bool,
     flipped: bool = False,
     names: frozenset[str] = frozenset(),
+    found: Alignment | None = None,
+    runner_same: float = 0.0,
 ) -> dict[str, float]:
-    """The verifier's lexical features of the top candidate (claim_terms in their written order)."""
+    """The verifier's lexical features of the top candidate (claim_terms in their written order;
+    found: the question aligned to them; runner_same: how much the runner-up is the same claim)."""
     s = best.signals
     num_conflict, year_conflict = number_conflicts(query_terms, claim_terms)
     short = float(s.get("q_terms", 0.0) < SHORT_TERMS)
     aligned = alignment(query_terms, weights, claim_terms)
     swapped = order_swap(query_terms, claim_terms, flipped)
     roles = order_swap(*(entities(terms, names) for terms in (query_terms, claim_terms)), flipped)
+    if found is None:
+        found = align(query_terms, claim_terms, weights, max(weights.values(), default=1.0), flipped)
+    margin = best.score - (runner_up.score if runner_up is not None else 0.0)
+    substituted = float(bool(found.substitutions))
     return {
         "score": best.score,
-        "margin": best.score - (runner_up.score if runner_up is not None else 0.0),
+        "margin": margin,
         **{k: s.get(k, 0.0) for k in LEXICAL[2:12]},
+        "name_missing_doc": s.get("name_missing_doc", s.get("name_missing", 0.0)),
         "rules_ok": float(rules_ok),
         "q_len": min(s.get("q_terms", 0.0) / 20.0, 1.0),
         "align": aligned,
@@ -268,11 +328,34 @@ def lexical_features(
         "short_align": short * aligned,
         "short_p_cov": short * s.get("p_cov", 0.0),
         "short_order_swap": short * swapped,
+        "unaligned_max": found.unaligned_max,
+        "unaligned_share": found.unaligned_share,
+        "claim_unaligned": found.claim_unaligned_share,
+        "substituted": substituted,
+        "substitution_idf": found.substitution_idf,
+        "pivot_swap": found.pivot_swap,
+        "code_conflict": found.code_conflict,
+        "runner_same": runner_same,
+        "margin_unique": margin + (1.0 - margin) * runner_same,
+        "short_substituted": short * substituted,
+        "short_unaligned_max": short * found.unaligned_max,
     }
 
 
-def semantic_features(best: Match, runner_up: Match | None, fields: Mapping[str, float]) -> dict[str, float]:
-    """Cosines: the stored vector's (from match signals) and each field's of the top candidate."""
+def same_claim(similarity: float) -> float:
+    """How much a runner-up with this similarity to the top claim is the same claim, in [0, 1]."""
+    return min(max((similarity - SAME_CLAIM_FROM) / (SAME_CLAIM_TO - SAME_CLAIM_FROM), 0.0), 1.0)
+
+
+def semantic_features(
+    best: Match,
+    runner_up: Match | None,
+    fields: Mapping[str, float],
+    substitution_cos: float = 1.0,
+    runner_same: float = 0.0,
+) -> dict[str, float]:
+    """Cosines: the stored vector's (from match signals) and each field's of the top candidate, and
+    the substituted words' (1 when none is)."""
     cos = best.signals.get("cos", 0.0)
     other = runner_up.signals.get("cos", 0.0) if runner_up is not None else 0.0
     short = float(best.signals.get("q_terms", 0.0) < SHORT_TERMS)
@@ -284,4 +367,7 @@ def semantic_features(best: Match, runner_up: Match | None, fields: Mapping[str,
         **per_field,
         "short_cos": short * cos,
         "short_cos_claim": short * per_field["cos_claim"],
+        "substitution_cos": substitution_cos,
+        # A runner-up telling the same claim makes a small lead no reason to doubt (0.3: a clear lead).
+        "cos_margin_unique": (cos - other) + max(0.3 - (cos - other), 0.0) * runner_same,
     }

@@ -10,7 +10,7 @@ from bot.media.errors import MediaError
 from bot.media.probe import MediaKind, sniff
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-MAX_VIDEO_BYTES = 50 * 1024 * 1024  # also what Telegram's Bot API lets a bot download
+MAX_VIDEO_BYTES = 50 * 1024 * 1024  # a bot may download 20 MB from Telegram (adapters/telegram/media.py)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ class MediaIndex:
             known = self._known[print_.kind]
             known.ids = np.concatenate([known.ids, np.full(len(rows), media_id, dtype=np.int64)])
             known.hashes = np.concatenate([known.hashes, rows])
-            self._by_sha[print_.sha256] = media_id
+            if print_.sha256:  # media attached from a review item's hashes has none
+                self._by_sha[print_.sha256] = media_id
 
     def remove(self, media_id: int) -> None:
         with self._lock:

@@ -63,11 +63,13 @@ def media_placeholder(question: Question) -> str:
 
 
 def media_ref(question: Question, media: MediaFinding | None) -> MediaRef | None:
-    """Where moderators can see the media: the message that carried it."""
+    """Where moderators can see the media (the message that carried it, as the adapter names it), with
+    its caption and the text read in it."""
     if media is None or media.hashes_hex is None:
         return None
-    where = f"{question.chat.platform}:{question.chat.chat_id}:{question.message_id or ''}"
-    return MediaRef(media.note.kind, media.hashes_hex, where)
+    ref = question.media.ref if question.media is not None else ""
+    where = f"{question.chat.platform}:{ref or question.chat.chat_id + ':' + (question.message_id or '')}"
+    return MediaRef(media.note.kind, media.hashes_hex, where, clean_text(question.text), media.text)
 
 
 def _unrated_without_link(card: FactCheckCard) -> bool:
@@ -206,7 +208,11 @@ class Asking:
         (`CLAIMBOT_AUTO_QUEUE` queues it at once).
         """
         # A photo with no words skips triage and matching: it is queued (or offered) by its fingerprint.
+        stored = text  # what the request keeps (and a review item shows)
         sorted_out = triage(text) if text or media is None else None
+        if media is not None and media.hashes_hex and sorted_out is not None and not sorted_out.is_claim:
+            # "is this real?" under a photo asks about the photo, not for help: it goes by its fingerprint.
+            text, sorted_out = "", None
         is_claim = sorted_out is None or sorted_out.is_claim
         reading = (
             (read(self.matcher, text) if text else Reading(OutcomeKind.QUEUED, []))
@@ -231,7 +237,7 @@ class Asking:
             request = session.get(Request, resume_id) if resume_id is not None else None
             if request is None:
                 request = self._new_request(
-                    question, hashed, text or media_placeholder(question), kind.value, language
+                    question, hashed, stored or media_placeholder(question), kind.value, language
                 )
                 if not self._store_new(session, request):
                     # Another worker stored this very event first: it answers, we stay silent.
@@ -277,8 +283,13 @@ class Asking:
         finding: MediaFinding,
         language: str,
     ) -> Outcome:
-        """Known media answers with its fact-check; else its caption and the text read in it are matched."""
-        if finding.fact_check_id is None and finding.note.via != "unreadable":
+        """Known media answers with its fact-check; else its caption and the text read in it are matched.
+
+        A file that cannot be checked is refused, unless the words sent with it are a claim: that is
+        still a question.
+        """
+        unreadable = finding.note.via == "unreadable"
+        if finding.fact_check_id is None and (not unreadable or (text and triage(text).is_claim)):
             return self._decide(
                 question, hashed, " ".join(filter(None, (text, finding.text))), resume_id, language, finding
             )

@@ -35,6 +35,7 @@ from bot.matching import (
     load_verifiers,
     semantic_available,
 )
+from bot.usecases import media_import
 from bot.usecases.notifications import enqueue_revision
 from bot.usecases.starter import StarterGuard
 from store import embeddings, factchecks, links
@@ -78,10 +79,17 @@ def make_matcher(settings: Settings) -> Matcher:
 
 
 class Catalogue:
-    def __init__(self, engine: Engine, matcher: Matcher, channel: str = FACT_CHECKS_CHANNEL) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        matcher: Matcher,
+        channel: str = FACT_CHECKS_CHANNEL,
+        media: media_import.MediaSources | None = None,
+    ) -> None:
         self.engine = engine
         self.matcher = matcher
         self.channel = channel  # where reindex() tells other workers (bot/delivery.py LISTENs)
+        self.media = media  # reads the photos and videos imports name (MediaReview)
         self._index_lock = threading.Lock()
         self._indexed_until: datetime | None = None
         # Per fact-check, the updated_at of the row last applied: a follower that read a row before
@@ -235,15 +243,20 @@ class Catalogue:
                     # Imports are idempotent by URL: a batch lost to a server crash is re-imported,
                     # so there is no need to wait for each commit to reach the disk.
                     session.execute(text("SET LOCAL synchronous_commit = off"))
-                results = factchecks.upsert_records(session, batch, protected_origins=(REVIEW_ORIGIN,))
+                # MediaReviews: a fact-check stored already only gains media (bot/usecases/media_import.py).
+                prepared = media_import.prepare(session, batch)
+                report.skipped += len(prepared.skipped)
+                upserted = prepared.records
+                results = factchecks.upsert_records(session, upserted, protected_origins=(REVIEW_ORIGIN,))
                 session.flush()
-                for record, result in zip(batch, results, strict=True):
+                report.media += media_import.store(session, prepared, results)
+                for record in prepared.protected:
+                    report.skipped += 1
+                    report.notices.append(RecordError(record.file, record.line, _protected(record.url)))
+                for record, result in zip(upserted, results, strict=True):
                     if result.protected:
                         report.skipped += 1
-                        reason = (
-                            f"skipped: {record.url[:80]} is the review workflow's; imports never change it"
-                        )
-                        report.notices.append(RecordError(record.file, record.line, reason))
+                        report.notices.append(RecordError(record.file, record.line, _protected(record.url)))
                     elif result.created:
                         report.added += 1
                     elif result.changed:
@@ -256,9 +269,8 @@ class Catalogue:
                 withdrawn: list[int] = []
                 if starter is not None:
                     # A newsroom's own fact-check on a starter claim replaces ours (bot/usecases/starter.py).
-                    changed = [
-                        (r, res.fact_check_id) for r, res in zip(batch, results, strict=True) if res.changed
-                    ]
+                    pairs = zip(upserted, results, strict=True)
+                    changed = [(r, res.fact_check_id) for r, res in pairs if res.changed]
                     for record, starter_id in starter.supersede(session, changed):
                         note = f"withdrew the starter fact-check #{starter_id}: this one is on the same claim"
                         report.notices.append(RecordError(record.file, record.line, note))
@@ -275,6 +287,9 @@ class Catalogue:
             if isinstance(item, RecordError):
                 report.errors.append(item)
                 continue
+            if item.media and self.media is not None:  # files read, URLs fetched, before the transaction
+                item, problems = self.media.resolve(item)
+                report.errors.extend(problems)
             batch.append(item)
             if len(batch) >= IMPORT_BATCH:
                 flush()
@@ -301,6 +316,10 @@ class Catalogue:
             cards = factchecks.get_cards(session, [i for i in ids if i is not None])
             seen = links.appearances_of(session, cards)
             return [replace(cards[i], appearances=tuple(seen.get(i, ()))) for i in ids if i in cards]
+
+
+def _protected(url: str) -> str:
+    return f"skipped: {url[:80]} is the review workflow's; imports never change it"
 
 
 def candidates(

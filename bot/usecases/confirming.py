@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.articles import focus
 from bot.domain import Asker, Outcome, OutcomeKind, ServiceError
+from bot.usecases.media import MediaRef
 from bot.usecases.review import Review
 from store.db import session_scope
 from store.models import Request
@@ -38,7 +39,7 @@ class Confirming:
             if request.outcome != OutcomeKind.UNMATCHED.value:
                 raise ServiceError("That question already has an answer; there is nothing to send.")
             text = focus(request.text)
-            item = self.review.queue_question(session, request, text)
+            item = self.review.queue_question(session, request, text, _media_of(request))
             excerpt = text if text != request.text else None  # an article: say which sentence went
             return Outcome(OutcomeKind.QUEUED, request_id, review_item_id=item.id, excerpt=excerpt)
 
@@ -47,3 +48,12 @@ class Confirming:
         with Session(self.engine) as session:
             request = self.own_request(session, request_id, asker, "decline")
             return request.review_item_id is None
+
+
+def _media_of(request: Request) -> MediaRef | None:
+    """A photo or video question's fingerprint, so it folds onto the item about the same media (and not
+    onto every other captionless photo by its placeholder text), and can be attached to the verdict."""
+    if not request.media_kind or not request.media_hashes:
+        return None
+    where = f"{request.platform}:{request.chat_id}:{request.message_id or ''}"
+    return MediaRef(request.media_kind, request.media_hashes, where)

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import Actor, Authenticity, MediaFile, MediaNote, MediaRecord, NotFound, ServiceError
+from bot.domain import (
+    MEDIA_KINDS,
+    Actor,
+    Authenticity,
+    MediaAttachment,
+    MediaFile,
+    MediaNote,
+    MediaRecord,
+    NotFound,
+    ReviewMedia,
+    ServiceError,
+)
 from bot.media import Fingerprint, MediaError, MediaIndex, MediaKind, fingerprint
 from bot.media.index import IMAGE_DISTANCE
 from bot.media.ocr import image_text
@@ -22,7 +33,7 @@ from bot.text import clean_text
 from bot.usecases.moderation import Moderation, record_audit
 from store import media as known_media
 from store.db import session_scope
-from store.models import FactCheck, FactCheckStatus, KnownMedia
+from store.models import FactCheck, FactCheckStatus, KnownMedia, ReviewItem
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +44,8 @@ class MediaFinding:
 
     note: MediaNote
     fact_check_id: int | None = None
-    # Its PDQ hashes (hex, space-separated; a video's first few frames): forwards of near-identical
-    # media fold onto one review item.
+    # Its PDQ hashes (hex, space-separated): forwards of near-identical media fold onto one review item,
+    # and a moderator can attach them to the item's verdict.
     hashes_hex: str | None = None
     text: str = ""  # the text read in the image, for the matcher
 
@@ -45,19 +56,34 @@ class MediaRef:
 
     kind: str
     hashes_hex: str
-    message: str  # platform:chat_id:message_id of the message that carried it
+    # "platform:reference" of where the platform keeps it (bot.domain.MediaFile.ref; else the question's
+    # chat_id:message_id): a message to copy or an attachment URL, never the file
+    message: str
+    caption: str = ""
+    text_read: str = ""  # what OCR read in it
 
 
-FOLD_HASHES = 8  # of a question's hashes kept to fold forwards: an image's variants, a video's first frames
+FOLD_HASHES = 8  # hashes compared to fold forwards: an image's variants, a video's first frames
 
 
 def near_media(a_hex: str, b_hex: str, limit: int = IMAGE_DISTANCE) -> bool:
-    """Whether two sets of PDQ hashes share a picture (or a video frame) within the distance."""
-    return any((int(a, 16) ^ int(b, 16)).bit_count() <= limit for a in a_hex.split() for b in b_hex.split())
+    """Whether two sets of PDQ hashes share a picture (or one of the first video frames) within limit."""
+    first, second = a_hex.split()[:FOLD_HASHES], b_hex.split()[:FOLD_HASHES]
+    return any((int(a, 16) ^ int(b, 16)).bit_count() <= limit for a in first for b in second)
 
 
-def _fold_hashes(print_: Fingerprint) -> str:
-    return " ".join(digest.hex() for digest in print_.hashes[:FOLD_HASHES])
+def _all_hashes(print_: Fingerprint) -> str:
+    # All of them (a video's are capped at 60 frames): a moderator may attach them to the verdict, and a
+    # copy of a long clip matches a known video by the share of its frames found there.
+    return " ".join(digest.hex() for digest in print_.hashes)
+
+
+def review_media(item: ReviewItem) -> ReviewMedia | None:
+    """A review item's media as moderators are shown it: where the platform keeps it, caption, text read."""
+    if not item.media_kind or not item.media_ref:
+        return None
+    platform, _, ref = item.media_ref.partition(":")
+    return ReviewMedia(item.media_kind, platform, ref, item.media_caption or "", item.media_text or "")
 
 
 def _print_of(row: KnownMedia) -> Fingerprint:
@@ -91,7 +117,7 @@ class MediaCheck:
             print_ = fingerprint(media.data)
         except MediaError as error:
             log.info("media refused: %s", error.reason)
-            return MediaFinding(MediaNote("file", "unreadable", error=str(error)))
+            return MediaFinding(MediaNote("file", "unreadable", error=str(error), reason=error.reason))
         self.refresh()
         kind = print_.kind.value
         found = self.index.match(print_)
@@ -102,9 +128,9 @@ class MediaCheck:
                 if fact is not None and fact.status == FactCheckStatus.PUBLISHED:
                     category = Authenticity(row.authenticity) if row.authenticity else None
                     note = MediaNote(kind, "fingerprint", category, row.description)
-                    return MediaFinding(note, row.fact_check_id, _fold_hashes(print_))
+                    return MediaFinding(note, row.fact_check_id, _all_hashes(print_))
         text = clean_text(image_text(media.data)) if print_.kind is MediaKind.IMAGE else ""
-        return MediaFinding(MediaNote(kind, "unmatched", text_read=text), None, _fold_hashes(print_), text)
+        return MediaFinding(MediaNote(kind, "unmatched", text_read=text), None, _all_hashes(print_), text)
 
     def attach(
         self,
@@ -126,13 +152,45 @@ class MediaCheck:
         )
         return self.add_record(actor, fact_check_id, record)
 
+    def known_media(self) -> dict[int, list[MediaRecord]]:
+        """Every fact-check's known media, by fact-check id, in the order it was added (for exports)."""
+        found: dict[int, list[MediaRecord]] = {}
+        with Session(self.engine) as session:
+            for row in known_media.known_since(session):
+                found.setdefault(row.fact_check_id, []).append(known_media.to_record(row))
+        return found
+
     def add_record(self, actor: Actor, fact_check_id: int, record: MediaRecord) -> int:
         with session_scope(self.engine) as session:
             if session.get(FactCheck, fact_check_id) is None:
                 raise NotFound(f"There is no fact-check #{fact_check_id}.")
-            row = known_media.add_known(session, fact_check_id, record, actor.label)
+            row, _ = known_media.add_known(session, fact_check_id, record, actor.label)
             record_audit(session, actor, "media", f"factcheck:{fact_check_id}", True, record.kind)
             assert row.id is not None
             media_id = row.id
         self.refresh()
         return media_id
+
+
+def attach_item_media(
+    session: Session, actor: Actor, item: ReviewItem, fact_check_id: int, attachment: MediaAttachment
+) -> int:
+    """Attach the photo or video a review item was asked about to the fact-check that answers it, in
+    the moderator's transaction (link or approve): the next copy is answered at once. Audited.
+
+    Only its PDQ hashes are there (the file was never kept), so it matches copies of what the asker sent.
+    """
+    if not item.media_hashes or item.media_kind not in MEDIA_KINDS:
+        raise ServiceError(f"Review item {item.id} has no photo or video to attach.")
+    record = MediaRecord(
+        item.media_kind,
+        attachment.authenticity,
+        clean_text(attachment.description),
+        hashes=tuple(item.media_hashes.split()),
+    )
+    row, _ = known_media.add_known(session, fact_check_id, record, actor.label)
+    what = attachment.authenticity.value if attachment.authenticity else "no category"
+    detail = f"{record.kind} from review:{item.id} ({what})"
+    record_audit(session, actor, "media", f"factcheck:{fact_check_id}", True, detail)
+    assert row.id is not None
+    return row.id

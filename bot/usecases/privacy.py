@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, col, delete, func, or_, select
 
 from bot.config import Settings
 from bot.domain import Asker
@@ -163,6 +163,11 @@ class Privacy:
             replacement = other_phrasing or WITHDRAWN
             if item.text in words:
                 item.text = replacement
+            first = session.exec(select(func.min(Request.id)).where(Request.review_item_id == item_id)).one()
+            if item.media_ref is not None and first in request_ids:
+                # Their message carried the item's photo (issue 16): where it is, its caption and the
+                # text read in it go; the fingerprint stays, so later forwards still fold onto the item.
+                item.media_ref = item.media_caption = item.media_text = None
             if other_phrasing is None and item.status == ReviewStatus.OPEN:
                 item.status = ReviewStatus.REJECTED  # nobody else asked: nothing is left to review
                 item.reject_reason = WITHDRAWN

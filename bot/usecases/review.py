@@ -17,6 +17,7 @@ from bot.domain import (
     Candidate,
     FactCheckCard,
     FactCheckRecord,
+    MediaAttachment,
     NotFound,
     OutcomeKind,
     ReviewSummary,
@@ -29,7 +30,7 @@ from bot.importers._common import outlet_from_url
 from bot.matching import Matcher, question_similarity, worth_showing
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
-from bot.usecases.media import MediaRef, near_media
+from bot.usecases.media import MediaRef, attach_item_media, near_media, review_media
 from bot.usecases.moderation import Moderation, record_audit
 from bot.usecases.notifications import answer_subscribers, enqueue_revision, notify_moderators
 from bot.usecases.requests import phrasing_key
@@ -84,6 +85,7 @@ class Review:
                     media.hashes_hex,
                     media.message,
                 )
+                item.media_caption, item.media_text = media.caption or None, media.text_read or None
             session.add(item)
             session.flush()
             notify_moderators(session, self.settings, item)
@@ -184,6 +186,7 @@ class Review:
             drafted_by=item.drafted_by,
             reject_reason=item.reject_reason,
             phrasings=phrasings,
+            media=review_media(item),
         )
 
     def _item(self, session: Session, item_id: int) -> ReviewItem:
@@ -203,8 +206,13 @@ class Review:
 
     # ---------------------------------------------------------------- deciding
 
-    def link(self, actor: Actor, item_id: int, fact_check_id: int) -> FactCheckCard:
-        """Answer a review item with an existing fact-check; its questions become aliases."""
+    def link(
+        self, actor: Actor, item_id: int, fact_check_id: int, attach_media: MediaAttachment | None = None
+    ) -> FactCheckCard:
+        """Answer a review item with an existing fact-check; its questions become aliases.
+
+        With `attach_media`, the photo or video the item was asked about becomes known media of the
+        fact-check (bot/usecases/media.py), so its next copy is answered at once."""
         self.moderation.authorize(actor, "link", f"review:{item_id}")
         with session_scope(self.engine) as session:
             item = self._open_item(session, item_id)
@@ -225,6 +233,8 @@ class Review:
             notified = answer_subscribers(session, item, card)
             detail = f"fact_check:{fact_check_id} notified:{notified}"
             record_audit(session, actor, "link", f"review:{item_id}", True, detail)
+            if attach_media is not None:
+                attach_item_media(session, actor, item, fact_check_id, attach_media)
             session.flush()
             self.catalogue.reindex(session, [fact_check_id])
             return card
@@ -281,8 +291,15 @@ class Review:
             assert fact_check.id is not None
             return self._card(session, fact_check.id)
 
-    def approve(self, actor: Actor, item_id: int, revision: int | None = None) -> ApprovalResult:
+    def approve(
+        self,
+        actor: Actor,
+        item_id: int,
+        revision: int | None = None,
+        attach_media: MediaAttachment | None = None,
+    ) -> ApprovalResult:
         """Publish a drafted verdict at the revision the approver saw (a second moderator's, when asked for).
+        With `attach_media`, as it is published, the item's photo or video becomes its known media.
 
         A draft can be rewritten after someone looked at it: approval names the revision seen, and a
         draft that changed since (or an approval naming none) is not published but handed back to be
@@ -334,6 +351,8 @@ class Review:
             detail = f"fact_check:{card.id} notified:{notified}"
             record_audit(session, actor, "approve", f"review:{item_id}", True, detail)
             factchecks.add_alias(session, card.id, item.text[:1000], actor.label)
+            if attach_media is not None:
+                attach_item_media(session, actor, item, card.id, attach_media)
             session.flush()
             self.catalogue.reindex(session, [card.id])
             return ApprovalResult(True, card, notified)

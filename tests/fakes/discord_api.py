@@ -9,6 +9,11 @@ drive the bot by dispatching INTERACTION_CREATE events built by `slash`, `contex
 servers: the test server (`guild_id`, with the general and review channels) and a foreign one
 (`foreign_guild_id`) someone else invited it to; interactions in `foreign_channel_id` come from there.
 
+Attachments (issue 16): `attachment(data, filename, content_type)` keeps bytes behind a signed-looking
+CDN URL on this server (`GET /attachments/...`, each download recorded in `downloads`); give it to
+`message(..., attachments=[...])` for the "Fact-check this" menu, or as a /check option value
+(`slash("check", {"attachment": att})`: an option of type 11 with the attachment in `resolved`).
+
 Reusable for load tests: `await fake.interact(payload)` returns at once, and
 `fake.latencies()` gives interaction-to-first-callback times.
 """
@@ -108,6 +113,8 @@ class FakeDiscord:
         self.interactions: dict[str, dict[str, Any]] = {}  # token -> interaction payload
         self._failures: list[_Failure] = []
         self._sockets: list[_Gateway] = []
+        self.cdn: dict[str, bytes] = {}  # attachment path -> bytes
+        self.downloads: list[str] = []  # attachment paths fetched, in order
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -118,6 +125,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{path:.*}", self._serve_attachment)
         app.router.add_route("*", "/{path:.*}", self._not_found)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -276,6 +284,7 @@ class FakeDiscord:
         flags: int = 0,
         message_id: str | None = None,
         store: bool = True,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """A message payload as Discord returns it; stored so later PATCH, GET and pins find it."""
         payload = {
@@ -284,7 +293,7 @@ class FakeDiscord:
             "type": 0,
             "content": content or "",
             "author": author or self.bot_user,
-            "attachments": [],
+            "attachments": attachments or [],
             "embeds": embeds or [],
             "components": components or [],
             "mentions": [],
@@ -299,6 +308,45 @@ class FakeDiscord:
         if store:
             self.messages[payload["id"]] = payload
         return payload
+
+    # ------------------------------------------------------------------ attachments (issue 16)
+
+    def attachment(
+        self,
+        data: bytes,
+        filename: str,
+        content_type: str | None,
+        *,
+        size: int | None = None,
+        channel_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An attachment payload whose URL this server serves; `size` may declare another size."""
+        attachment_id = self.snowflake()
+        path = f"{channel_id or self.general_id}/{attachment_id}/{filename}"
+        self.cdn[path] = data
+        signed = "?ex=6a1b2c3d&is=6a19dabd&hm=" + "0f" * 32 + "&"
+        payload: dict[str, Any] = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data) if size is None else size,
+            "url": f"http://127.0.0.1:{self.port}/attachments/{path}{signed}",
+            "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{path}{signed}",
+        }
+        if content_type:
+            payload["content_type"] = content_type
+        if content_type and content_type.startswith(("image/", "video/")):
+            payload.update(width=640, height=480)
+        return payload
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        async with self._changed:
+            self._changed.notify_all()
+        data = self.cdn.get(path)
+        if data is None:
+            return web.Response(status=404, text="This content is no longer available.")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     # ------------------------------------------------------------------ interactions
 
@@ -373,7 +421,13 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         """A chat-input command, e.g. slash("check", {"question": "..."}) or slash("review", sub...)."""
         data = self._command(name, 1)
-        opts = [{"name": k, "type": _option_type(v), "value": v} for k, v in (options or {}).items()]
+        opts = []
+        for key, value in (options or {}).items():
+            if isinstance(value, dict) and "filename" in value:  # an attachment option, resolved
+                data.setdefault("resolved", {}).setdefault("attachments", {})[value["id"]] = value
+                opts.append({"name": key, "type": 11, "value": value["id"]})
+            else:
+                opts.append({"name": key, "type": _option_type(value), "value": value})
         data["options"] = [{"name": subcommand, "type": 1, "options": opts}] if subcommand else opts
         return self._interaction(2, data, **who)
 

@@ -18,7 +18,12 @@ What it offers a test:
 * programmable failures: ``fail_next("sendMessage", 429, retry_after=1)``;
 * programmable slowness: ``slow_down("sendMessage", 1.5)`` answers each call that much later, as
   Telegram does when the bot sends to a group at its rate limit;
-* a record of every call (``calls``, ``calls_to``) with arrival times and ``await wait_for(...)``.
+* a record of every call (``calls``, ``calls_to``) with arrival times and ``await wait_for(...)``;
+* files (issue 16): ``add_file`` keeps bytes under a file_id, ``photo`` / ``video`` / ``document`` /
+  ``animation`` / ``video_note`` describe them as the Bot API does (a declared ``file_size`` may lie),
+  ``media_message`` sends them with a caption, forwarded or not; ``getFile`` answers with a file_path
+  and ``GET /file/bot<token>/<path>`` serves the bytes (each download recorded in ``downloads``), as
+  the real server does up to 20 MB; ``copyMessage``, ``sendPhoto`` and ``sendVideo`` put media in a chat.
 
 Use it as ``async with FakeTelegramAPI() as fake:`` and give the bot ``fake.base_url``.
 """
@@ -59,8 +64,12 @@ STRING_PARAMS = frozenset(
         "description",
         "ip_address",
         "button",
+        "file_id",
+        "photo",
+        "video",
     }
 )
+BOT_API_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses larger files ("file is too big")
 HTML_TAGS = {
     "b": "bold",
     "strong": "bold",
@@ -233,6 +242,10 @@ class FakeTelegramAPI:
         self.latency: dict[str, float] = {}  # method -> seconds each call waits before it is handled
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
+        self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/, in order
+        self.reported_sizes: dict[str, int] = {}  # file_id -> the file_size getFile claims instead
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -243,6 +256,7 @@ class FakeTelegramAPI:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeTelegramAPI:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -415,6 +429,96 @@ class FakeTelegramAPI:
                 message["reply_to_message"] = replied
         state.messages[message_id] = message
         return message
+
+    # ------------------------------------------------------------------ files (issue 16)
+
+    def add_file(self, data: bytes, folder: str = "documents", extension: str = "bin") -> str:
+        """Keep bytes for getFile and the file route; returns the file_id."""
+        number = next(self._file_ids)
+        file_id = f"file{number}"
+        self.files[file_id] = (f"{folder}/file_{number}.{extension}", data)
+        return file_id
+
+    def _file_fields(self, data: bytes, folder: str, extension: str, file_size: int | None) -> JSON:
+        file_id = self.add_file(data, folder, extension)
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": file_size or len(data)}
+
+    def photo(self, *sizes: tuple[bytes, int, int], file_size: int | None = None) -> list[JSON]:
+        """A photo's PhotoSize list, smallest first, one file per (bytes, width, height); `file_size`
+        declares every size that large."""
+        return [
+            {**self._file_fields(data, "photos", "jpg", file_size), "width": width, "height": height}
+            for data, width, height in sizes
+        ]
+
+    def video(
+        self, data: bytes, *, duration: int = 8, file_size: int | None = None, mime_type: str = "video/mp4"
+    ) -> JSON:
+        fields = self._file_fields(data, "videos", "mp4", file_size)
+        return {**fields, "width": 320, "height": 240, "duration": duration, "mime_type": mime_type}
+
+    def animation(self, data: bytes, *, duration: int = 3, file_size: int | None = None) -> JSON:
+        fields = self._file_fields(data, "animations", "mp4", file_size)
+        return {**fields, "width": 320, "height": 240, "duration": duration, "mime_type": "video/mp4"}
+
+    def video_note(self, data: bytes, *, duration: int = 5, file_size: int | None = None) -> JSON:
+        return {
+            **self._file_fields(data, "video_notes", "mp4", file_size),
+            "length": 240,
+            "duration": duration,
+        }
+
+    def document(
+        self, data: bytes, file_name: str, mime_type: str | None, *, file_size: int | None = None
+    ) -> JSON:
+        fields = self._file_fields(data, "documents", file_name.rsplit(".", 1)[-1], file_size)
+        return {**fields, "file_name": file_name, **({"mime_type": mime_type} if mime_type else {})}
+
+    def media_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        caption: str | None = None,
+        forwarded: bool = False,
+        reply_to: int | None = None,
+        **media: Any,
+    ) -> JSON:
+        """A user's message carrying media (photo=..., video=..., document=...), stored like a text one."""
+        message = self.build_message(chat_id, user_id, "", reply_to=reply_to)
+        del message["text"]
+        message.update(media)
+        if caption:
+            message["caption"] = caption
+            entities = _auto_entities(caption)
+            if entities:
+                message["caption_entities"] = entities
+        if forwarded:
+            message["forward_origin"] = {
+                "type": "hidden_user",
+                "date": message["date"],
+                "sender_user_name": "X",
+            }
+        return message
+
+    def private_media(self, user_id: int, **kw: Any) -> int:
+        self.add_user(user_id)
+        self.add_chat(user_id, "private")
+        return self.push_update({"message": self.media_message(user_id, user_id, **kw)})
+
+    def group_media(self, chat_id: int, user_id: int, **kw: Any) -> int:
+        return self.push_update({"message": self.media_message(chat_id, user_id, **kw)})
+
+    async def _serve_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        found = next((data for file_path, data in self.files.values() if file_path == path), None)
+        self.downloads.append(path)
+        self._notify()
+        if found is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=found, content_type="application/octet-stream")
 
     def private_message(self, user_id: int, text: str, **kw: Any) -> int:
         return self.push_update(
@@ -758,6 +862,67 @@ class FakeTelegramAPI:
 
     # --- end issue 8 ---
 
+    # --- issue 16: files, and media put into a chat ---
+    def _api_getfile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id"))
+        found = self.files.get(file_id)
+        if found is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, data = found
+        if len(data) > BOT_API_DOWNLOAD:
+            raise ApiError(400, "Bad Request: file is too big")
+        size = self.reported_sizes.get(file_id, len(data))
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size, "file_path": path}
+
+    def _api_copymessage(self, params: JSON) -> JSON:
+        state = self._chat_for_sending(params)
+        source = self.chats.get(int(params["from_chat_id"]))
+        original = source.messages.get(int(params["message_id"])) if source else None
+        if original is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        kept = ("text", "entities", "caption", "caption_entities", *MEDIA_FIELDS)
+        message = self._new_message(state, **{k: v for k, v in original.items() if k in kept})
+        self._reply_to(state, message, params)
+        state.messages[message["message_id"]] = message
+        return {"message_id": message["message_id"]}
+
+    def _api_sendphoto(self, params: JSON) -> JSON:
+        return self._send_media(params, "photo")
+
+    def _api_sendvideo(self, params: JSON) -> JSON:
+        return self._send_media(params, "video")
+
+    def _send_media(self, params: JSON, field_name: str) -> JSON:
+        """A photo or video sent by file_id, by URL (the real server fetches it) or uploaded."""
+        state = self._chat_for_sending(params)
+        given = params.get(field_name)
+        if not given:
+            raise ApiError(400, f"Bad Request: there is no {field_name} in the request")
+        message = self._new_message(state)
+        sent = {"file_id": f"sent{message['message_id']}", "file_unique_id": f"usent{message['message_id']}"}
+        message[field_name] = (
+            [{**sent, "width": 640, "height": 480}]
+            if field_name == "photo"
+            else {
+                **sent,
+                "width": 320,
+                "height": 240,
+                "duration": 1,
+            }
+        )
+        if params.get("caption"):
+            message["caption"] = str(params["caption"])
+        state.messages[message["message_id"]] = message
+        return message
+
+    def _reply_to(self, state: ChatState, message: JSON, params: JSON) -> None:
+        reply = params.get("reply_parameters")
+        if reply and int(reply["message_id"]) in state.messages:
+            replied = state.messages[int(reply["message_id"])]
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
+
+    # --- end issue 16 ---
+
     def _api_editmessagetext(self, params: JSON) -> JSON | bool:
         if "inline_message_id" in params:
             self._render_text(params)
@@ -875,6 +1040,8 @@ class FakeTelegramAPI:
             state = {"status": "member" if chat_id in self.chats else "left"}
         return _chat_member(user, state)
 
+
+MEDIA_FIELDS = ("photo", "video", "animation", "video_note", "document", "audio", "voice", "sticker")
 
 _NO_GIFTS = {
     "unlimited_gifts": False,
