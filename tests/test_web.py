@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from adapters.web import build_app
 from adapters.web.app import CSP
 from bot.config import Settings
-from bot.domain import Actor, Asker, ChatRef, MediaFile, Question
+from bot.domain import Actor, Asker, Authenticity, ChatRef, MediaFile, Question
 from bot.service import ClaimService
 from store.db import session_scope
 from store.models import ConsoleLink, utcnow
@@ -609,3 +609,113 @@ def test_templates_and_static_files_are_package_data() -> None:
     files = [p.relative_to(ROOT / "adapters").as_posix() for p in web.rglob("*") if p.is_file()]
     shipped = [f for f in files if not f.endswith(".py") and "__pycache__" not in f]
     assert shipped and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in shipped), shipped
+
+
+# ------------------------------------------------------------------ a review item's forwarded photo
+
+NOT_A_REAL_ARREST = "it does not show a real arrest"
+CDN = "https://cdn.discordapp.com/attachments/1/2/viral.jpg"
+
+
+def ask_with_photo(service: ClaimService, data: bytes, user: str, message: str = "1", ref: str = "") -> Any:
+    return service.ask(
+        Question(
+            text="",
+            asker=Asker("discord", user),
+            chat=ChatRef("discord", f"chat-{user}"),
+            message_id=message,
+            media=MediaFile(data, "photo.jpg", ref=ref),
+        )
+    )
+
+
+def queued_photo(service: ClaimService, seed: int) -> tuple[int, Any]:
+    from tests.media_factory import encode, scene
+
+    picture = scene(seed)
+    outcome = ask_with_photo(service, encode(picture), "first", ref=CDN)
+    assert outcome.review_item_id is not None, outcome.kind
+    return outcome.review_item_id, picture
+
+
+def copy_of(picture: Any) -> bytes:
+    from tests.media_factory import IMAGE_TRANSFORMS, encode, reencoded
+
+    return encode(IMAGE_TRANSFORMS["screenshot"](reencoded(picture, 50)), quality=60)
+
+
+def test_a_forwarded_photo_is_shown_and_attached_when_linking(
+    client: TestClient, service: ClaimService
+) -> None:
+    item, picture = queued_photo(service, 61)
+    sign_in(client, service)
+    page = client.get(f"/review/{item}").text
+    media = page.split('id="media"', 1)[1].split("</section>", 1)[0]
+    assert "Photo sent with the question" in media and "image" in media and "Discord" in media
+    assert f'href="{CDN}"' in media  # a link to the attachment, never the image itself (img-src 'self')
+    assert not re.search(r"<img[^>]+src=\"https?:", page)
+    # Every control of every form has its label; the kinds read as the CLI names them.
+    controls = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', page)
+    assert "link-attach" in controls and "approve-attach" not in controls  # no draft yet
+    assert all(f'<label for="{c}"' in page for c in controls), controls
+    assert '<option value="transformed">transformed: AI-generated or deepfaked</option>' in page
+
+    fact_check = service.find_factchecks(MOD, "police officer arrest ICE agent")[0].fact_check.id
+    form = {
+        "fact_check": str(fact_check),
+        "attach_media": "1",
+        "authenticity": "transformed",
+        "media_description": NOT_A_REAL_ARREST,
+    }
+    forged = client.post(f"/review/{item}/link", data={**form, "csrftoken": "forged.token"})
+    assert forged.status_code == 403 and service.review_for_delivery(item).status == "open"
+    assert not audit(service, "media")
+
+    assert post(client, f"/review/{item}/link", form).status_code == 303
+    assert (
+        f"Attached the forwarded photo or video to fact-check #{fact_check}"
+        in client.get(f"/review/{item}").text
+    )
+    outcome = ask_with_photo(service, copy_of(picture), "second", "2")
+    assert outcome.fact_check is not None and outcome.fact_check.id == fact_check
+    from bot.replies import compose, render_text
+
+    assert render_text(compose(outcome, service.settings.disclaimer)).startswith(
+        f"This photo has been manipulated or generated (for example by AI): {NOT_A_REAL_ARREST}."
+    )
+    [entry] = audit(service, "media")
+    assert (entry.actor, entry.target) == (MOD.label, f"factcheck:{fact_check}")
+    assert f"review:{item}" in entry.detail and "TransformedContent" in entry.detail
+
+
+def test_without_the_box_nothing_is_attached(client: TestClient, service: ClaimService) -> None:
+    item, picture = queued_photo(service, 62)
+    sign_in(client, service)
+    fact_check = service.find_factchecks(MOD, "police officer arrest ICE agent")[0].fact_check.id
+    # The kind select always sends a value: only the ticked box attaches.
+    form = {"fact_check": str(fact_check), "authenticity": "edited", "media_description": "cropped"}
+    assert post(client, f"/review/{item}/link", form).status_code == 303
+    assert service.review_for_delivery(item).status == "answered"
+    assert not audit(service, "media")
+    again = ask_with_photo(service, copy_of(picture), "second", "2")
+    assert again.media is not None and again.media.via != "fingerprint"
+
+
+def test_approving_attaches_and_an_unknown_kind_is_refused(client: TestClient, service: ClaimService) -> None:
+    item, picture = queued_photo(service, 63)
+    sign_in(client, service)
+    verdict = {"rating": "False", "summary": "The photo was staged.", "sources": "https://desk.example/s"}
+    assert post(client, f"/review/{item}/verdict", verdict).status_code == 303
+    page = client.get(f"/review/{item}").text
+    assert '<label for="approve-attach">Attach the forwarded photo/video to the fact-check</label>' in page
+    bad = {"revision": "1", "attach_media": "1", "authenticity": "blurry"}
+    assert post(client, f"/review/{item}/approve", bad).status_code == 303
+    assert "Unknown media kind &#39;blurry&#39;" in client.get(f"/review/{item}").text
+    assert service.review_for_delivery(item).status == "drafted"  # nothing published either
+    good = {"revision": "1", "attach_media": "1", "authenticity": "staged"}
+    assert post(client, f"/review/{item}/approve", good).status_code == 303
+    published = service.review_for_delivery(item).fact_check
+    assert published is not None
+    outcome = ask_with_photo(service, copy_of(picture), "second", "2")
+    assert outcome.fact_check is not None and outcome.fact_check.id == published.id
+    assert outcome.media is not None and outcome.media.authenticity is Authenticity.STAGED

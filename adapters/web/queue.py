@@ -7,9 +7,12 @@ and audited exactly as the same action in chat; a refusal comes back as the core
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from adapters.attach import ATTACH_KINDS, attached_note, attachment_of
+from adapters.media import PLATFORM_NAMES
 from adapters.web.render import (
     PAGE_SIZE,
     Pager,
@@ -22,7 +25,8 @@ from adapters.web.render import (
     service_of,
     settings_of,
 )
-from bot.domain import ServiceError
+from bot.domain import MediaAttachment, ServiceError
+from bot.i18n import translator
 
 QUEUES = ("open", "drafted", "answered", "rejected", "all")
 ACTIONS = ("link", "verdict", "approve", "reject")
@@ -70,7 +74,18 @@ async def review_page(request: Request) -> Response:
         second_approval=settings.require_second_approval,
         own_draft=own_draft,
         open=review.status in ("open", "drafted"),
+        media_from=PLATFORM_NAMES.get(review.media.platform, review.media.platform) if review.media else "",
+        # The console is English, like every moderators' screen: the kinds' labels as the CLI words them.
+        attach_kinds=[(kind.word, translator(None)(kind.label)) for kind in ATTACH_KINDS],
     )
+
+
+def attach_choice(form: FormData) -> MediaAttachment | None:
+    """The Link and Approve forms' "attach the forwarded photo/video" box: unticked, nothing is attached
+    (the kind select always sends a value, so only the box says yes)."""
+    if form.get("attach_media") != "1":
+        return None
+    return attachment_of(str(form.get("authenticity") or "checked"), str(form.get("media_description", "")))
 
 
 async def review_action(request: Request) -> Response:
@@ -87,10 +102,10 @@ async def review_action(request: Request) -> Response:
             fact_check_id = int_param(form.get("fact_check"))
             if fact_check_id is None:
                 return back_to(here, request, "Say which fact-check to link (its number).", "error")
-            card = await call(service.link, actor, item_id, fact_check_id)
-            return back_to(
-                here, request, f"Linked #{item_id} to fact-check #{card.id}; subscribers will be notified."
-            )
+            attach = attach_choice(form)
+            card = await call(service.link, actor, item_id, fact_check_id, attach_media=attach)
+            note = f"Linked #{item_id} to fact-check #{card.id}; subscribers will be notified."
+            return back_to(here, request, f"{note} {attached_note(attach, card.id)}" if attach else note)
         if action == "verdict":
             sources = str(form.get("sources", "")).replace(",", " ").split()
             claim = str(form.get("claim", "")).strip() or None
@@ -110,14 +125,16 @@ async def review_action(request: Request) -> Response:
             )
         if action == "approve":
             revision = int_param(form.get("revision"))
-            result = await call(service.approve, actor, item_id, revision)
+            attach = attach_choice(form)
+            result = await call(service.approve, actor, item_id, revision, attach_media=attach)
             if result.published:
-                return back_to(
-                    here,
-                    request,
+                note = (
                     f"Published fact-check #{result.fact_check.id}; notifying {result.notified} "
-                    f"subscriber{'s' if result.notified != 1 else ''}.",
+                    f"subscriber{'s' if result.notified != 1 else ''}."
                 )
+                if attach:
+                    note += " " + attached_note(attach, result.fact_check.id)
+                return back_to(here, request, note)
             return back_to(here, request, f"Not published yet: {result.waiting_for}.", "warning")
         reason = str(form.get("reason", ""))
         await call(service.reject, actor, item_id, reason)
