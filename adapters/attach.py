@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import Authenticity, MediaAttachment, ServiceError
+from bot.domain import Authenticity, MediaAttachment, ServiceError, parse_authenticity
 from bot.i18n import N_, Translator, translator
 
 
@@ -40,6 +40,11 @@ ATTACHED = N_(
 def attach_kind(word: str) -> AttachKind:
     """The kind a moderator named; an unknown word is their mistake, said with the words there are."""
     found = _BY_WORD.get(word.strip().lower())
+    if found is None:  # the CLI's other words too: ai-generated, deepfake, cropped, parody...
+        authenticity = parse_authenticity(word)
+        found = next(
+            (kind for kind in ATTACH_KINDS if authenticity and kind.authenticity == authenticity), None
+        )
     if found is None:
         raise ServiceError(f"Unknown media kind {word.strip()[:40]!r}; use one of: {KIND_WORDS}.")
     return found

@@ -294,7 +294,7 @@ async def test_a_moderator_attaches_a_queued_photo_with_link_media_kind(tg: Any)
     assert "transformed" in refused.params["text"] and service.queue(EDITOR)  # still open
     fake.users[MODERATOR] = {**fake.add_user(MODERATOR), "language_code": "es"}
     fake.group_message(
-        MOD_CHAT, MODERATOR, f"/link {item.id} {fact_check} media:transformed | {NOT_A_REAL_ARREST}"
+        MOD_CHAT, MODERATOR, f"/link {item.id} {fact_check} media:ai-generated | {NOT_A_REAL_ARREST}"
     )
     done = await fake.wait_for("sendMessage", has_text(f"Linked #{item.id}"), ok=True)
     # The moderators' commands stay English; the new sentence is in the moderator's language.
