@@ -250,11 +250,11 @@ class Matcher:
             fields = self._field_vectors(doc, best.phrasing)
             cosines = {name: float(np.einsum("i,i->", vec, query_vector)) for name, vec in fields.items()}
             substitution = self._substitution_cosine(found, query.weights)
-            drift = 0.0
+            drift = None
             if features["short"] and self.encoder is not None:  # a tweet always rewords more
                 swapped = swapped_questions(text, best.phrasing, found.substitutions, query.weights)
                 vectors = self.encoder.encode([strip_noise(t) for t in swapped]) if swapped else []
-                drift = max((1.0 - float(np.einsum("i,i->", v, query_vector)) for v in vectors), default=0.0)
+                drift = max((1.0 - float(np.einsum("i,i->", v, query_vector)) for v in vectors), default=None)
             features.update(semantic_features(best, runner_up, cosines, substitution, runner_same, drift))
         # All of them, not only those the weights use: they are what a refit learns from.
         best.signals.update({f"v_{k}": round(v, 4) for k, v in features.items()})

@@ -87,6 +87,10 @@ SEMANTIC = (
     # says it ("booze" -> "alcohol" hardly moves it, "dog" -> "baby" does), the largest of the most
     # specific SWAPS_ENCODED; 0 when nothing is substituted or for a long text.
     "substitution_drift",
+    # ... and a credit for a substitution that hardly moves it (SYNONYM_DRIFT - drift, at least 0):
+    # a synonym, mostly. On tune out of fold it adds 9 paraphrases at the same near misses
+    # (benchmarks/VERIFIER.md; 0.065-0.12 gave 137-138, 0.05 135).
+    "synonym_credit",
 )
 FEATURES = {"lexical": LEXICAL, "semantic": SEMANTIC}
 WEIGHTS_FILE = "verifier.json"
@@ -109,6 +113,7 @@ PURE_REORDER = 0.1  # ... when it is the claim's own words, hardly one more or f
 # which the two are taken as the same claim told twice (CheckThat holds many such pairs).
 SAME_CLAIM_FROM, SAME_CLAIM_TO = 0.80, 0.95
 SWAPS_ENCODED = 3  # substitutions put back and encoded per question (one batch)
+SYNONYM_DRIFT = 0.1  # drift below which a substitution earns synonym_credit
 _WORD = re.compile(r"[\w']+")
 
 
@@ -380,10 +385,11 @@ def semantic_features(
     fields: Mapping[str, float],
     substitution_cos: float = 1.0,
     runner_same: float = 0.0,
-    substitution_drift: float = 0.0,
+    substitution_drift: float | None = None,
 ) -> dict[str, float]:
     """Cosines: the stored vector's (from match signals) and each field's of the top candidate, and
-    the substituted words' (1 when none is)."""
+    the substituted words' (1 when none is); substitution_drift: None when no substitution was put
+    back."""
     cos = best.signals.get("cos", 0.0)
     other = runner_up.signals.get("cos", 0.0) if runner_up is not None else 0.0
     short = float(best.signals.get("q_terms", 0.0) < SHORT_TERMS)
@@ -398,5 +404,6 @@ def semantic_features(
         "substitution_cos": substitution_cos,
         # A runner-up telling the same claim makes a small lead no reason to doubt (0.3: a clear lead).
         "cos_margin_unique": (cos - other) + max(0.3 - (cos - other), 0.0) * runner_same,
-        "substitution_drift": substitution_drift,
+        "substitution_drift": substitution_drift or 0.0,
+        "synonym_credit": 0.0 if substitution_drift is None else max(SYNONYM_DRIFT - substitution_drift, 0.0),
     }
