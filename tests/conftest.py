@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from bot.config import Settings
 from bot.service import ClaimService
+from tests import warm_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 # Test data ships with the repository, so a fresh clone runs every test. CLAIMBOT_CHECKTHAT_DIR points
@@ -107,21 +108,20 @@ def sqlite_service(tmp_path: Path) -> Iterator[ClaimService]:
 def claimbot(
     *args: str, db: str, stdin: bytes | str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `claimbot` command on a database, with none of the caller's bot settings."""
+    """Run the real `claimbot` command on a database, with none of the caller's bot settings.
+
+    Each command is a process of its own, forked from a server that has done Python's start-up and
+    imports once (tests/warm_cli.py); stdin is empty unless given."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
     }
     environment.update(env or {})
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", db, *args],
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        timeout=180,
-        env=environment,
-        cwd=ROOT,
+    argv = ["--db", db, *args]
+    returncode, stdout, stderr = warm_cli.run(
+        argv, environment, stdin.encode() if isinstance(stdin, str) else stdin, timeout=180
     )
     out = subprocess.CompletedProcess(
-        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+        [sys.executable, "-m", "bot.cli", *argv], returncode, stdout.decode(), stderr.decode()
     )
     assert "Traceback" not in out.stderr, out.stderr
     return out
