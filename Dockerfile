@@ -40,8 +40,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr \
 RUN groupadd --system --gid 10001 claimbot \
     && useradd --system --uid 10001 --gid claimbot --home-dir /home/claimbot --create-home \
         --shell /usr/sbin/nologin claimbot \
-    && mkdir -p /data \
-    && chown claimbot:claimbot /data
+    && mkdir -p /data /index \
+    && chown claimbot:claimbot /data /index
 COPY --from=builder /opt/claimbot /opt/claimbot
 ENV PATH=/opt/claimbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -50,6 +50,8 @@ ENV PATH=/opt/claimbot/bin:$PATH \
     CLAIMBOT_DATABASE_URL=sqlite:////data/claimbot.db
 WORKDIR /home/claimbot
 USER claimbot
+# /data holds the SQLite database and its match index files (claimbot.db.index/); compose.yaml mounts a
+# shared volume on /index for the PostgreSQL workers' index files (CLAIMBOT_INDEX_DIR).
 VOLUME ["/data"]
 # Telegram webhook (`serve telegram --webhook-url ... --listen 0.0.0.0 --port 8443`), and the
 # moderators' web console (`serve web --port 8080`; its templates and stylesheet ship in the package).

@@ -55,6 +55,8 @@ class Corpus:
     docs: list[MatchDocument]
     vclaim_ids: list[str]  # index = fact_check_id
     vectors: np.ndarray | None = None  # row = fact_check_id, with --semantic
+    # (row, 3, dims): the claim, title and summary vectors, as `claimbot index` stores them
+    fields: np.ndarray | None = None
 
 
 @dataclass
@@ -158,6 +160,21 @@ def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:
     return vectors
 
 
+def corpus_fields(corpus: Corpus, encoder: Encoder) -> np.ndarray:
+    """The claim, title and summary vectors of all claims (what `claimbot index` stores with each
+    vector), cached in benchmarks/out."""
+    path = OUT / f"vclaims_fields_{encoder.name}_{len(corpus.docs)}.npy"
+    if path.exists():
+        return np.load(path)
+    print(f"encoding the fields of {len(corpus.docs)} claims ({path.relative_to(ROOT)}) ...", flush=True)
+    start = time.perf_counter()
+    fields = encoder.encode_fields(corpus.docs).astype(np.float16)
+    print(f"  {time.perf_counter() - start:.0f} s")
+    OUT.mkdir(parents=True, exist_ok=True)
+    np.save(path, fields)
+    return fields
+
+
 def build(
     corpus: Corpus, thresholds: Thresholds | None = None, encoder: Encoder | None = None
 ) -> tuple[Matcher, float, int]:
@@ -165,10 +182,20 @@ def build(
     before = rss_kib()
     start = time.perf_counter()
     matcher = Matcher(thresholds, encoder=encoder)
-    matcher.upsert_many(corpus.docs, corpus.vectors if encoder is not None else None)
+    semantic = encoder is not None
+    every = range(len(corpus.docs))
+    vectors = corpus.vectors if semantic else None
+    matcher.upsert_many(corpus.docs, vectors, doc_fields(corpus, every, semantic))
     if encoder is not None:
         encoder.encode(["warm up"])  # loads the model: a service does this at start-up, not per query
     return matcher, time.perf_counter() - start, rss_kib() - before
+
+
+def doc_fields(corpus: Corpus, ids: Iterable[int], semantic: bool = True) -> list[np.ndarray] | None:
+    """The stored field vectors of these claims (None without them: the matcher encodes on demand)."""
+    if not semantic or corpus.fields is None or corpus.vectors is None:
+        return None
+    return [corpus.fields[i] for i in ids]
 
 
 def doc_vectors(matcher: Matcher, corpus: Corpus, ids: Iterable[int]) -> list[np.ndarray] | None:
@@ -199,7 +226,9 @@ def gold_removed(matcher: Matcher, corpus: Corpus, split: Split) -> dict[str, fl
         answered += outcome == "answer"
         suggested += outcome == "suggest"
         ids = sorted(gold)
-        matcher.upsert_many([corpus.docs[fid] for fid in ids], doc_vectors(matcher, corpus, ids))
+        vectors = doc_vectors(matcher, corpus, ids)
+        fields = doc_fields(corpus, ids, vectors is not None)
+        matcher.upsert_many([corpus.docs[fid] for fid in ids], vectors, fields)
     n = len(split.queries) or 1
     return {"answered": answered / n, "suggested": suggested / n}
 
@@ -425,8 +454,11 @@ def chat_matcher(
     docs, key_to_id = starter_docs()
     key_to_id.update({v: i for i, v in enumerate(corpus.vclaim_ids)})
     matcher = Matcher(encoder=encoder, verifiers=verifiers)
-    matcher.upsert_many(corpus.docs, corpus.vectors if encoder is not None else None)
-    matcher.upsert_many(docs)  # encoded here with an encoder (17 texts)
+    semantic = encoder is not None
+    every = range(len(corpus.docs))
+    vectors = corpus.vectors if semantic else None
+    matcher.upsert_many(corpus.docs, vectors, doc_fields(corpus, every, semantic))
+    matcher.upsert_many(docs)  # encoded here with an encoder (17 texts), fields too
     return matcher, key_to_id
 
 
@@ -534,6 +566,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", action="store_true", help="with --all-splits: include train")
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--semantic", action="store_true", help="fuse all-MiniLM-L6-v2 embeddings (extra)")
+    parser.add_argument(
+        "--no-fields",
+        action="store_true",
+        help="with --semantic: no stored field vectors (the best match's fields are encoded per question)",
+    )
     parser.add_argument("--fit", action="store_true", help="fit the score model on train into weights.json")
     parser.add_argument("--chat", choices=sorted(CHAT_SETS), help="run a chat-style question set instead")
     parser.add_argument("-v", "--verbose", action="store_true", help="with --chat: list misses")
@@ -564,6 +601,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         encoder = Encoder()
         corpus.vectors = corpus_vectors(corpus, encoder)
+        if not args.no_fields:
+            corpus.fields = corpus_fields(corpus, encoder)
     mode = "semantic" if encoder else "lexical"
     if args.report:
         from matching_report import report
@@ -578,7 +617,11 @@ def main(argv: list[str] | None = None) -> int:
             vectors = [
                 corpus.vectors[d.fact_check_id] if d.fact_check_id < len(corpus.docs) else None for d in docs
             ]
-        matcher.upsert_many(docs, vectors)
+        fields = None
+        if vectors is not None and corpus.fields is not None:
+            n = len(corpus.docs)
+            fields = [corpus.fields[d.fact_check_id] if d.fact_check_id < n else None for d in docs]
+        matcher.upsert_many(docs, vectors, fields)
         missing = [d for d, v in zip(docs, vectors or [], strict=False) if v is None]
         if encoder is not None and missing:
             matcher.upsert_many(missing)  # the starter set: encoded here

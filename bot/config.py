@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # and onnxruntime threads (see benchmarks/embeddings.py for the figures behind the defaults).
     embed_batch_size: int = Field(16, ge=1, le=1024, validation_alias="CLAIMBOT_EMBED_BATCH_SIZE")
     embed_threads: int = Field(1, ge=1, le=64, validation_alias="CLAIMBOT_EMBED_THREADS")
+    # The match index kept as memory-mapped files that every process of the database shares, so a
+    # process starts without reading every fact-check (bot/usecases/match_index.py): beside a SQLite
+    # file by default (`claimbot.db.index/`), in this directory when set (PostgreSQL needs it set).
+    index_files: bool = Field(True, validation_alias="CLAIMBOT_INDEX_FILES")
+    index_dir: Path | None = Field(None, validation_alias="CLAIMBOT_INDEX_DIR")
     answer_threshold: float | None = Field(None, validation_alias="CLAIMBOT_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, validation_alias="CLAIMBOT_SUGGEST_THRESHOLD")
     # The verifier's weights as refitted by `claimbot matching fit`; unset, the weights shipped in

@@ -23,9 +23,10 @@ import ipaddress
 import socket
 import zlib
 from collections.abc import Coroutine, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 MAX_ENCODINGS = 3  # Content-Encoding layers undone; more is no honest server's doing
 STEP = 64 * 1024  # most bytes one decompression call may produce
@@ -79,6 +80,8 @@ class AddressGuard:
 
     async def check(self, url: str) -> None:
         """Return when `url` may be fetched; BlockedAddress (or FetchRefused) saying why not."""
+        import httpx  # here, not at import: a process that never fetches never loads it
+
         try:
             # The host as httpx will connect to it (IDNA-encoded), not as another parser reads it.
             parsed = httpx.URL(url)

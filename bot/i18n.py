@@ -123,15 +123,75 @@ _detectors: list[Any] = []
 
 
 def _detector() -> Any:
-    # Loading takes most of a second (an xz-compressed model): once per process, whichever thread asks.
+    # Loading the shipped model takes most of a second (xz-compressed): once per process, whichever
+    # thread asks, and from an uncompressed copy in the user's cache once there is one (~0.05 s).
     with _detector_lock:
         if not _detectors:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            identifier.set_languages(list(DETECTABLE))
+            identifier = _cached_detector(LanguageIdentifier)
+            if identifier is None:
+                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                identifier.set_languages(list(DETECTABLE))
+                _cache_detector(identifier)
             _detectors.append(identifier)
         return _detectors[0]
+
+
+def _detector_cache() -> Any:
+    """The uncompressed copy of the detector's model restricted to DETECTABLE, keyed by the version."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    import platformdirs
+
+    key = hashlib.sha256(f"{version('py3langid')} {' '.join(DETECTABLE)}".encode()).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("claimbot", appauthor=False)) / f"langid-{key}.npz"
+
+
+def _cached_detector(identifier_class: Any) -> Any:
+    try:
+        import numpy as np
+
+        with np.load(_detector_cache(), allow_pickle=False) as data:
+            from py3langid.modelio import _to_array
+
+            identifier = identifier_class(
+                data["ptc"],
+                data["pc"],
+                data["classes"].tolist(),
+                _to_array(data["nextmove"]),
+                data["output"].tolist(),
+                norm_probs=True,
+                tk_row=_to_array(data["row"]),
+            )
+        identifier.set_languages(list(DETECTABLE))  # the same classes, in the same order
+        return identifier
+    except Exception:  # noqa: BLE001 - no copy yet, another py3langid, a damaged file: the shipped model
+        return None
+
+
+def _cache_detector(identifier: Any) -> None:
+    try:
+        import numpy as np
+
+        path = _detector_cache()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        with open(temporary, "wb") as handle:
+            np.savez(
+                handle,
+                ptc=np.asarray(identifier.nb_ptc),
+                pc=np.asarray(identifier.nb_pc),
+                classes=np.asarray(identifier.nb_classes),
+                nextmove=np.frombuffer(identifier.tk_nextmove, dtype=identifier.tk_nextmove.typecode),
+                row=np.frombuffer(identifier.tk_row, dtype=identifier.tk_row.typecode),
+                output=np.asarray(identifier.tk_output),
+            )
+        os.replace(temporary, path)
+    except Exception as exc:  # noqa: BLE001 - a read-only home: every start decompresses the model
+        log.debug("cannot keep the language detector's model uncompressed: %s", exc)
 
 
 def detect(text: str) -> Detected | None:

@@ -19,7 +19,7 @@ from bot.domain import (
 from bot.matching import Encoder, Matcher
 from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.browsing import Browsing
-from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, make_matcher
+from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, index_files, make_matcher
 from bot.usecases.confirming import Confirming
 from bot.usecases.console_links import ConsoleLinks
 from bot.usecases.delivery import Outbox
@@ -81,7 +81,11 @@ class ClaimService:
         self.metrics = Metrics()
         # The module's channel, read as the service is built: a test can give its processes one of their own.
         self.catalogue = Catalogue(
-            engine, self.matcher, FACT_CHECKS_CHANNEL, media=MediaSources(engine, settings)
+            engine,
+            self.matcher,
+            FACT_CHECKS_CHANNEL,
+            files=index_files(settings, engine),
+            media=MediaSources(engine, settings),
         )
         self.moderation = Moderation(engine, settings)
         self.privacy = Privacy(engine, settings, self.catalogue)
@@ -128,6 +132,8 @@ class ClaimService:
             external = FactCheckToolsClient(settings)
         service = cls(engine, settings, matcher=make_matcher(settings), external=external)
         if load_index:
+            if service.matcher.encoder is not None:
+                service.matcher.encoder.load_soon()  # questions are encoded: load while the index opens
             service.load_index()
         return service
 
@@ -209,6 +215,7 @@ class ClaimService:
 
     load_index = UseCase("catalogue", Catalogue.load_index)
     refresh_index = UseCase("catalogue", Catalogue.refresh_index)
+    save_index = UseCase("catalogue", Catalogue.save_index)
 
     def batch_encoder(self) -> Encoder:
         """An encoder for batches (CLAIMBOT_EMBED_BATCH_SIZE, CLAIMBOT_EMBED_THREADS)."""

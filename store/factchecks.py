@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, insert, text
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from bot.domain import FactCheckCard, FactCheckRecord, SourceLink, SourceRecord, Verdict, parse_verdict
 from store.links import sync_links
@@ -292,3 +292,23 @@ def iter_index_rows(
                 f.updated_at,
             )
         last_id = ids[-1]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Fact-check rows last changed before a time: how many, the sum of their ids, the latest change.
+    What a saved match index (bot/matching/segment.py) is checked against before it is trusted."""
+
+    count: int
+    id_sum: int
+    latest: datetime | None
+
+
+def fingerprint(session: Session, before: datetime) -> Fingerprint:
+    """Through the updated_at index alone (ids are in it), so it is cheap at any table size."""
+    count, id_sum, latest = session.exec(
+        select(func.count(), func.coalesce(func.sum(FactCheck.id), 0), func.max(FactCheck.updated_at)).where(
+            col(FactCheck.updated_at) < before
+        )
+    ).one()
+    return Fingerprint(int(count), int(id_sum), latest)

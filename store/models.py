@@ -273,6 +273,9 @@ class Embedding(SQLModel, table=True):
     model: str = Field(max_length=100)
     revision: int = 1
     vector: bytes
+    # The claim, title and summary vectors of the same revision (3 x float16), which the answer check
+    # compares with the question: stored so that matching never encodes them (NULL: not computed yet).
+    fields: bytes | None = None
 
 
 # --- outside sources over HTTP (issue 9: bot/sources.py, bot/importers/web.py) ---

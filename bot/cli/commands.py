@@ -218,6 +218,10 @@ def cmd_index(service: ClaimService, args: argparse.Namespace) -> int:
     report = service.index_vectors(reencode=args.reencode)
     rate = f" ({report.per_second:.0f}/s)" if report.encoded else ""
     print(f"encoded {report.encoded} fact-checks in {report.seconds:.1f}s{rate}")
+    generation = service.save_index()  # the files every process maps at start (none for PostgreSQL unset)
+    if generation is not None:
+        files = service.catalogue.index.files
+        print(f"index files: {files.directory if files else ''}/{generation}")
     if report.dropped:
         print(f"dropped {report.dropped} vectors of other models")
     if report.awaiting_reencode:

@@ -33,11 +33,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
-
-import httpx
 
 from bot.domain import RecordError
 from bot.fetching import AddressGuard, FetchRefused, read_body
@@ -49,6 +47,9 @@ from bot.importers.documents import (
     records_from_json,
     sitemap_locations,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -184,6 +185,8 @@ class Crawler:
         self._index_children: set[str] = set()  # URLs a sitemap index names: sitemaps, not pages
 
     async def __aenter__(self) -> Crawler:
+        import httpx  # here, not at import: `claimbot ask` without a link never needs it
+
         self._client = httpx.AsyncClient(
             transport=self._transport,
             timeout=httpx.Timeout(self.settings.http_timeout),
@@ -262,6 +265,8 @@ class Crawler:
         stops at `limit`: a page's title and descriptions are in its head, and a 50 MB page is not
         read to its end.
         """
+        import httpx
+
         if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
             raise FetchRefused("not an http(s) link")
         try:
@@ -287,6 +292,8 @@ class Crawler:
         asked, as for `fetch_page`: the file is named by a fact-check being imported, as an image on a
         page is loaded with it. What the bytes are is left to the fingerprinting (bot.media).
         """
+        import httpx
+
         if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
             raise FetchRefused("not an http(s) link")
         try:
@@ -304,6 +311,8 @@ class Crawler:
     async def _fetch_document(
         self, url: str, validators: Validators | None, *, as_start: bool = False
     ) -> PageResult:
+        import httpx
+
         page = PageResult(url)
         try:
             # The start URL may redirect to another host (publisher.example -> www.publisher.example);
@@ -417,6 +426,8 @@ class Crawler:
 
     async def _read_robots(self, origin: str) -> RobotFileParser | None:
         """robots.txt per RFC 9309: 4xx allows everything; 5xx or no answer allows nothing (None)."""
+        import httpx
+
         parser = RobotFileParser(origin + "/robots.txt")
         try:
             # Redirects may lead to another host (RFC 9309 2.3.1.2), but never to an internal one.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from .normalise import STOPWORDS, stem, strip_noise
 
@@ -37,6 +37,13 @@ def capitalised_terms(texts: Iterable[str]) -> frozenset[str]:
 class EntityLexicon:
     def __init__(self) -> None:
         self._capitalised: Counter[str] = Counter()  # term -> number of fact-checks writing it capitalised
+        # A segment's counts (segment.py), which `_capitalised` then corrects (it goes negative for a
+        # base fact-check that changed or went).
+        self._base_ids: Mapping[str, int] = {}
+        self._base_counts: Sequence[int] = ()
+
+    def attach(self, term_id: Mapping[str, int], counts: Sequence[int]) -> None:
+        self._base_ids, self._base_counts = term_id, counts
 
     def add(self, terms: Iterable[str]) -> None:
         self._capitalised.update(terms)
@@ -46,4 +53,7 @@ class EntityLexicon:
 
     def is_name(self, term: str, document_frequency: int) -> bool:
         count = self._capitalised.get(term, 0)
+        tid = self._base_ids.get(term)
+        if tid is not None:
+            count += int(self._base_counts[tid])
         return count > 0 and count >= ENTITY_SHARE * max(document_frequency, 1)

@@ -1,23 +1,23 @@
-"""The in-memory matcher: BM25 (+ optional embedding) candidates, feature rerank, calibrated score,
-decision."""
+"""The matcher: BM25 (+ optional embedding) candidates, feature rerank, calibrated score, decision.
+
+What is indexed, and how it is kept (in memory, or over a memory-mapped segment any process wrote),
+is holdings.py's; this module ranks it for a question and decides.
+"""
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .alignment import Alignment, align
-from .bm25 import BM25Index
-from .entities import EntityLexicon, capitalised_terms
+from .holdings import Holdings
 from .model import Match, MatchDocument, Thresholds
 from .normalise import content_tokens, is_chitchat, normalise, strip_noise
-from .rerank import Phrasing, Query, ScoreModel, candidate_signals, make_phrasing
+from .rerank import Query, ScoreModel, candidate_signals
 from .thresholds import (
     ANSWER_MARGIN,
     ANSWER_MAX_MISSING_IDF,
@@ -30,7 +30,6 @@ from .thresholds import (
     SEMANTIC_THRESHOLDS,
     SUGGEST_MARGIN,
 )
-from .vectors import VectorStore
 from .verifier import (
     Verifier,
     hard_rules,
@@ -50,18 +49,11 @@ CANDIDATES = 50  # fact-checks reranked from BM25 (and as many again from embedd
 SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word onto a known one
 MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
 FIELD_CACHE = 2048  # fact-checks whose per-field vectors (claim, title, summary, phrasing) are kept
+FIELDS = ("claim", "title", "summary")  # the stored per-field vectors, in this order
 WORD_CACHE = 4096  # single words encoded for the verifier's substitution cosine
 
 
-@dataclass(slots=True)
-class _Entry:
-    doc: MatchDocument
-    slots: tuple[int, ...]
-    phrasings: tuple[Phrasing, ...]
-    capitalised: tuple[str, ...]  # terms written as names here (see entities.py)
-
-
-class Matcher:
+class Matcher(Holdings):
     """Thread-safe: match() may run while another thread upserts (one RLock around the index).
 
     With an `encoder` (see bot.matching.semantic), questions are also embedded and fact-checks that
@@ -84,113 +76,12 @@ class Matcher:
         self.lexical_thresholds = lexical_thresholds or (
             thresholds if encoder is None else DEFAULT_THRESHOLDS
         )
-        self.encoder = encoder
-        self._lock = threading.RLock()
-        self._index = BM25Index()
-        self._vectors = VectorStore()
-        self._names = EntityLexicon()
-        self._entries: dict[int, _Entry] = {}
-        self._slot_owner: list[int] = []  # slot -> fact_check_id (-1 when free)
-        # For spelling correction, rebuilt lazily: indexed words by first letter, and corrections made.
-        self._vocabulary: dict[str, list[str]] | None = None
-        self._corrections: dict[str, str | None] = {}
+        super().__init__(encoder)
         self._lexical_model = ScoreModel.load("lexical")
         self._semantic_model = ScoreModel.load("semantic")
         # The answer decision (verifier.py): the shipped weights unless a refit is handed in.
         self.verifiers = dict(load_verifiers() if verifiers is None else verifiers)
-        # Per-field vectors of recent top candidates: encoded on first need, dropped on upsert.
-        self._fields: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # substituted words' vectors
-
-    # --- updates --------------------------------------------------------------------------------
-
-    def upsert(self, doc: MatchDocument, vector: np.ndarray | Sequence[float] | None = None) -> None:
-        """Add or replace one fact-check; visible to the next match()."""
-        self.upsert_many([doc], None if vector is None else [vector])
-
-    def upsert_many(
-        self,
-        docs: Iterable[MatchDocument],
-        vectors: np.ndarray | Sequence[np.ndarray | Sequence[float] | None] | None = None,
-    ) -> None:
-        """Bulk add/replace; `vectors`, when given, align with `docs` (None entries allowed)."""
-        docs = list(docs)
-        if vectors is not None and len(vectors) != len(docs):
-            raise ValueError("vectors must align with docs")
-        if vectors is None and self.encoder is not None:
-            vectors = self.encoder.encode_documents(docs)
-        # Normalising is the expensive part and needs no lock; the index work is cheap appends.
-        prepared = [_prepare(doc) for doc in docs]
-        with self._lock:
-            for i, (doc, parts) in enumerate(zip(docs, prepared, strict=True)):
-                self._remove_locked(doc.fact_check_id)
-                self._add_locked(doc, *parts)
-                self._drop_fields_locked(doc.fact_check_id)
-                if vectors is not None and vectors[i] is not None:
-                    self._vectors.set(doc.fact_check_id, np.asarray(vectors[i], dtype=np.float32))
-            self._vocabulary = None
-
-    def set_vectors(self, vectors: dict[int, np.ndarray]) -> int:
-        """Give indexed fact-checks their vectors (computed after they were upserted); returns how many
-        were indexed. A fact-check not in the index is left out."""
-        with self._lock:
-            count = 0
-            for fact_check_id, vector in vectors.items():
-                if fact_check_id in self._entries:
-                    self._vectors.set(fact_check_id, np.asarray(vector, dtype=np.float32))
-                    count += 1
-            return count
-
-    def has_vector(self, fact_check_id: int) -> bool:
-        return fact_check_id in self._vectors
-
-    def remove(self, fact_check_id: int) -> None:
-        with self._lock:
-            self._remove_locked(fact_check_id)
-            self._drop_fields_locked(fact_check_id)
-            self._vocabulary = None
-
-    def documents(self) -> list[MatchDocument]:
-        """A snapshot of every indexed fact-check (a refit reads the moderators' aliases here)."""
-        with self._lock:
-            return [entry.doc for entry in self._entries.values()]
-
-    def vector(self, fact_check_id: int) -> np.ndarray | None:
-        """The stored vector of one fact-check, if it has one."""
-        with self._lock:
-            return self._vectors.get(fact_check_id)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, fact_check_id: object) -> bool:
-        return fact_check_id in self._entries
-
-    def _add_locked(
-        self,
-        doc: MatchDocument,
-        main_terms: list[str],
-        alias_terms: list[list[str]],
-        phrasings: list[Phrasing],
-    ) -> None:
-        slots = tuple(self._index.add(terms) for terms in [main_terms, *alias_terms] if terms)
-        for slot in slots:
-            if slot >= len(self._slot_owner):
-                self._slot_owner.extend([-1] * (slot + 1 - len(self._slot_owner)))
-            self._slot_owner[slot] = doc.fact_check_id
-        capitalised = tuple(capitalised_terms([doc.claim, doc.summary, *doc.aliases]))
-        self._names.add(capitalised)
-        self._entries[doc.fact_check_id] = _Entry(doc, slots, tuple(phrasings), capitalised)
-
-    def _remove_locked(self, fact_check_id: int) -> None:
-        entry = self._entries.pop(fact_check_id, None)
-        self._vectors.remove(fact_check_id)
-        if entry is None:
-            return
-        self._names.remove(entry.capitalised)
-        for slot in entry.slots:
-            self._index.remove(slot)
-            self._slot_owner[slot] = -1
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -207,8 +98,8 @@ class Matcher:
             query_vector = self.encoder.encode([strip_noise(text)])[0]
         with self._lock:
             results, query, terms = self._match_locked(query_terms, query_vector)
-            top = self._entries[results[0].fact_check_id].doc if results else None
-            runner = self._entries[results[1].fact_check_id].doc if len(results) > 1 else None
+            top = self._entry(results[0].fact_check_id).doc if results else None
+            runner = self._entry(results[1].fact_check_id).doc if len(results) > 1 else None
         if top is not None:
             self._verify(results, query, terms, top, runner, query_vector, text)
         return results[:top_k]
@@ -289,32 +180,39 @@ class Matcher:
         return float(np.einsum("i,i->", cached[q_word], cached[c_word]))
 
     def _field_vectors(self, doc: MatchDocument, phrasing: str) -> dict[str, np.ndarray]:
-        """Vectors of the claim, title, summary and matched phrasing (cached; encoded outside the lock)."""
+        """Vectors of the claim, title, summary and matched phrasing: stored with the fact-check's
+        vector when it has them (`claimbot index` computes them), else encoded (outside the lock) and
+        cached. A text met twice (the phrasing is the claim) is encoded once."""
         texts = {"claim": doc.claim, "title": doc.title, "summary": doc.summary, "phrasing": phrasing}
         wanted = {name: text for name, text in texts.items() if text and text.strip()}
         out: dict[str, np.ndarray] = {}
-        missing = []
+        missing: dict[str, list[str]] = {}  # text -> the fields it is
         with self._lock:
+            stored = self._stored_fields_locked(doc.fact_check_id)
+            known: dict[str, np.ndarray] = {}
+            if stored is not None:
+                for i, name in enumerate(FIELDS):
+                    if name in wanted:
+                        known.setdefault(wanted[name], stored[i])
             for name, text in wanted.items():
                 key = (doc.fact_check_id, text)
-                if key in self._fields:
+                if text in known:
+                    out[name] = known[text]
+                elif key in self._fields:
                     self._fields.move_to_end(key)
                     out[name] = self._fields[key]
                 else:
-                    missing.append(name)
+                    missing.setdefault(text, []).append(name)
         if missing and self.encoder is not None:
-            vectors = self.encoder.encode([strip_noise(wanted[name]) for name in missing])
+            vectors = self.encoder.encode([strip_noise(text) for text in missing])
             with self._lock:
-                for name, vector in zip(missing, vectors, strict=True):
-                    out[name] = vector
-                    self._fields[(doc.fact_check_id, wanted[name])] = vector
+                for (text, names), vector in zip(missing.items(), vectors, strict=True):
+                    for name in names:
+                        out[name] = vector
+                    self._fields[(doc.fact_check_id, text)] = vector
                 while len(self._fields) > FIELD_CACHE:
                     self._fields.popitem(last=False)
         return out
-
-    def _drop_fields_locked(self, fact_check_id: int) -> None:
-        for key in [k for k in self._fields if k[0] == fact_check_id]:
-            del self._fields[key]
 
     def _correct_spelling(self, query_terms: list[str]) -> list[str]:
         """Map question words the index has never seen onto the closest indexed word ("vacine")."""
@@ -354,7 +252,7 @@ class Matcher:
             value = float(scores[slot])
             if value <= 0:
                 break
-            owner = self._slot_owner[slot]
+            owner = self._owner(int(slot))
             if owner >= 0 and owner not in best:
                 best[owner] = value
                 if len(best) >= CANDIDATES:
@@ -387,9 +285,10 @@ class Matcher:
             max_idf=self._index.max_idf(),
         )
         results: list[Match] = []
+        idf = self._index.idf_lookup()
         for fact_check_id in candidates:
-            entry = self._entries[fact_check_id]
-            signals, phrasing = candidate_signals(query, entry.phrasings, self._index.idf)
+            entry = self._entry(fact_check_id)
+            signals, phrasing = candidate_signals(query, entry.phrasings, idf)
             score_bm25 = bm25.get(fact_check_id, 0.0)
             signals["bm25"] = round(score_bm25, 4)
             signals["bm25_rel"] = score_bm25 / top_bm25 if top_bm25 > 0 else 0.0
@@ -470,22 +369,3 @@ def _answerable(best: Match, others: list[Match]) -> bool:
             best.score >= LONG_TEXT_ANSWER
         )
     return False
-
-
-def _prepare(doc: MatchDocument) -> tuple[list[str], list[list[str]], list[Phrasing]]:
-    """Index terms of the main document and of each alias, and the rerank phrasings."""
-    main_terms: list[str] = []
-    phrasings: list[Phrasing] = []
-    for kind, text in (("claim", doc.claim), ("title", doc.title), ("summary", doc.summary)):
-        if text and text.strip():
-            terms = content_tokens(normalise(text))
-            main_terms.extend(terms)
-            if terms:
-                phrasings.append(make_phrasing(text, kind, terms))
-    alias_terms = []
-    for alias in doc.aliases:
-        terms = content_tokens(normalise(alias))
-        if terms:
-            alias_terms.append(terms)
-            phrasings.append(make_phrasing(alias, "alias", terms))
-    return main_terms, alias_terms, phrasings

@@ -17,6 +17,7 @@ gives a probability-like score that thresholds can be set on:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -75,17 +76,29 @@ class Query:
     names: frozenset[str]  # terms the stored fact-checks write as names (entities.py)
     max_idf: float  # idf of an unseen term: scales "how specific is this word" into [0, 1]
 
+    @functools.cached_property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
 
 def phrasing_features(
     query: Query, phrasing: Phrasing, idf: Callable[[str], float]
 ) -> tuple[float, float, float]:
     """(q_cov, p_cov, fuzz) of one phrasing."""
-    if not phrasing.terms:
+    terms = phrasing.terms
+    if not terms:
         return 0.0, 0.0, 0.0
-    q_cov, covered = weighted_overlap(query.weights, set(phrasing.terms))
-    p_total = sum(idf(t) for t in phrasing.terms)
+    # weighted_overlap's sums, in its order (so the same floats), without its per-call total.
+    total = query.total
+    covered = 0.0
+    q_cov = 0.0
+    if total > 0:
+        present = set(terms)
+        covered = sum([w for t, w in query.weights.items() if t in present])
+        q_cov = covered / total
+    p_total = sum(map(idf, terms))
     p_cov = covered / p_total if p_total > 0 else 0.0
-    similarity = fuzz.token_set_ratio(query.string, " ".join(phrasing.terms)) / 100.0
+    similarity = fuzz.token_set_ratio(query.string, " ".join(terms)) / 100.0
     return q_cov, min(p_cov, 1.0), similarity
 
 

@@ -13,6 +13,7 @@ bot/usecases/embedding.py), stored with the fact-check's revision and handed to
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import threading
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .model import MatchDocument
+from .normalise import strip_noise
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -50,6 +52,11 @@ def document_text(doc: MatchDocument) -> str:
     """What is embedded for a fact-check: the claim and the title (the summary often drifts into the
     verdict's reasoning, which a question does not share)."""
     return " ".join(part.strip() for part in (doc.claim, doc.title) if part and part.strip())
+
+
+def field_texts(doc: MatchDocument) -> tuple[str, str, str]:
+    """The fields whose vectors are stored with a fact-check's (Matcher FIELDS order)."""
+    return doc.claim, doc.title, doc.summary
 
 
 @cache
@@ -103,6 +110,15 @@ class Encoder:
         with _runtime_lock:  # two threads' first encode load the model once
             return _runtime(self.threads)
 
+    def load_soon(self) -> None:
+        """Start loading the model in a thread (~0.3 s of a first question's time), so that it overlaps
+        a process's other start-up work; the first encode waits for it."""
+        thread = threading.Thread(target=self._load, name="claimbot-model-load", daemon=True)
+        thread.start()
+        # A process that ends before the model is loaded waits for it: a daemon thread stopped inside
+        # onnxruntime at interpreter shutdown can crash the exit.
+        atexit.register(thread.join, 30)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32, rows of unit length."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
@@ -135,3 +151,18 @@ class Encoder:
 
     def encode_documents(self, docs: Sequence[MatchDocument]) -> np.ndarray:
         return self.encode([document_text(doc) for doc in docs])
+
+    def encode_fields(self, docs: Sequence[MatchDocument]) -> np.ndarray:
+        """(len(docs), 3, 384): each fact-check's claim, title and summary as the answer check compares
+        them with the question (zeros for an empty field), computed with its vector so that a match
+        need not encode them."""
+        texts, where = [], []
+        for i, doc in enumerate(docs):
+            for j, text in enumerate(field_texts(doc)):
+                if text and text.strip():
+                    texts.append(strip_noise(text))
+                    where.append((i, j))
+        out = np.zeros((len(docs), 3, self.dimensions), dtype=np.float32)
+        for (i, j), vector in zip(where, self.encode(texts), strict=True):
+            out[i, j] = vector
+        return out

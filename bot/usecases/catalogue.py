@@ -1,8 +1,9 @@
 """The catalogue of fact-checks: imports, what is published, and this worker's match index.
 
-The index is built from the store at start (`load_index`), follows other processes' changes
-(`refresh_index`, woken by PostgreSQL NOTIFY in bot/delivery.py) and is brought in line at once with
-this process's own changes (`reindex`, in the changing transaction).
+The index (bot/usecases/match_index.py) is opened from its files or built from the store at start
+(`load_index`), follows other processes' changes (`refresh_index`, woken by PostgreSQL NOTIFY in
+bot/delivery.py) and is brought in line at once with this process's own changes (`reindex`, in the
+changing transaction).
 
 Nothing here encodes: a fact-check is indexed with its stored vector when it has one for its
 revision, and lexically otherwise until a background encoder (bot/usecases/embedding.py) or
@@ -15,9 +16,8 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from pathlib import Path
 
-import numpy as np
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, func, select
 
@@ -29,27 +29,38 @@ from bot.matching import (
     SEMANTIC_THRESHOLDS,
     Encoder,
     Match,
-    MatchDocument,
     Matcher,
     Thresholds,
     load_verifiers,
     semantic_available,
 )
+from bot.matching.index_files import IndexFiles
 from bot.usecases import media_import
+from bot.usecases.match_index import MatchIndex
 from bot.usecases.notifications import enqueue_revision
 from bot.usecases.starter import StarterGuard
-from store import embeddings, factchecks, links
+from store import factchecks, links
 from store.db import session_scope
-from store.models import FactCheck, FactCheckStatus, utcnow
+from store.models import FactCheck, FactCheckStatus
 
 log = logging.getLogger(__name__)
 
 FACT_CHECKS_CHANNEL = "claimbot_factchecks"  # PostgreSQL NOTIFY channel: fact-checks changed
 IMPORT_BATCH = 1000
-# This process's own change to this many fact-checks at most (a verdict published, a claim revised) is
-# encoded in the changing transaction, so it answers by meaning at once in every worker; imports never
-# encode (they leave it to `claimbot index` and the background encoders).
-INLINE_ENCODE = 8
+
+
+def index_files(settings: Settings, engine: Engine) -> IndexFiles | None:
+    """Where this database's match index files live: CLAIMBOT_INDEX_DIR, else beside a SQLite file
+    (`claimbot.db.index/`); None (an index in memory only) for PostgreSQL without the setting, an
+    in-memory SQLite database, or CLAIMBOT_INDEX_FILES=false."""
+    if not settings.index_files:
+        return None
+    if settings.index_dir is not None:
+        return IndexFiles(settings.index_dir)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return IndexFiles(Path(f"{database}.index"))
+    return None
 
 
 def make_matcher(settings: Settings) -> Matcher:
@@ -84,21 +95,14 @@ class Catalogue:
         engine: Engine,
         matcher: Matcher,
         channel: str = FACT_CHECKS_CHANNEL,
+        files: IndexFiles | None = None,
         media: media_import.MediaSources | None = None,
     ) -> None:
         self.engine = engine
         self.matcher = matcher
         self.channel = channel  # where reindex() tells other workers (bot/delivery.py LISTENs)
         self.media = media  # reads the photos and videos imports name (MediaReview)
-        self._index_lock = threading.Lock()
-        self._indexed_until: datetime | None = None
-        # Per fact-check, the updated_at of the row last applied: a follower that read a row before
-        # this process changed it (say, a draft about to be approved) must not apply it afterwards.
-        self._applied: dict[int, datetime] = {}
-        # Published fact-checks indexed without a vector, with the revision indexed: what a background
-        # encoder works through. `vectors_wanted` is set whenever one is added.
-        self._pending: dict[int, int] = {}
-        self.vectors_wanted = threading.Event()
+        self.index = MatchIndex(engine, matcher, channel, files)
 
     def is_empty(self) -> bool:
         with Session(self.engine) as session:
@@ -110,112 +114,35 @@ class Catalogue:
 
         return self.import_records(read_records(starter_path()), index=False)
 
-    # ---------------------------------------------------------------- the match index
+    # ---------------------------------------------------------------- the match index (match_index.py)
 
     def load_index(self) -> int:
-        """Build the in-memory index from the store (published fact-checks and their aliases)."""
-        started = utcnow()
-        with session_scope(self.engine) as session:
-            rows = list(factchecks.iter_index_rows(session))
-            with self._index_lock:
-                count = self._index_rows(session, rows)
-                self._indexed_until = started
-        return count
+        """Open the index files, or build the index from the store (published fact-checks, aliases)."""
+        return self.index.load()
 
     def refresh_index(self) -> int:
         """Pick up fact-checks other processes added or changed since the last look; returns how many."""
-        since = self._indexed_until
-        if since is None:
-            return self.load_index()
-        # Overlap a little so a transaction committed just before `since` is not missed.
-        started = utcnow()
-        with session_scope(self.engine) as session:
-            rows = list(factchecks.iter_index_rows(session, since=since - timedelta(seconds=2)))
-            with self._index_lock:
-                self._index_rows(session, rows)
-                self._indexed_until = started
-        return len(rows)
+        return self.index.refresh()
 
     def reindex(self, session: Session, fact_check_ids: Iterable[int], *, encode: bool = True) -> None:
-        """Bring the index in line with the store for these fact-checks (after this process changed them).
+        """Bring the index in line with the store for these fact-checks (after this process changed them)."""
+        self.index.reindex(session, fact_check_ids, encode=encode)
 
-        With `encode`, a few published ones lacking a vector are encoded and stored here too."""
-        wanted = set(fact_check_ids)
-        rows = list(factchecks.iter_index_rows(session, ids=wanted))
-        if encode and len(rows) <= INLINE_ENCODE:
-            self._encode_inline(session, rows)
-        with self._index_lock:
-            self._index_rows(session, rows)
-            for missing in wanted - {row.id for row in rows}:
-                self.matcher.remove(missing)
-                self._applied.pop(missing, None)
-                self._pending.pop(missing, None)
-        if wanted and session.get_bind().dialect.name == "postgresql":
-            # Other workers LISTEN (bot/delivery.py); PostgreSQL delivers this when the transaction commits.
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
-
-    def _encode_inline(self, session: Session, rows: list[factchecks.IndexRow]) -> None:
-        encoder = self.matcher.encoder
-        published = [row for row in rows if row.status == FactCheckStatus.PUBLISHED]
-        if encoder is None or not published:
-            return
-        stored = embeddings.load(session, encoder.name, {row.id: row.revision for row in published})
-        missing = [row for row in published if row.id not in stored]
-        if missing:
-            vectors = encoder.encode_documents([MatchDocument(r.id, r.claim, r.title) for r in missing])
-            embeddings.save(
-                session, encoder.name, [(r.id, r.revision, v) for r, v in zip(missing, vectors, strict=True)]
-            )
-
-    def _index_rows(self, session: Session, rows: list[factchecks.IndexRow]) -> int:
-        """Upsert published rows into the matcher (with stored embeddings), remove the others."""
-        rows = [row for row in rows if not self._is_stale(row)]
-        for row in rows:
-            if row.updated_at is not None:
-                self._applied[row.id] = row.updated_at
-        published = [row for row in rows if row.status == FactCheckStatus.PUBLISHED]
-        for row in rows:
-            if row.status != FactCheckStatus.PUBLISHED:
-                self.matcher.remove(row.id)
-                self._pending.pop(row.id, None)
-        docs = [MatchDocument(row.id, row.claim, row.title, row.summary, row.aliases) for row in published]
-        encoder = self.matcher.encoder
-        if encoder is None or not docs:
-            self.matcher.upsert_many(docs)
-            return len(docs)
-        # Stored vectors only: encoding 14k claims takes minutes, so a fact-check without a vector for
-        # its revision is matched lexically until the background encoder or `claimbot index` makes one.
-        stored = embeddings.load(session, encoder.name, {row.id: row.revision for row in published})
-        self.matcher.upsert_many(docs, [stored.get(row.id) for row in published])
-        for row in published:
-            if row.id in stored:
-                self._pending.pop(row.id, None)
-            else:
-                self._pending[row.id] = row.revision
-        if len(stored) < len(published):
-            self.vectors_wanted.set()
-        return len(docs)
+    def save_index(self) -> str | None:
+        """Write the index files as the index is now (`claimbot index`); the generation, or None."""
+        return self.index.save()
 
     def pending_vectors(self) -> dict[int, int]:
         """Indexed published fact-checks still without a vector: id -> the revision indexed."""
-        with self._index_lock:
-            return dict(self._pending)
+        return self.index.pending_vectors()
 
-    def apply_vectors(self, vectors: dict[int, tuple[int, np.ndarray]]) -> int:
-        """Give indexed fact-checks the vectors computed for a revision (id -> (revision, vector));
-        one whose indexed revision has changed since is left for the next round. Returns how many."""
-        with self._index_lock:
-            current = {
-                i: vector for i, (revision, vector) in vectors.items() if self._pending.get(i) == revision
-            }
-            applied = self.matcher.set_vectors(current)
-            for i in current:
-                self._pending.pop(i, None)
-            return applied
+    def apply_vectors(self, vectors: dict[int, tuple]) -> int:
+        """Give indexed fact-checks the vectors computed for a revision: id -> (revision, vector, fields)."""
+        return self.index.apply_vectors(vectors)
 
-    def _is_stale(self, row: factchecks.IndexRow) -> bool:
-        applied = self._applied.get(row.id)
-        return applied is not None and row.updated_at is not None and row.updated_at < applied
+    @property
+    def vectors_wanted(self) -> threading.Event:
+        return self.index.vectors_wanted
 
     # ---------------------------------------------------------------- import and the published list
 

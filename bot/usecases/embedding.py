@@ -72,14 +72,17 @@ def index_vectors(
     while True:
         with session_scope(engine) as session:
             rows = embeddings.pending(
-                session, encoder.name, after_id=after_id, limit=chunk, reencode=reencode
+                session, encoder.name, after_id=after_id, limit=chunk, reencode=reencode, with_fields=True
             )
         if not rows:
             break
-        vectors = encoder.encode_documents([MatchDocument(r.id, r.claim, r.title) for r in rows])
+        docs = [MatchDocument(r.id, r.claim, r.title, r.summary) for r in rows]
+        vectors, fields = encoder.encode_documents(docs), encoder.encode_fields(docs)
         with session_scope(engine) as session:
             embeddings.save(
-                session, encoder.name, [(r.id, r.revision, v) for r, v in zip(rows, vectors, strict=True)]
+                session,
+                encoder.name,
+                [(r.id, r.revision, v, f) for r, v, f in zip(rows, vectors, fields, strict=True)],
             )
         report.encoded += len(rows)
         after_id = rows[-1].id
@@ -102,29 +105,45 @@ def _text_digest(claim: str, title: str) -> str:
     return hashlib.sha256(document_text(MatchDocument(0, claim, title)).encode()).hexdigest()
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def store_starter_vectors(engine: Engine, path: Path | None = None) -> int:
-    """Store the bundled vectors of the starter fact-checks whose text is still the one encoded."""
+    """Store the bundled vectors of the starter fact-checks whose text is still the one encoded (and
+    their field vectors when the bundle has them and the summary is the one encoded too)."""
     path = path or starter_vectors_path()
     if not path.exists():
         return 0
     bundle = np.load(path)
     if str(bundle["model"]) != MODEL_NAME:
         return 0  # another model's: the starter set is encoded like any other fact-check
+    fields = bundle["fields"] if "fields" in bundle else [None] * len(bundle["urls"])
+    summaries = bundle["summaries"] if "summaries" in bundle else [""] * len(bundle["urls"])
     shipped = {
-        (str(url), str(digest)): vector
-        for url, digest, vector in zip(bundle["urls"], bundle["digests"], bundle["vectors"], strict=True)
+        (str(url), str(digest)): (vector, field_vectors, str(summary))
+        for url, digest, vector, field_vectors, summary in zip(
+            bundle["urls"], bundle["digests"], bundle["vectors"], fields, summaries, strict=True
+        )
     }
     with session_scope(engine) as session:
         facts = session.exec(
-            select(FactCheck.id, FactCheck.url, FactCheck.revision, FactCheck.claim, FactCheck.title).where(
-                col(FactCheck.url).in_([url for url, _ in shipped])
-            )
+            select(
+                FactCheck.id,
+                FactCheck.url,
+                FactCheck.revision,
+                FactCheck.claim,
+                FactCheck.title,
+                FactCheck.summary,
+            ).where(col(FactCheck.url).in_([url for url, _ in shipped]))
         ).all()
         rows = []
-        for fact_check_id, url, revision, claim, title in facts:
-            vector = shipped.get((url, _text_digest(claim, title or "")))
-            if vector is not None and fact_check_id is not None:
-                rows.append((fact_check_id, revision, vector))
+        for fact_check_id, url, revision, claim, title, summary in facts:
+            found = shipped.get((url, _text_digest(claim, title or "")))
+            if found is not None and fact_check_id is not None:
+                vector, field_vectors, encoded_summary = found
+                same = field_vectors is not None and _digest(summary or "") == encoded_summary
+                rows.append((fact_check_id, revision, vector, field_vectors if same else None))
         embeddings.save(session, MODEL_NAME, rows)
     return len(rows)
 
@@ -136,13 +155,16 @@ def write_starter_vectors(path: Path | None = None) -> int:
 
     # As stored: an import cleans the text first, and the digest is checked against the stored text.
     records = [r for r in map(importable, read_records(starter_path())) if isinstance(r, FactCheckRecord)]
-    vectors = Encoder().encode_documents([MatchDocument(0, r.claim, r.title) for r in records])
+    docs = [MatchDocument(0, r.claim, r.title, r.summary) for r in records]
+    encoder = Encoder()
     np.savez(
         path or starter_vectors_path(),
         model=np.array(MODEL_NAME),
         urls=np.array([r.url for r in records]),
         digests=np.array([_text_digest(r.claim, r.title) for r in records]),
-        vectors=vectors,
+        vectors=encoder.encode_documents(docs),
+        fields=encoder.encode_fields(docs).astype(np.float16),
+        summaries=np.array([_digest(r.summary) for r in records]),
     )
     return len(records)
 
@@ -218,8 +240,8 @@ class BackgroundEncoder:
         if not revisions:
             return set()
         with session_scope(self.catalogue.engine) as session:
-            stored = embeddings.load(session, self.encoder.name, revisions)
-        self.catalogue.apply_vectors({i: (revisions[i], vector) for i, vector in stored.items()})
+            stored = embeddings.load_with_fields(session, self.encoder.name, revisions)
+        self.catalogue.apply_vectors({i: (revisions[i], v, f) for i, (v, f) in stored.items()})
         return set(stored)
 
     def _encode(self, revisions: dict[int, int]) -> int:
@@ -235,14 +257,17 @@ class BackgroundEncoder:
             ]
         if not rows:
             return 0
-        vectors = self.encoder.encode_documents([MatchDocument(r.id, r.claim, r.title) for r in rows])
+        docs = [MatchDocument(r.id, r.claim, r.title, r.summary) for r in rows]
+        vectors, fields = self.encoder.encode_documents(docs), self.encoder.encode_fields(docs)
         with session_scope(self.catalogue.engine) as session:
             embeddings.save(
                 session,
                 self.encoder.name,
-                [(r.id, r.revision, v) for r, v in zip(rows, vectors, strict=True)],
+                [(r.id, r.revision, v, f) for r, v, f in zip(rows, vectors, fields, strict=True)],
             )
-        self.catalogue.apply_vectors({r.id: (r.revision, v) for r, v in zip(rows, vectors, strict=True)})
+        self.catalogue.apply_vectors(
+            {r.id: (r.revision, v, f) for r, v, f in zip(rows, vectors, fields, strict=True)}
+        )
         return len(rows)
 
 

@@ -18,8 +18,8 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -31,6 +31,9 @@ from bot.media.fingerprints import MAX_VIDEO_BYTES
 from store import media as known_media
 from store.factchecks import UpsertResult
 from store.models import FactCheck, KnownMedia
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
