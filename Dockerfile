@@ -4,7 +4,8 @@
 #   docker build -t claimbot .
 #   docker run --rm -v claimbot-data:/data claimbot ask "did a NYC cop arrest an ICE agent"
 #   docker run -d -v claimbot-data:/data -e TELEGRAM_BOT_TOKEN=... claimbot            # serve telegram
-#   docker compose up -d                                  # PostgreSQL + Telegram + Discord workers
+#   docker run -d -v claimbot-data:/data -p 8080:8080 claimbot serve web --port 8080   # the web console
+#   docker compose up -d                                  # PostgreSQL + Telegram + Discord workers + console
 #
 # Without CLAIMBOT_DATABASE_URL the bot keeps a SQLite database on the /data volume; for several
 # workers point it at PostgreSQL (see compose.yaml).
@@ -52,8 +53,9 @@ USER claimbot
 # /data holds the SQLite database and its match index files (claimbot.db.index/); compose.yaml mounts a
 # shared volume on /index for the PostgreSQL workers' index files (CLAIMBOT_INDEX_DIR).
 VOLUME ["/data"]
-# Telegram webhook (`serve telegram --webhook-url ... --listen 0.0.0.0 --port 8443`).
-EXPOSE 8443
+# Telegram webhook (`serve telegram --webhook-url ... --listen 0.0.0.0 --port 8443`), and the
+# moderators' web console (`serve web --port 8080`; its templates and stylesheet ship in the package).
+EXPOSE 8443 8080
 # Exits 0 when the database answers (it also applies pending migrations); a new Python process each
 # time, about a second of CPU, hence the 30 s interval.
 HEALTHCHECK --interval=30s --timeout=20s --start-period=30s --retries=3 \

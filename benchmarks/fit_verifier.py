@@ -63,9 +63,10 @@ def tweet_examples(
 
 def chat_examples(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[Example]:
     out = []
+    groups = bench.same_claims(key_to_id)  # an answer telling the same claim is a positive
     for row in bench.read_chat(name):
-        gold = {key_to_id[row["fact_check"]]} if row["fact_check"] else set()
-        near = key_to_id[row["fact_check"]] if row["kind"] == "near_miss" else None
+        gold = set(bench.chat_gold(row, key_to_id, groups))
+        near = gold if row["kind"] == "near_miss" else None
         found = example(matcher, row["text"], gold, row["kind"], row["fact_check"] or row["text"], near)
         if found is not None:
             out.append(found)

@@ -111,6 +111,22 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="DISCORD_MODERATOR_GUILDS"
     )
 
+    # --- the moderators' web console (issue 17: adapters/web/, `claimbot serve web`) ---
+    # The console's public address, as moderators' browsers reach it: sign-in links start with it.
+    console_url: str = Field("http://127.0.0.1:8080", validation_alias="CLAIMBOT_CONSOLE_URL")
+    # Signs the session and CSRF cookies. Unset: a random one per process (sessions end at a restart
+    # and several console processes would not share them); set your own long random value.
+    console_secret: SecretStr | None = Field(None, validation_alias="CLAIMBOT_CONSOLE_SECRET")
+    # A sign-in link works once, for this many minutes.
+    console_link_minutes: int = Field(10, ge=1, le=60, validation_alias="CLAIMBOT_CONSOLE_LINK_MINUTES")
+    # A session ends this many hours after sign-in, however active (a removed grant or role then counts).
+    console_session_hours: float = Field(12, gt=0, le=168, validation_alias="CLAIMBOT_CONSOLE_SESSION_HOURS")
+    # Largest file the console's import takes (bytes of the whole upload).
+    console_upload_bytes: int = Field(
+        5 * 2**20, ge=1024, le=2**30, validation_alias="CLAIMBOT_CONSOLE_UPLOAD_BYTES"
+    )
+    # --- end web console ---
+
     # Outside sources
     factcheck_api_key: SecretStr | None = Field(None, validation_alias="CLAIMBOT_FACTCHECK_API_KEY")
     factcheck_api_url: str = Field(

@@ -21,6 +21,7 @@ from bot.usecases.asking import Asking, ExternalLookup
 from bot.usecases.browsing import Browsing
 from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, index_files, make_matcher
 from bot.usecases.confirming import Confirming
+from bot.usecases.console_links import ConsoleLinks
 from bot.usecases.delivery import Outbox
 from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors, store_starter_vectors
 from bot.usecases.feedback import Feedback
@@ -30,10 +31,12 @@ from bot.usecases.media_import import MediaSources
 from bot.usecases.metrics import Metrics, database_healthy
 from bot.usecases.moderation import Moderation
 from bot.usecases.privacy import Privacy, asker_hash
+from bot.usecases.queue_view import QueueView
 from bot.usecases.reports import Reports
 from bot.usecases.review import Review
 from bot.usecases.starter import Starter
 from bot.usecases.statistics import Statistics
+from bot.usecases.uploads import Uploads
 from store.db import exclusive, make_engine, migrate
 
 # FACT_CHECKS_CHANNEL is what the service built next gives its catalogue to NOTIFY on.
@@ -106,6 +109,10 @@ class ClaimService:
         self.media = self.asking.media  # known photos and videos (bot/usecases/media.py)
         self.following_up = FollowingUp(engine, settings, self.moderation, self.review)
         self.confirming = Confirming(engine, self.review, self.asking._own_request)
+        # The moderators' web console (issue 17): sign-in links, the queue page, imports of uploads.
+        self.console_links = ConsoleLinks(engine, settings, self.moderation)
+        self.queue_view = QueueView(engine, settings, self.moderation, self.review)
+        self.uploads = Uploads(self.moderation, self.catalogue)
         self.statistics = Statistics(engine, settings, self.moderation)
 
     @classmethod
@@ -176,6 +183,15 @@ class ClaimService:
     moderators = UseCase("moderation", Moderation.moderators)
     block = UseCase("moderation", Moderation.block)
     audit_log = UseCase("moderation", Moderation.audit_log)
+    audit_page = UseCase("moderation", Moderation.audit_page)
+
+    # ------------------------------------- the web console (console_links.py, queue_view.py, uploads.py)
+
+    issue_console_link = UseCase("console_links", ConsoleLinks.issue_console_link)
+    console_sign_in = UseCase("console_links", ConsoleLinks.sign_in)
+    queue_page = UseCase("queue_view", QueueView.queue_page)
+    review_phrasings = UseCase("queue_view", QueueView.phrasings)
+    import_upload = UseCase("uploads", Uploads.import_upload)
 
     # ------------------------------------------------------------- the dashboard (bot/usecases/statistics.py)
 

@@ -300,3 +300,26 @@ class FeedSource(SQLModel, table=True):
 
 
 # --- end outside sources ---
+
+
+# --- the moderators' web console (issue 17) ---
+class ConsoleLink(SQLModel, table=True):
+    """A single-use sign-in link to the web console for one platform identity.
+
+    Only the SHA-256 of the link's token is stored: a copy of the database signs nobody in. The
+    identity is as the chat adapter saw it when the link was asked for (`platform_admin`: the
+    Telegram list or chat admin, the Discord role), since the console cannot ask the platform.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    platform: str = Field(max_length=20)
+    user_id: str = Field(max_length=100)
+    community: str = Field(default="default", max_length=200)
+    platform_admin: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+
+
+# --- end web console ---

@@ -24,6 +24,7 @@ from adapters import discord as discord_adapter
 from adapters.telegram import build_application, running
 from bot.config import Settings
 from bot.service import ClaimService
+from tests.conftest import migrated_sqlite
 from tests.fakes import patient
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -36,7 +37,7 @@ DISCORD_TOKEN = "MTAxOTY.SECRET-discord-token.Gx7dKq-3Z0x9vYb2Lw8NmR4tP6sQ1uV5"
 def both_settings(tmp_path: Path, tg: FakeTelegramAPI, dc: FakeDiscord, **overrides: Any) -> Settings:
     """Settings for one service serving Telegram and Discord against the two fakes."""
     values: dict[str, Any] = {
-        "CLAIMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'both.db'}",
+        "CLAIMBOT_DATABASE_URL": migrated_sqlite(tmp_path / "both.db"),
         "CLAIMBOT_ASKER_SALT": "test-salt",
         "TELEGRAM_BOT_TOKEN": tg.token,
         "TELEGRAM_API_BASE_URL": tg.base_url,

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import hypothesis
 import pytest
-from sqlalchemy import create_engine, text
+import sqlalchemy.exc
+from sqlalchemy import Connection, create_engine, text
+from sqlmodel import SQLModel
 
+import store.models  # noqa: F401  every table on SQLModel.metadata (schemas are emptied in its order)
 from bot.config import Settings
 from bot.service import ClaimService
+from store.db import make_engine, migrate
+from tests import warm_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 # Test data ships with the repository, so a fresh clone runs every test. CLAIMBOT_CHECKTHAT_DIR points
@@ -31,8 +39,142 @@ hypothesis.settings.register_profile(
 hypothesis.settings.load_profile("claimbot")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "blank_database: database_url and postgres_url name an empty database (no schema) instead of a"
+        " migrated one, for tests of migrations and of a first start",
+    )
+
+
+def _blank(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("blank_database") is not None
+
+
+# ------------------------------------------------------------------------------ SQLite: a template file
+# Migrating a new database costs a test more than most of what it then does (alembic runs every
+# revision), and every test's database is the same until its service starts: one migrated file per
+# process, copied per test. Tests of migrations and of a first start are marked blank_database.
+
+_sqlite_template: Path | None = None
+
+
+def migrated_sqlite(path: Path) -> str:
+    """Make `path` a migrated, empty ClaimBot database (a copy of one migrated once) unless it exists
+    already; its URL."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        template = Path(tempfile.mkdtemp(prefix="claimbot-template-")) / "migrated.db"
+        engine = make_engine(f"sqlite:///{template}")
+        migrate(engine)
+        engine.dispose()  # the last connection checkpoints the WAL into the file and removes it
+        assert not template.with_name("migrated.db-wal").exists()
+        atexit.register(shutil.rmtree, template.parent, True)
+        _sqlite_template = template
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# ----------------------------------------------------------------- PostgreSQL: migrated schemas, reused
+
+
 def _postgres_admin_url() -> str:
     return "postgresql+psycopg://" + POSTGRES_URL.split("://", 1)[1]
+
+
+def _schema_url(schema: str) -> str:
+    # application_name tells this schema's connections apart in pg_stat_activity (see _Schemas.put).
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
+
+
+def _new_schema_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+_TERMINATE = text("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = :s")
+
+
+class _Schemas:
+    """This process's migrated schemas. A test takes one; afterwards its rows are deleted (TRUNCATE
+    costs as much as migrating), its sequences set back and it is renamed before the next test takes
+    it, so that nothing left of a test (a late write, an open connection) reaches the next one. A
+    schema at another revision than a freshly migrated one (a test migrated it) is dropped instead,
+    as is one where a table is missing; tests never change the schema otherwise. Catalog queries are
+    kept out of the way: on a server without autovacuum the catalogs bloat and each costs ~50 ms."""
+
+    def __init__(self) -> None:
+        self.admin = create_engine(_postgres_admin_url())
+        self.free: list[str] = []
+        self.revision: list[str] | None = None  # what a freshly migrated schema holds
+        self.sequences: list[tuple[str, int]] = []  # (name, start value)
+        atexit.register(self.close)
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        schema = _new_schema_name()
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(_schema_url(schema))
+        migrate(engine)
+        engine.dispose()
+        if self.revision is None:
+            with self.admin.connect() as connection:
+                self.revision = self._revision(connection, schema)
+                self.sequences = [
+                    (row.sequencename, row.start_value)
+                    for row in connection.execute(
+                        text("SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = :s"),
+                        {"s": schema},
+                    )
+                ]
+        return schema
+
+    @staticmethod
+    def _revision(connection: Connection, schema: str) -> list[str]:
+        return sorted(
+            connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version')).scalars()
+        )
+
+    def put(self, schema: str) -> None:
+        with self.admin.begin() as connection:
+            # A test's leftover connections (an engine not disposed, a worker thread) end here.
+            connection.execute(_TERMINATE, {"s": schema})
+        renamed = _new_schema_name()
+        try:
+            with self.admin.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+                if self._revision(connection, schema) != self.revision:
+                    raise _NotReusable
+                for table in reversed(SQLModel.metadata.sorted_tables):  # children first: no FK in the way
+                    connection.execute(text(f'DELETE FROM "{schema}"."{table.name}"'))
+                for sequence, start in self.sequences:  # setval: no new file, unlike ALTER ... RESTART
+                    connection.execute(
+                        text("SELECT setval(:seq, :start, false)"),
+                        {"seq": f'"{schema}"."{sequence}"', "start": start},
+                    )
+                connection.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{renamed}"'))
+        except (_NotReusable, sqlalchemy.exc.DBAPIError):  # migrated by the test, a table gone, a lock held
+            with self.admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        self.free.append(renamed)
+
+    def close(self) -> None:
+        with self.admin.begin() as connection:
+            for schema in self.free:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        self.free.clear()
+        self.admin.dispose()
+
+
+class _NotReusable(Exception):
+    pass
+
+
+_schemas: _Schemas | None = None
 
 
 @pytest.fixture(scope="session")
@@ -50,26 +192,39 @@ def postgres_available() -> bool:
 
 
 @pytest.fixture
-def postgres_url(postgres_available: bool) -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a schema of its own, dropped afterwards."""
+def postgres_url(postgres_available: bool, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a schema of its own: migrated and empty (a schema of an
+    earlier test, emptied), or with no tables at all for a test marked blank_database."""
+    global _schemas
     if not postgres_available:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_postgres_admin_url())
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
+    if _blank(request):
+        schema = _new_schema_name()
+        admin = create_engine(_postgres_admin_url())
         with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            yield _schema_url(schema)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        return
+    if _schemas is None:
+        _schemas = _Schemas()
+    schema = _schemas.take()
+    try:
+        yield _schema_url(schema)
+    finally:
+        _schemas.put(schema)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of its own on each engine, migrated and empty (blank_database: not even migrated)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'claimbot.db'}"
+        path = tmp_path / "claimbot.db"
+        return f"sqlite:///{path}" if _blank(request) else migrated_sqlite(path)
     return request.getfixturevalue("postgres_url")
 
 
@@ -99,7 +254,7 @@ def service(settings: Settings) -> Iterator[ClaimService]:
 
 @pytest.fixture
 def sqlite_service(tmp_path: Path) -> Iterator[ClaimService]:
-    svc = ClaimService.open(make_settings(f"sqlite:///{tmp_path / 'claimbot.db'}"))
+    svc = ClaimService.open(make_settings(migrated_sqlite(tmp_path / "claimbot.db")))
     yield svc
     svc.engine.dispose()
 
@@ -107,21 +262,20 @@ def sqlite_service(tmp_path: Path) -> Iterator[ClaimService]:
 def claimbot(
     *args: str, db: str, stdin: bytes | str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `claimbot` command on a database, with none of the caller's bot settings."""
+    """Run the real `claimbot` command on a database, with none of the caller's bot settings.
+
+    Each command is a process of its own, forked from a server that has done Python's start-up and
+    imports once (tests/warm_cli.py); stdin is empty unless given."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("CLAIMBOT_", "TELEGRAM_", "DISCORD_"))
     }
     environment.update(env or {})
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", db, *args],
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        timeout=180,
-        env=environment,
-        cwd=ROOT,
+    argv = ["--db", db, *args]
+    returncode, stdout, stderr = warm_cli.run(
+        argv, environment, stdin.encode() if isinstance(stdin, str) else stdin, timeout=180
     )
     out = subprocess.CompletedProcess(
-        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+        [sys.executable, "-m", "bot.cli", *argv], returncode, stdout.decode(), stderr.decode()
     )
     assert "Traceback" not in out.stderr, out.stderr
     return out

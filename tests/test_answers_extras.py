@@ -7,9 +7,6 @@ from __future__ import annotations
 import getpass
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,7 +32,7 @@ from bot.importers import read_records
 from bot.replies import compose
 from bot.service import ClaimService
 from store.models import AnswerFeedback
-from tests.conftest import make_settings
+from tests.conftest import claimbot, make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "tests" / "data" / "importers" / "seed_report.txt"
@@ -191,18 +188,14 @@ def test_terminal_rates_reads_the_report_and_asks_a_follow_up(service: ClaimServ
 
 def test_claimbot_feedback_command(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
-    run = [sys.executable, "-m", "bot.cli"]
-    env_db = ["--db", db]
-    env = {**os.environ, "CLAIMBOT_ASKER_SALT": "test-salt"}
-    subprocess.run([*run, "ask", NYC, *env_db], check=True, capture_output=True, cwd=ROOT, env=env)
-    empty = subprocess.run([*run, "feedback", *env_db], capture_output=True, text=True, cwd=ROOT, env=env)
+    env = {"CLAIMBOT_ASKER_SALT": "test-salt"}
+    assert claimbot("ask", NYC, db=db, env=env).returncode == 0
+    empty = claimbot("feedback", db=db, env=env)
     assert empty.returncode == 0 and "No feedback" in empty.stdout
     service = ClaimService.open(make_settings(db), load_index=False)
     try:
         service.vote(1, Asker("cli", getpass.getuser()), 2)  # the CLI asks as the user running it
     finally:
         service.engine.dispose()
-    listed = subprocess.run(
-        [*run, "feedback", "--json", *env_db], capture_output=True, text=True, cwd=ROOT, env=env
-    )
+    listed = claimbot("feedback", "--json", db=db, env=env)
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["down"] == 1

@@ -22,7 +22,7 @@ COMPOSE = ROOT / "compose.yaml"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 # Variables .env.example may name that are not Settings fields: compose.yaml's own.
-COMPOSE_ONLY = {"POSTGRES_PASSWORD", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_PUBLISH_PORT"}
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_PUBLISH_PORT", "CONSOLE_PUBLISH_PORT"}
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -224,7 +224,9 @@ def test_compose_database_service(compose: dict) -> None:
     assert set(compose["volumes"]) >= {v.split(":")[0] for v in db["volumes"]}
 
 
-@pytest.mark.parametrize("service, platform", [("telegram", "telegram"), ("discord", "discord")])
+@pytest.mark.parametrize(
+    "service, platform", [("telegram", "telegram"), ("discord", "discord"), ("web", "web")]
+)
 def test_compose_workers_run_valid_commands_on_postgres(compose: dict, service: str, platform: str) -> None:
     worker = compose["services"][service]
     argv = [interpolate(str(part)) for part in worker["command"]]
@@ -233,6 +235,9 @@ def test_compose_workers_run_valid_commands_on_postgres(compose: dict, service: 
     if platform == "telegram":
         assert args.webhook_url == "<TELEGRAM_WEBHOOK_URL>"
         assert (args.listen, args.port) == ("0.0.0.0", 8443)
+    if platform == "web":  # issue 17: the console beside the chat workers, published on its port
+        assert (args.listen, args.port) == ("0.0.0.0", 8080)
+        assert worker["ports"] == ["${CONSOLE_PUBLISH_PORT:-8080}:8080"]
     url = worker["environment"]["CLAIMBOT_DATABASE_URL"]
     assert url.startswith("postgresql://claimbot:") and url.endswith("@db:5432/claimbot")
     assert worker["depends_on"]["db"]["condition"] == "service_healthy"

@@ -552,9 +552,11 @@ async def test_guild_sync_and_guild_command_dispatch(tmp_path: Path, database_ur
     try:
         await asyncio.wait_for(fake.ready.wait(), patient(10))
         put = fake.find("PUT", rf"/applications/\d+/guilds/{fake.guild_id}/commands")
-        assert put and {c["name"] for c in put[0].json} == {"check", "Fact-check this", "review", "forget"}
-        review = next(c for c in put[0].json if c["name"] == "review")
-        assert int(review["default_member_permissions"]) == 1 << 13 and review["dm_permission"] is False
+        names = {c["name"] for c in put[0].json} if put else set()
+        assert names == {"check", "Fact-check this", "review", "forget", "console"}  # issue 17: /console
+        for name in ("review", "console"):  # moderators' commands: in servers only, hidden by default
+            command = next(c for c in put[0].json if c["name"] == name)
+            assert int(command["default_member_permissions"]) == 1 << 13 and command["dm_permission"] is False
         payload = fake.slash("check", {"question": NYC})
         assert payload["data"]["guild_id"] == fake.guild_id
         call = await fake.wait_response(await fake.interact(payload))

@@ -330,7 +330,7 @@ def test_unrated_claims_are_related_reading_or_queued_for_a_rating(
         service.rate(Actor("cli", "mod"), fact_check_id, "True")
     with pytest.raises(ServiceError, match="Unknown rating"):
         service.rate(Actor("cli", "mod"), outcome.candidates[0].fact_check.id, "purple")
-    answered = ask(service, "did Obama say he will campaign in 57 states", user="other")
+    answered = ask(service, "did Barack Obama say he had visited 57 states", user="other")
     assert answered.kind is OutcomeKind.ANSWER and render_text(compose(answered, "d")).startswith("❌ False")
     log = [(e.action, e.allowed, e.target) for e in service.audit_log()]
     assert ("rate", True, f"fact_check:{fact_check_id}") in log

@@ -150,3 +150,42 @@ async def test_one_picture_forwarded_on_both_platforms_is_one_item_asked_twice(
             await asyncio.sleep(0.05)
         [item] = items
         assert item.ask_count == 2 and item.media is not None and item.media.platform == "discord"
+
+
+async def test_review_link_attach_media_attaches_the_items_photo(dc: Harness) -> None:
+    from tests.test_discord import moderator
+    from tests.test_media_telegram import NOT_A_REAL_ARREST
+
+    fake, service = dc.fake, dc.service
+    picture = scene(24)
+    photo = fake.attachment(encode(picture), "viral.jpg", "image/jpeg")
+    target = fake.message(fake.general_id, content="", author=posted_by(dc), attachments=[photo])
+    await discord_reply(fake, fake.context_menu("Fact-check this", target), timeout=20)
+    post = await fake.wait_call("POST", REVIEW_POST.format(fake.review_channel_id))
+    item = int(post.json["embeds"][0]["title"].rsplit("#", 1)[1])
+    fact_check = service.search(NYC_ICE)[0].fact_check.id
+    mod = moderator(fake)
+    link = {"item": item, "fact_check": fact_check, "media_description": NOT_A_REAL_ARREST}
+    refused = await dc.interact(fake.slash("review", link, subcommand="link", **mod))
+    assert "media_description goes with attach_media" in refused["data"]["content"]
+    assert service.review_for_delivery(item).status == "open"
+    command = fake.slash("review", {**link, "attach_media": "transformed"}, subcommand="link", **mod)
+    command["locale"] = "fr"
+    done = await dc.interact(command)
+    assert f"Item #{item} answered with fact-check #{fact_check}" in done["data"]["content"]
+    assert "transformé : généré par IA ou deepfake" in done["data"]["content"]
+    copy = fake.attachment(
+        encode(IMAGE_TRANSFORMS["screenshot"](reencoded(picture, 50))), "c.jpg", "image/jpeg"
+    )
+    answer = await discord_reply(fake, fake.slash("check", {"attachment": copy}), timeout=20)
+    assert AI_PHOTO in first_embed(answer)
+
+
+async def test_the_review_commands_offer_the_media_kinds(dc: Harness) -> None:
+    """As synced to Discord: an optional choice of the kinds as the CLI names them."""
+    review = next(c for cs in dc.fake.commands.values() for c in cs if c["name"] == "review")
+    for name in ("link", "approve"):
+        sub = next(o for o in review["options"] if o["name"] == name)
+        attach = next(o for o in sub["options"] if o["name"] == "attach_media")
+        assert [c["value"] for c in attach["choices"]][:3] == ["original", "out-of-context", "edited"]
+        assert not attach.get("required")

@@ -25,7 +25,17 @@ from bot.service import ClaimService
 from tests.adapter_harness import LoopMonitor, LoopThreadCalls
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.media_factory import IMAGE_TRANSFORMS, cropped, encode, reencoded, resized, scene, transcode, video
-from tests.test_telegram import ADMIN, GROUP, MOD_CHAT, OTHER, USER, telegram_settings, to_chat
+from tests.test_telegram import (
+    ADMIN,
+    GROUP,
+    MOD_CHAT,
+    MODERATOR,
+    OTHER,
+    USER,
+    has_text,
+    telegram_settings,
+    to_chat,
+)
 
 EDITOR = Actor("cli", "editor")
 NOT_A_REAL_ARREST = "it does not show a real arrest"
@@ -264,3 +274,49 @@ async def test_files_are_decoded_off_the_event_loop(tg: Any) -> None:
             service.asking.media.inspect = inspect  # type: ignore[method-assign]
     assert calls.off_loop["inspect"] == 1 and calls.on_loop["inspect"] == 0
     print(f"event loop's longest stall while a video was checked: {monitor.max_lag * 1000:.0f} ms")
+
+
+async def test_a_moderator_attaches_a_queued_photo_with_link_media_kind(tg: Any) -> None:
+    fake, service = tg
+    picture = scene(14)
+    fake.private_media(USER, photo=photo_sizes(fake, picture))
+    await reply_to(fake, USER)
+    review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT), ok=True)
+    [item] = service.queue(EDITOR)
+    assert (
+        "To attach the photo on /link or /approve, kinds: original, out-of-context" in review.params["text"]
+    )
+    assert f"/link {item.id} &lt;fact-check id&gt; media:&lt;kind&gt;" in review.params["text"]
+    fact_check = service.search(NYC_ICE)[0].fact_check.id
+
+    fake.group_message(MOD_CHAT, MODERATOR, f"/link {item.id} {fact_check} media:blurry")
+    refused = await fake.wait_for("sendMessage", has_text("Unknown media kind"), ok=True)
+    assert "transformed" in refused.params["text"] and service.queue(EDITOR)  # still open
+    fake.users[MODERATOR] = {**fake.add_user(MODERATOR), "language_code": "es"}
+    fake.group_message(
+        MOD_CHAT, MODERATOR, f"/link {item.id} {fact_check} media:ai-generated | {NOT_A_REAL_ARREST}"
+    )
+    done = await fake.wait_for("sendMessage", has_text(f"Linked #{item.id}"), ok=True)
+    # The moderators' commands stay English; the new sentence is in the moderator's language.
+    assert f"Adjunté la foto o el vídeo reenviado a la verificación #{fact_check}" in done.params["text"]
+    mark = len(fake.calls)
+    fake.private_media(
+        OTHER, photo=photo_sizes(fake, IMAGE_TRANSFORMS["screenshot"](picture)), forwarded=True
+    )
+    assert AI_PHOTO in await reply_to(fake, OTHER, since=mark)
+
+
+async def test_approve_with_media_attaches_and_a_bare_description_is_refused(tg: Any) -> None:
+    fake, service = tg
+    picture = scene(15)
+    fake.private_media(USER, photo=photo_sizes(fake, picture))
+    await reply_to(fake, USER)
+    [item] = service.queue(EDITOR)
+    draft = service.write_verdict(EDITOR, item.id, "False", "Staged by actors.", ["https://desk.example/s"])
+    fake.group_message(MOD_CHAT, MODERATOR, f"/approve {item.id} {draft.revision} | staged by actors")
+    await fake.wait_for("sendMessage", has_text("A description after | goes with media:"), ok=True)
+    fake.group_message(MOD_CHAT, MODERATOR, f"/approve {item.id} {draft.revision} media:staged")
+    await fake.wait_for("sendMessage", has_text("Published fact-check", "Attached the forwarded"), ok=True)
+    mark = len(fake.calls)
+    fake.private_media(OTHER, photo=photo_sizes(fake, reencoded(picture, 40)))
+    assert "This photo was staged" in await reply_to(fake, OTHER, since=mark)

@@ -26,6 +26,9 @@ from store.db import alembic_config, downgrade, head_revision, make_engine, migr
 from store.models import FactCheck, Notification, Request, ReviewItem, SentReply, Subscription
 from tests.conftest import make_settings
 
+# Every test here starts from a database with no schema at all (tests/conftest.py).
+pytestmark = pytest.mark.blank_database
+
 FIRST_RELEASE = "0001"
 T0 = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 CLAIM = "the harbour bridge will be closed to cyclists from next spring"

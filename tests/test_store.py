@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
@@ -44,6 +45,7 @@ def record(
     )
 
 
+@pytest.mark.blank_database
 def test_migrations_create_upgrade_and_downgrade(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate(engine)
@@ -97,6 +99,7 @@ def test_import_reports_errors_and_keeps_the_rest(service: ClaimService) -> None
     }
 
 
+@pytest.mark.blank_database
 def test_migrations_match_the_models(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -109,6 +112,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.blank_database
 def test_processes_starting_together_on_a_new_database_set_it_up_once(database_url: str) -> None:
     import subprocess
     import sys

@@ -206,3 +206,49 @@ def test_questions_have_their_own_model_and_it_round_trips() -> None:
     assert again.short_intercept == 5.0 and again.short_weights == {}
     shipped = load_verifiers()["semantic"]
     assert shipped.short_weights and "substituted" in shipped.short_weights
+
+
+def test_a_fact_check_of_the_same_claim_is_the_right_answer() -> None:
+    # The starter's "10 percent of the brain" and CheckThat's "ten percent myth" tell one claim: an
+    # answer with either is right, for its paraphrases and its near misses alike.
+    bench = _benchmark_module()
+    _, key_to_id = bench.starter_docs()
+    key_to_id.update({"vclaim-sno-the-ten-percent-myth": 7, "vclaim-sno-carissa-malanitch": 8})
+    groups = bench.same_claims(key_to_id)
+    row = {"text": "do we only use 10% of our brain", "kind": "paraphrase"}
+    gold = bench.chat_gold({**row, "fact_check": "starter:humans-use-10-percent-of-brain"}, key_to_id, groups)
+    assert gold == {key_to_id["starter:humans-use-10-percent-of-brain"], 7}
+    assert bench.chat_gold({**row, "fact_check": "vclaim-sno-carissa-malanitch"}, key_to_id, groups) == {8}
+    assert bench.chat_gold({**row, "kind": "unrelated", "fact_check": None}, key_to_id, groups) == set()
+
+
+def test_a_synonym_put_back_hardly_moves_the_question_a_changed_word_does() -> None:
+    # Tune questions: paraphrases put back as the claim says them stay where they were; near misses
+    # that change who or what move. (A tendency the verifier weighs, not a rule: MiniLM reads some
+    # pairs wrongly, "booze" -> "alcohol" moves 0.15, "firefighter" -> "officer" 0.09.)
+    from bot.matching.semantic import Encoder, semantic_available
+    from bot.matching.verifier import swapped_questions
+
+    if not semantic_available():
+        pytest.skip("no sentence model installed")
+    encoder = Encoder()
+
+    def drift(question: str, claim: str) -> float:
+        found = _aligned(question, claim)
+        swapped = swapped_questions(question, claim, found.substitutions, {})
+        vectors = encoder.encode([question, *swapped])
+        return max(1.0 - float(vectors[0] @ v) for v in vectors[1:])
+
+    synonyms = [
+        drift("lightning never hits the same place twice?", "Lightning never strikes the same place twice"),
+        drift("eiffel tower gets bigger in the summer heat", "The Eiffel Tower gets taller in summer"),
+        drift("mRNA vaccine modifies DNA", "mRNA vaccines are capable of altering or damaging human DNA."),
+    ]
+    changed = [
+        drift(
+            "does a photograph show joe biden's unusually large cat",
+            "A photograph shows Joe Biden's unusually large dog.",
+        ),
+        drift("can lightning strike a plane", "Lightning never strikes the same place twice"),
+    ]
+    assert max(synonyms) < min(changed), (synonyms, changed)

@@ -77,6 +77,7 @@ class ClaimBot(CoreClient):
         for command in members.COMMANDS:
             self.tree.add_command(command)
         self.tree.add_command(moderators.ReviewCommands())
+        self.tree.add_command(moderators.console)
         await self.sync_commands()
         self._outbox = asyncio.create_task(
             run_outbox(self.service, self.messenger, self._stop, self.outbox_interval), name="discord-outbox"

@@ -11,11 +11,12 @@ import io
 import discord
 from discord import app_commands
 
+from adapters.attach import ATTACH_KINDS, attached_note, attachment_of
 from adapters.buttons import ButtonKind
 from adapters.discord import answers
 from adapters.discord.interactions import PLATFORM, CoreClient
 from adapters.discord.render import NO_MENTIONS, clip, escape, render_draft, render_search
-from bot.domain import Asker
+from bot.domain import Asker, MediaAttachment, ServiceError
 from bot.domain.ratings import Verdict
 from bot.exporters import export_file
 
@@ -23,6 +24,35 @@ Interaction = discord.Interaction[CoreClient]
 REJECT_FROM_BUTTON = "Not a checkable claim (rejected from the review channel)."
 
 RATINGS = [v for v in Verdict if v is not Verdict.UNRATED]  # what /review rate may give
+# `attach_media` on /review link and approve: the review item's photo or video attached to the
+# fact-check as this kind (the CLI's --attach-media --authenticity); left out, nothing is attached.
+# Choice names are English like the rest of /review (Discord shows them as given: no command translator).
+MEDIA_KINDS = [app_commands.Choice(name=kind.label[:100], value=kind.word) for kind in ATTACH_KINDS]
+ATTACH_HELP = "Attach the item's forwarded photo or video to the fact-check, as this kind"
+DESCRIPTION_HELP = "With attach_media: what the photo or video really shows"
+
+
+def _attachment(kind: str | None, description: str | None) -> MediaAttachment | None:
+    """attach_media's choice; a description without it is a mistake said back, not a silent no."""
+    if kind is None and description:
+        raise ServiceError("media_description goes with attach_media (pick what the photo or video is).")
+    return attachment_of(kind, description or "")
+
+
+@app_commands.command(
+    name="console", description="A sign-in link to the moderators' web console (moderators)"
+)
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+async def console(interaction: Interaction) -> None:
+    """A single-use sign-in link to the web console; only the moderator who asked sees it (ephemeral)."""
+    bot = interaction.client
+    link = await bot.work(interaction, bot.service.issue_console_link, bot.actor(interaction))
+    minutes = bot.settings.console_link_minutes
+    await bot.say(
+        interaction,
+        f"Your sign-in link to the moderators' console (it works once, for {minutes} minutes): {link.url}",
+    )
 
 
 class ReviewCommands(
@@ -85,11 +115,23 @@ class ReviewCommands(
 
     @app_commands.command()
     @app_commands.describe(
-        item="Review item number", revision="The draft revision you checked (leave out to see the draft)"
+        item="Review item number",
+        revision="The draft revision you checked (leave out to see the draft)",
+        attach_media=ATTACH_HELP,
+        media_description=DESCRIPTION_HELP,
     )
-    async def approve(self, interaction: Interaction, item: int, revision: int | None = None) -> None:
+    @app_commands.choices(attach_media=MEDIA_KINDS)
+    async def approve(
+        self,
+        interaction: Interaction,
+        item: int,
+        revision: int | None = None,
+        attach_media: str | None = None,
+        media_description: str | None = None,
+    ) -> None:
         """Publish the drafted verdict you checked and notify everyone who asked."""
-        await approve_draft(interaction, item, revision)
+        attach = _attachment(attach_media, media_description)
+        await approve_draft(interaction, item, revision, attach)
 
     @app_commands.command()
     @app_commands.describe(item="Review item number", reason="Why it is rejected")
@@ -100,12 +142,29 @@ class ReviewCommands(
         await bot.say(interaction, f"Review item #{item} rejected.")
 
     @app_commands.command()
-    @app_commands.describe(item="Review item number", fact_check="Existing fact-check number")
-    async def link(self, interaction: Interaction, item: int, fact_check: int) -> None:
-        """Answer a review item with an existing fact-check."""
+    @app_commands.describe(
+        item="Review item number",
+        fact_check="Existing fact-check number",
+        attach_media=ATTACH_HELP,
+        media_description=DESCRIPTION_HELP,
+    )
+    @app_commands.choices(attach_media=MEDIA_KINDS)
+    async def link(
+        self,
+        interaction: Interaction,
+        item: int,
+        fact_check: int,
+        attach_media: str | None = None,
+        media_description: str | None = None,
+    ) -> None:
+        """Answer a review item with an existing fact-check (and attach its photo or video, if asked)."""
         bot = interaction.client
-        card = await bot.work(interaction, bot.service.link, bot.actor(interaction), item, fact_check)
-        await bot.say(interaction, f"Item #{item} answered with fact-check #{card.id}: {escape(card.claim)}")
+        attach = _attachment(attach_media, media_description)
+        card = await bot.work(interaction, bot.service.link, bot.actor(interaction), item, fact_check, attach)
+        note = f"Item #{item} answered with fact-check #{card.id}: {escape(card.claim)}"
+        if attach is not None:
+            note += "\n" + escape(attached_note(attach, card.id, bot.tr(interaction)))
+        await bot.say(interaction, clip(note, 2000))
 
     @app_commands.command()
     @app_commands.describe(user="The member whose questions should be dropped")
@@ -204,20 +263,23 @@ async def approve_pressed(
     await approve_draft(interaction, item, revision)
 
 
-async def approve_draft(interaction: Interaction, item: int, revision: int | None) -> None:
+async def approve_draft(
+    interaction: Interaction, item: int, revision: int | None, attach: MediaAttachment | None = None
+) -> None:
     """Publish a draft at the revision the moderator saw; a changed draft, or none named, is shown."""
     bot = interaction.client
-    result = await bot.work(interaction, bot.service.approve, bot.actor(interaction), item, revision)
+    result = await bot.work(interaction, bot.service.approve, bot.actor(interaction), item, revision, attach)
     if result.review_again:
         embed, view = render_draft(item, result.fact_check)
         text = clip(f"Not published yet: {result.waiting_for}.", 2000)
         await bot.respond(interaction, content=text, embed=embed, view=view, ephemeral=True)
     elif result.published:
-        await bot.say(
-            interaction,
-            f"Published fact-check #{result.fact_check.id}; "
-            f"{result.notified} subscriber(s) will be notified.",
+        note = (
+            f"Published fact-check #{result.fact_check.id}; {result.notified} subscriber(s) will be notified."
         )
+        if attach is not None:
+            note += "\n" + escape(attached_note(attach, result.fact_check.id, bot.tr(interaction)))
+        await bot.say(interaction, note)
     else:
         await bot.say(interaction, f"Not published yet: {result.waiting_for}.")
 

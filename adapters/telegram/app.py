@@ -219,6 +219,7 @@ def build_application(
     application.add_handler(CommandHandler("check", members.check_command, filters=new))
     application.add_handler(CommandHandler("pin", members.pin_command, filters=new))
     # Moderators (the service authorizes each call).
+    application.add_handler(CommandHandler("console", moderators.console_command, filters=new))
     application.add_handler(CommandHandler("queue", moderators.queue_command, filters=new))
     application.add_handler(CommandHandler("verdict", moderators.verdict_command, filters=new))
     application.add_handler(CommandHandler("approve", moderators.approve_command, filters=new))

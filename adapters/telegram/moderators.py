@@ -8,31 +8,73 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 
 from telegram import Chat, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from adapters.attach import KIND_WORDS, attached_note, attachment_of
 from adapters.buttons import ButtonKind
-from adapters.telegram.chat import NO_PREVIEW, actor, asker, command_text, say, service_of, settings_of
+from adapters.telegram.chat import NO_PREVIEW, actor, asker, command_text, say, service_of, settings_of, tr
 from adapters.telegram.render import plain, render_draft, render_queue
+from bot.domain import MediaAttachment, ServiceError
 from bot.exporters import export_file
 
 MODERATOR_HELP = (
     "Moderator commands: /queue, "
     "/verdict &lt;item&gt; &lt;rating&gt; | &lt;summary&gt; | &lt;source URL…&gt;, "
     "/approve &lt;item&gt; [&lt;revision&gt;], /reject &lt;item&gt; &lt;reason&gt;, "
-    "/link &lt;item&gt; &lt;fact-check id&gt;, "
+    "/link &lt;item&gt; &lt;fact-check id&gt; "
+    "(add media:&lt;kind&gt; [| &lt;what it shows&gt;] to /link or /approve to attach a review item's "
+    f"photo or video; kinds: {KIND_WORDS}), "
     "/revise &lt;fact-check id&gt; &lt;rating&gt; | &lt;summary&gt;, "
     "/rate &lt;fact-check id&gt; &lt;verdict&gt; (a fact-check without a rating), "
     "/block &lt;user id&gt; (or reply /block to a question), /export [audit], /feedback, "
-    "/factchecks &lt;words&gt; (reply to a review item for Link buttons)"
+    "/factchecks &lt;words&gt; (reply to a review item for Link buttons), "
+    "/console (a sign-in link to the web console, in a private chat)"
 )
 
 
 def _int(value: str) -> int | None:
     value = value.strip().lstrip("#")
     return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def _with_attachment(text: str) -> tuple[list[str], MediaAttachment | None]:
+    """/link and /approve's words, and the `media:KIND [| what it shows]` that attaches the item's
+    photo or video to the fact-check (the CLI's --attach-media): on request only."""
+    head, bar, description = text.partition("|")
+    words, kind = [], None
+    for word in head.split():
+        if word.lower() == "media" or word.lower().startswith("media:"):
+            kind = word[len("media:") :] or "checked"
+        else:
+            words.append(word)
+    if bar and kind is None:
+        raise ServiceError(
+            "A description after | goes with media:<kind>, to attach the item's photo or video."
+        )
+    return words, attachment_of(kind, description)
+
+
+async def console_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/console: a single-use sign-in link to the web console, sent in a private chat only."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    if chat.type != Chat.PRIVATE:
+        # Posted in a group, the link would sign in whoever opened it first.
+        await say(update, "Send /console to me in a private chat: a sign-in link is for you alone.")
+        return
+    moderator = await actor(context, user)
+    link = await asyncio.to_thread(service_of(context).issue_console_link, moderator)
+    minutes = settings_of(context).console_link_minutes
+    url = html.escape(link.url)
+    await say(
+        update,
+        f"Your sign-in link to the moderators' console (it works once, for {minutes} minutes):\n"
+        f'<a href="{url}">{url}</a>',
+    )
 
 
 async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,26 +107,31 @@ async def verdict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def approve_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/approve <item> <revision>: publish that revision of the draft; /approve <item> shows the draft."""
     moderator = await actor(context, update.effective_user)  # type: ignore[arg-type]
-    args = [_int(a) for a in command_text(update.effective_message).split()]  # type: ignore[arg-type]
+    words, attach = _with_attachment(command_text(update.effective_message))  # type: ignore[arg-type]
+    args = [_int(a) for a in words]
     if not 1 <= len(args) <= 2 or None in args:
         await say(
-            update, "Usage: /approve &lt;item&gt; &lt;revision&gt; (/approve &lt;item&gt; shows the draft)"
+            update,
+            "Usage: /approve &lt;item&gt; &lt;revision&gt; [media:&lt;kind&gt; [| &lt;what it shows&gt;]] "
+            "(/approve &lt;item&gt; shows the draft)",
         )
         return
     item, revision = args[0], args[1] if len(args) > 1 else None
     assert item is not None
-    result = await asyncio.to_thread(service_of(context).approve, moderator, item, revision)
+    result = await asyncio.to_thread(service_of(context).approve, moderator, item, revision, attach)
     if result.review_again:
         headline = f"Not published yet: {result.waiting_for}."
         text, markup = render_draft(item, result.fact_check, headline)
         assert update.effective_message is not None
         await update.effective_message.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
     elif result.published:
-        await say(
-            update,
+        note = (
             f"Published fact-check #{result.fact_check.id}; notifying {result.notified} "
-            f"subscriber{'s' if result.notified != 1 else ''}.",
+            f"subscriber{'s' if result.notified != 1 else ''}."
         )
+        if attach is not None:
+            note += "\n" + plain(attached_note(attach, result.fact_check.id, tr(update)))
+        await say(update, note)
     else:
         await say(update, f"Not published yet: {plain(result.waiting_for or 'waiting')}.")
 
@@ -102,14 +149,23 @@ async def reject_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def link_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/link <item> <fact-check id>: answer a review item with an existing fact-check."""
+    """/link <item> <fact-check id> [media:<kind> [| <what it shows>]]: answer a review item with an
+    existing fact-check, attaching its photo or video when asked."""
     moderator = await actor(context, update.effective_user)  # type: ignore[arg-type]
-    args = [_int(a) for a in command_text(update.effective_message).split()]  # type: ignore[arg-type]
+    words, attach = _with_attachment(command_text(update.effective_message))  # type: ignore[arg-type]
+    args = [_int(a) for a in words]
     if len(args) != 2 or None in args:
-        await say(update, "Usage: /link &lt;item&gt; &lt;fact-check id&gt;")
+        await say(
+            update,
+            "Usage: /link &lt;item&gt; &lt;fact-check id&gt; [media:&lt;kind&gt; [| &lt;what it shows&gt;]]; "
+            f"kinds: {KIND_WORDS}",
+        )
         return
-    card = await asyncio.to_thread(service_of(context).link, moderator, args[0], args[1])
-    await say(update, f"Linked #{args[0]} to fact-check #{card.id}; subscribers will be notified.")
+    card = await asyncio.to_thread(service_of(context).link, moderator, args[0], args[1], attach)
+    note = f"Linked #{args[0]} to fact-check #{card.id}; subscribers will be notified."
+    if attach is not None:
+        note += "\n" + plain(attached_note(attach, card.id, tr(update)))
+    await say(update, note)
 
 
 async def revise_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from adapters.attach import KIND_WORDS
 from adapters.buttons import (
     ID_COUNTS,
     Button,
@@ -262,10 +263,16 @@ def render_review(review: ReviewSummary, *, media_shown: str = "") -> tuple[str,
             segments.append(
                 Segment(f"#{card.id} {render_card_title(card)} (score {candidate.score:.2f})", priority=1)
             )
+    if review.media is not None:
+        what = "video" if review.media.kind == "video" else "photo"
+        segments.append(Segment(f"To attach the {what} on /link or /approve, kinds: {KIND_WORDS}."))
     segments.append(
         Segment(
             f"/verdict {item} <rating> | <summary> | <source URL>\n/link {item} <fact-check id>\n"
-            f"/reject {item} <reason>",
+            f"/reject {item} <reason>"
+            # The photo or video is attached to the fact-check on request only (it may be a screenshot
+            # of the claim rather than the media itself): say how, on the items that have one.
+            + (f"\n/link {item} <fact-check id> media:<kind> | <what it shows>" if review.media else ""),
             "code",
             separator="\n\n",
         )

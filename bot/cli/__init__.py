@@ -18,6 +18,7 @@ from bot.cli.commands import (
     cmd_ask,
     cmd_block,
     cmd_chat,
+    cmd_console_link,
     cmd_export,
     cmd_feedback,
     cmd_forget,
@@ -56,6 +57,7 @@ NO_INDEX_COMMANDS = (
     "sources",
     "factchecks",
     "starter",
+    "console-link",
 )
 
 
@@ -247,12 +249,25 @@ def build_parser() -> argparse.ArgumentParser:
     health = commands.add_parser("healthcheck", parents=[common], help="exit 0 when the database answers")
     health.set_defaults(handler=cmd_healthcheck)
 
-    serve = commands.add_parser("serve", parents=[common], help="run the bot on a chat platform")
-    serve.add_argument("platform", choices=["telegram", "discord"])
+    serve = commands.add_parser(
+        "serve", parents=[common], help="run the bot on a chat platform, or the moderators' web console"
+    )
+    serve.add_argument("platform", choices=["telegram", "discord", "web"])
     serve.add_argument("--webhook-url", default=None, help="Telegram: receive updates by webhook at this URL")
-    serve.add_argument("--listen", default="0.0.0.0", help="Telegram webhook: address to listen on")
-    serve.add_argument("--port", type=int, default=8443, help="Telegram webhook: port to listen on")
+    serve.add_argument(
+        "--listen", default="0.0.0.0", help="Telegram webhook, web console: address to listen on"
+    )
+    serve.add_argument(
+        "--port", type=int, default=None, help="Telegram webhook (default 8443), web console (default 8080)"
+    )
     serve.set_defaults(handler=cmd_serve)
+
+    console_link = commands.add_parser(
+        "console-link",
+        parents=[common],
+        help="print a single-use sign-in link to the web console for --as PLATFORM:USER_ID",
+    )
+    console_link.set_defaults(handler=cmd_console_link)
     return parser
 
 

@@ -444,14 +444,31 @@ def cmd_healthcheck(service: ClaimService, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console_link(service: ClaimService, args: argparse.Namespace) -> int:
+    """A single-use sign-in link to the web console, alone on one line (for scripts and for pasting)."""
+    if not getattr(args, "act_as", None):
+        raise CliError("say whose link it is: claimbot console-link --as PLATFORM:USER_ID")
+    link = service.issue_console_link(cli_actor(service.settings, args))
+    print(link.url)
+    return 0
+
+
 def cmd_serve(service: ClaimService, args: argparse.Namespace) -> int:
-    if args.platform == "telegram":
+    if args.platform == "web":
+        from adapters import web
+
+        web.run(service, service.settings, listen=args.listen, port=args.port or 8080)
+    elif args.platform == "telegram":
         if service.settings.telegram_bot_token is None:
             raise CliError("TELEGRAM_BOT_TOKEN is not set")
         from adapters import telegram
 
         telegram.run(
-            service, service.settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port
+            service,
+            service.settings,
+            webhook_url=args.webhook_url,
+            listen=args.listen,
+            port=args.port or 8443,
         )
     else:
         if service.settings.discord_token is None:

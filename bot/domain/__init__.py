@@ -37,7 +37,16 @@ from bot.domain.records import (
     SourceRecord,
 )
 from bot.domain.reports import FullReport
-from bot.domain.review import Actor, ApprovalResult, ReviewSummary
+from bot.domain.review import (
+    Actor,
+    ApprovalResult,
+    AuditEntry,
+    AuditPage,
+    ConsoleLink,
+    QueueEntry,
+    QueuePage,
+    ReviewSummary,
+)
 from bot.domain.statistics import (
     ClaimTrend,
     Dashboard,
@@ -61,12 +70,15 @@ __all__ = [
     "VOTE_CODES",
     "Actor",
     "ApprovalResult",
+    "AuditEntry",
+    "AuditPage",
     "Asker",
     "Authenticity",
     "Candidate",
     "CataloguePage",
     "ChatRef",
     "ClaimAppearance",
+    "ConsoleLink",
     "ClaimTrend",
     "Dashboard",
     "DayCount",
@@ -88,6 +100,8 @@ __all__ = [
     "Outcome",
     "OutcomeGroup",
     "OutcomeKind",
+    "QueueEntry",
+    "QueuePage",
     "OutcomeShare",
     "Question",
     "Reason",

@@ -51,3 +51,52 @@ class ApprovalResult:
     # No revision was named, or the draft changed since the one named: show the approver `fact_check`
     # (the current draft) and let them approve its revision.
     review_again: bool = False
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One cluster of the review queue as the web console lists it: where and in what it was asked.
+    (Its trend is the dashboard's: `ClaimService.review_trends`.)"""
+
+    review: ReviewSummary
+    platforms: tuple[str, ...]
+    languages: tuple[str, ...]
+    media_kind: str | None  # "image" or "video" when the question was a photo or video
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: tuple[QueueEntry, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did (or tried) what, to what, when."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    allowed: bool
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class ConsoleLink:
+    """A single-use sign-in link to the web console, as issued: the token is shown once, never stored."""
+
+    url: str
+    token: str
+    expires_at: datetime

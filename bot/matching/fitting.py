@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -69,19 +69,26 @@ class Example:
 
 
 def example(
-    matcher: Matcher, text: str, gold: set[int], kind: str, group: str = "", near_missed: int | None = None
+    matcher: Matcher,
+    text: str,
+    gold: set[int],
+    kind: str,
+    group: str = "",
+    near_missed: Collection[int] | None = None,
 ) -> Example | None:
     """The top candidate of `text` as an example (None when nothing matches).
 
-    A near miss whose top candidate is not the fact-check it nearly asks about may be answered
-    rightly by that other one (the catalogue can hold the near-missed claim too): it becomes
-    "near_miss_other", left out of fitting and of the constraints, for a person to judge.
+    `gold` and `near_missed` hold every fact-check telling the claim asked (or nearly asked)
+    about: another fact-check of the same claim is the same answer. A near miss whose top
+    candidate is none of them may be answered rightly by that other one (the catalogue can hold
+    the near-missed claim too): it becomes "near_miss_other", left out of fitting and of the
+    constraints, for a person to judge.
     """
     matches = matcher.match(text, top_k=2)
     if not matches or "v_score" not in matches[0].signals:
         return None
     best = matches[0]
-    if kind == "near_miss" and near_missed is not None and best.fact_check_id != near_missed:
+    if kind == "near_miss" and near_missed is not None and best.fact_check_id not in near_missed:
         kind = "near_miss_other"
     features = {k[2:]: v for k, v in best.signals.items() if k.startswith("v_")}
     label = kind in POSITIVE_KINDS and best.fact_check_id in gold

@@ -38,6 +38,7 @@ from .verifier import (
     passive,
     same_claim,
     semantic_features,
+    swapped_questions,
 )
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class Matcher(Holdings):
             top = self._entry(results[0].fact_check_id).doc if results else None
             runner = self._entry(results[1].fact_check_id).doc if len(results) > 1 else None
         if top is not None:
-            self._verify(results, query, terms, top, runner, query_vector, passive(text))
+            self._verify(results, query, terms, top, runner, query_vector, text)
         return results[:top_k]
 
     def _verify(
@@ -111,14 +112,14 @@ class Matcher(Holdings):
         doc: MatchDocument,
         runner: MatchDocument | None,
         query_vector: np.ndarray | None,
-        question_passive: bool,
+        text: str,
     ) -> None:
         """The verifier's probability and the features behind it, into the top match's signals."""
         best, runner_up = results[0], (results[1] if len(results) > 1 else None)
         kind = "semantic" if query_vector is not None and "cos" in best.signals else "lexical"
         verifier = self.verifiers.get(kind)
         claim_terms = content_tokens(normalise(best.phrasing))
-        flipped = question_passive != passive(best.phrasing)
+        flipped = passive(text) != passive(best.phrasing)
         with self._lock:
             idf = {t: self._index.idf(t) for t in claim_terms}
             max_idf = self._index.max_idf()
@@ -140,7 +141,12 @@ class Matcher(Holdings):
             fields = self._field_vectors(doc, best.phrasing)
             cosines = {name: float(np.einsum("i,i->", vec, query_vector)) for name, vec in fields.items()}
             substitution = self._substitution_cosine(found, query.weights)
-            features.update(semantic_features(best, runner_up, cosines, substitution, runner_same))
+            drift = None
+            if features["short"] and self.encoder is not None:  # a tweet always rewords more
+                swapped = swapped_questions(text, best.phrasing, found.substitutions, query.weights)
+                vectors = self.encoder.encode([strip_noise(t) for t in swapped]) if swapped else []
+                drift = max((1.0 - float(np.einsum("i,i->", v, query_vector)) for v in vectors), default=None)
+            features.update(semantic_features(best, runner_up, cosines, substitution, runner_same, drift))
         # All of them, not only those the weights use: they are what a refit learns from.
         best.signals.update({f"v_{k}": round(v, 4) for k, v in features.items()})
         if verifier is not None:

@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 
 from .alignment import Alignment, align
 from .model import Match
+from .normalise import content_tokens, normalise
 
 LEXICAL = (
     "score",  # the ranking model's calibrated score (rerank.ScoreModel)
@@ -82,6 +83,14 @@ SEMANTIC = (
     "short_cos_claim",
     "substitution_cos",  # cosine of the substituted words' own vectors (1 when nothing is substituted)
     "cos_margin_unique",
+    # 1 - cosine of the question and the question with a substituted word put back as the claim
+    # says it ("booze" -> "alcohol" hardly moves it, "dog" -> "baby" does), the largest of the most
+    # specific SWAPS_ENCODED; 0 when nothing is substituted or for a long text.
+    "substitution_drift",
+    # ... and a credit for a substitution that hardly moves it (SYNONYM_DRIFT - drift, at least 0):
+    # a synonym, mostly. On tune out of fold it adds 9 paraphrases at the same near misses
+    # (benchmarks/VERIFIER.md; 0.065-0.12 gave 137-138, 0.05 135).
+    "synonym_credit",
 )
 FEATURES = {"lexical": LEXICAL, "semantic": SEMANTIC}
 WEIGHTS_FILE = "verifier.json"
@@ -103,6 +112,9 @@ PURE_REORDER = 0.1  # ... when it is the claim's own words, hardly one more or f
 # runner_same: the cosine (or, lexically, the term overlap) of the top claim and the runner-up's at
 # which the two are taken as the same claim told twice (CheckThat holds many such pairs).
 SAME_CLAIM_FROM, SAME_CLAIM_TO = 0.80, 0.95
+SWAPS_ENCODED = 3  # substitutions put back and encoded per question (one batch)
+SYNONYM_DRIFT = 0.1  # drift below which a substitution earns synonym_credit
+_WORD = re.compile(r"[\w']+")
 
 
 class VerifierWeightsError(ValueError):
@@ -347,15 +359,37 @@ def same_claim(similarity: float) -> float:
     return min(max((similarity - SAME_CLAIM_FROM) / (SAME_CLAIM_TO - SAME_CLAIM_FROM), 0.0), 1.0)
 
 
+def _surface(text: str, term: str) -> str | None:
+    """The word of `text` whose index term is `term` ("booze" for "booz"), as written."""
+    return next((w for w in _WORD.findall(text) if content_tokens(normalise(w)) == [term]), None)
+
+
+def swapped_questions(
+    text: str, phrasing: str, substitutions: Sequence[tuple[str, str]], idf: Mapping[str, float]
+) -> list[str]:
+    """The question with each of its most specific substituted words replaced by the claim's word
+    in that place: a synonym leaves the sentence where it was, a changed who/what moves it. The
+    sentence model reads the word in its context, which the words' own vectors do not (tune:
+    cosine 0.93 for paraphrases, 0.82 for near misses; the words alone 0.36 and 0.31)."""
+    out = []
+    for q_term, c_term in sorted(substitutions, key=lambda pair: -idf.get(pair[0], 0.0))[:SWAPS_ENCODED]:
+        q_word, c_word = _surface(text, q_term), _surface(phrasing, c_term)
+        if q_word and c_word:
+            out.append(re.sub(rf"(?<![\w']){re.escape(q_word)}(?![\w'])", c_word, text, count=1))
+    return out
+
+
 def semantic_features(
     best: Match,
     runner_up: Match | None,
     fields: Mapping[str, float],
     substitution_cos: float = 1.0,
     runner_same: float = 0.0,
+    substitution_drift: float | None = None,
 ) -> dict[str, float]:
     """Cosines: the stored vector's (from match signals) and each field's of the top candidate, and
-    the substituted words' (1 when none is)."""
+    the substituted words' (1 when none is); substitution_drift: None when no substitution was put
+    back."""
     cos = best.signals.get("cos", 0.0)
     other = runner_up.signals.get("cos", 0.0) if runner_up is not None else 0.0
     short = float(best.signals.get("q_terms", 0.0) < SHORT_TERMS)
@@ -370,4 +404,6 @@ def semantic_features(
         "substitution_cos": substitution_cos,
         # A runner-up telling the same claim makes a small lead no reason to doubt (0.3: a clear lead).
         "cos_margin_unique": (cos - other) + max(0.3 - (cos - other), 0.0) * runner_same,
+        "substitution_drift": substitution_drift or 0.0,
+        "synonym_credit": 0.0 if substitution_drift is None else max(SYNONYM_DRIFT - substitution_drift, 0.0),
     }

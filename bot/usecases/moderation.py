@@ -7,10 +7,10 @@ of work (`record_audit`), so the record and the change commit together.
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from bot.config import Settings
-from bot.domain import Actor, Asker, NotAllowed
+from bot.domain import Actor, Asker, AuditEntry, AuditPage, NotAllowed, ServiceError
 from bot.i18n import N_
 from bot.usecases.privacy import asker_hash
 from store.db import session_scope
@@ -108,3 +108,21 @@ class Moderation:
     def audit_log(self, limit: int = 100) -> list[AuditLog]:
         with Session(self.engine) as session:
             return list(session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)).all())
+
+    def audit_page(
+        self, actor: Actor, *, limit: int = 50, offset: int = 0, action: str | None = None
+    ) -> AuditPage:
+        """The audit log newest first, for a moderator (the web console's audit page), one page at a time."""
+        self.authorize(actor, "audit")
+        if not 1 <= limit <= 500 or offset < 0:
+            raise ServiceError("A page holds 1 to 500 entries from a non-negative offset.")
+        where = [AuditLog.action == action.strip()] if action and action.strip() else []
+        with Session(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(AuditLog).where(*where)).one()
+            rows = session.exec(
+                select(AuditLog).where(*where).order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)
+            ).all()
+        entries = tuple(
+            AuditEntry(r.id or 0, r.at, r.actor, r.action, r.target, r.allowed, r.detail) for r in rows
+        )
+        return AuditPage(entries, total, offset, limit)

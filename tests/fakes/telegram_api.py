@@ -247,6 +247,7 @@ class FakeTelegramAPI:
         self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/, in order
         self.reported_sizes: dict[str, int] = {}  # file_id -> the file_size getFile claims instead
         self._changed = asyncio.Condition()
+        self._stopping = False
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.port: int | None = None
@@ -267,6 +268,11 @@ class FakeTelegramAPI:
         return self
 
     async def stop(self) -> None:
+        # A long poll still waiting (its client already gone) would hold the server's shutdown, which
+        # waits for every handler, for up to max_poll_wait: it returns now instead.
+        self._stopping = True
+        async with self._changed:
+            self._changed.notify_all()
         if self._session is not None:
             await self._session.close()
         if self._runner is not None:
@@ -705,7 +711,9 @@ class FakeTelegramAPI:
         if not self.updates and timeout > 0:
             try:
                 async with self._changed:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self.updates)), timeout)
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self.updates) or self._stopping), timeout
+                    )
             except TimeoutError:
                 pass
         return self.updates[:limit]
