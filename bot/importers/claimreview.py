@@ -83,21 +83,31 @@ def _is_review(node: dict) -> bool:
 _CONTAINERS = ("@graph", "mainEntity", "review", "hasPart", "itemListElement", "item")
 
 
-def _find(value: Any, out: list[dict]) -> None:
-    """Collect ClaimReview nodes from lists, `@graph`, and pages that nest them (mainEntity, review).
+def nodes_in(
+    value: Any, wanted: Callable[[dict], bool], opaque: Callable[[dict], bool] = lambda node: False
+) -> list[dict]:
+    """The nodes `wanted` of a JSON-LD value, in document order, from lists, `@graph`, and pages that
+    nest them (mainEntity, review...); neither a wanted node nor an `opaque` one is looked inside.
 
-    Walked with a stack of its own, in document order: a hostile file nests as deep as the parser allows.
+    Walked with a stack of its own: a hostile file nests as deep as the parser allows.
     """
+    found: list[dict] = []
     pending = [value]
     while pending:
         node = pending.pop()
         if isinstance(node, list):
             pending.extend(reversed(node))
         elif isinstance(node, dict):
-            if _is_review(node):
-                out.append(node)
-            else:
+            if wanted(node):
+                found.append(node)
+            elif not opaque(node):
                 pending.extend(node[key] for key in reversed(_CONTAINERS) if key in node)
+    return found
+
+
+def _find(value: Any, out: list[dict]) -> None:
+    """Collect ClaimReview nodes from lists, `@graph`, and pages that nest them (mainEntity, review)."""
+    out.extend(nodes_in(value, _is_review))
 
 
 def reviews_in(value: Any, file: str, line: int, complain: bool) -> Iterator[Item]:

@@ -46,6 +46,7 @@ from bot.importers.claimreview import (
     _language,
     _text,
     _types,
+    nodes_in,
     rating_of,
     read_claimreview,
     review_to_record,
@@ -59,7 +60,6 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _IMAGE_TYPES = {"ImageObject", "ImageObjectSnapshot", "Photograph"}
 _VIDEO_TYPES = {"VideoObject", "VideoObjectSnapshot", "MusicVideoObject"}
 _MEDIA_TYPES = _IMAGE_TYPES | _VIDEO_TYPES | {"MediaObject", "AudioObject"}
-_CONTAINERS = ("@graph", "mainEntity", "review", "hasPart", "itemListElement", "item")
 _CATEGORIES = ", ".join(category.value for category in Authenticity)
 MAX_MEDIA = 100  # media objects read from one MediaReview
 MAX_DESCRIPTION = 1000  # characters of what the media shows: a reply's first line, not an article
@@ -104,19 +104,9 @@ def reviews_and_media_in(value: Any, file: str, line: int, base: Path | None) ->
 
 def _media_reviews(value: Any) -> list[dict]:
     """MediaReview nodes of a value, in document order, not counting those inside a ClaimReview."""
-    found: list[dict] = []
-    pending = [value]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, list):
-            pending.extend(reversed(node))
-        elif isinstance(node, dict):
-            types = _types(node)
-            if "MediaReview" in types:
-                found.append(node)
-            elif "ClaimReview" not in types:
-                pending.extend(node[key] for key in reversed(_CONTAINERS) if key in node)
-    return found
+    return nodes_in(
+        value, lambda node: "MediaReview" in _types(node), opaque=lambda node: "ClaimReview" in _types(node)
+    )
 
 
 def _nodes(value: Any) -> list[dict]:
