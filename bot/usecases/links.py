@@ -10,11 +10,8 @@ with what was found; a link that finds nothing is never queued for review on its
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -22,7 +19,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.domain import LinkNote
 from bot.domain.links import is_web_link, links_in
-from bot.fetching import FetchRefused
+from bot.fetching import FetchRefused, run_sync
 from bot.importers.page_text import page_text
 from bot.importers.web import Crawler
 from bot.matching import Match, Matcher
@@ -32,7 +29,6 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 1 << 20  # a page's head is at its top; the rest is not read
 MAX_LINKS = 3  # links of one message looked up in the store; only the first is fetched
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,7 @@ class Links:
 
     def _read_page(self, url: str) -> LinkFinding:
         try:
-            html = _run(self._fetch(url))
+            html = run_sync(self._fetch(url))
         except FetchRefused as exc:
             return LinkFinding(LinkNote(url, "unreadable", error=str(exc)))
         except TimeoutError:
@@ -106,14 +102,3 @@ def _better(a: LinkFinding, b: LinkFinding) -> bool:
     Open Graph title) is kept: a site's name around the <title> makes a score no better."""
     rank = {"answer": 1, "suggest": 0}
     return rank[a.decision] > rank[b.decision]
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine from synchronous code: the adapters call the core in a worker thread, which has
-    no event loop; a caller that has one in this thread gets the coroutine run in another thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
