@@ -265,20 +265,7 @@ class Crawler:
         stops at `limit`: a page's title and descriptions are in its head, and a 50 MB page is not
         read to its end.
         """
-        import httpx
-
-        if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
-            raise FetchRefused("not an http(s) link")
-        try:
-            fetched = await self._get(
-                url, None, same_site_only=False, robots=False, limit=limit, truncate=True
-            )
-        except httpx.TimeoutException:
-            raise FetchRefused(f"no answer within {self.settings.http_timeout:g} s") from None
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise FetchRefused(f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}") from None
-        if fetched.status != 200:
-            raise FetchRefused(f"the site answered HTTP {fetched.status}")
+        fetched = await self._get_one(url, limit, truncate=True)
         media = fetched.content_type.split(";", 1)[0].strip().lower()
         if ("html" not in media) if media else detect_kind("", fetched.body) != "html":
             raise FetchRefused("it is not a web page")
@@ -292,19 +279,26 @@ class Crawler:
         asked, as for `fetch_page`: the file is named by a fact-check being imported, as an image on a
         page is loaded with it. What the bytes are is left to the fingerprinting (bot.media).
         """
+        return (await self._get_one(url, limit)).body
+
+    async def _get_one(self, url: str, limit: int, *, truncate: bool = False) -> _Fetched:
+        """One http(s) URL named by a person or an import, outside any crawl (robots.txt not asked):
+        its answer when the site answered 200, else FetchRefused saying why."""
         import httpx
 
         if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
             raise FetchRefused("not an http(s) link")
         try:
-            fetched = await self._get(url, None, same_site_only=False, robots=False, limit=limit)
+            fetched = await self._get(
+                url, None, same_site_only=False, robots=False, limit=limit, truncate=truncate
+            )
         except httpx.TimeoutException:
             raise FetchRefused(f"no answer within {self.settings.http_timeout:g} s") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise FetchRefused(f"{type(exc).__name__}: {str(exc)[:200] or 'request failed'}") from None
         if fetched.status != 200:
             raise FetchRefused(f"the site answered HTTP {fetched.status}")
-        return fetched.body
+        return fetched
 
     # ------------------------------------------------------------------ one document
 
