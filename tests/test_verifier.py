@@ -11,7 +11,7 @@ import pytest
 
 from bot.matching import MatchDocument, Matcher, Verifier, load_verifiers
 from bot.matching.fitting import load_examples
-from bot.matching.verifier import passive
+from bot.matching.verifier import causal, hard_rules, passive
 from tests.conftest import claimbot
 from tests.test_matching import _benchmark_module, load_hand_corpus
 
@@ -155,7 +155,8 @@ def _aligned(question: str, claim: str):
     from bot.matching.alignment import align
     from bot.matching.normalise import tokens
 
-    return align(tokens(question), tokens(claim), {}, 1.0, passive(question) != passive(claim))
+    flipped = passive(question) != passive(claim)
+    return align(tokens(question), tokens(claim), {}, 1.0, flipped, causal(question, claim))
 
 
 def test_a_changed_word_is_a_substitution_a_misspelling_or_compound_is_not() -> None:
@@ -194,6 +195,35 @@ def test_who_did_what_needs_a_pivot_and_codes_must_agree() -> None:
     )
     assert _aligned("does 4g spread covid", "Do 5G networks spread COVID-19?").code_conflict == 1.0
     assert _aligned("does 5g spread covid", "Do 5G networks spread COVID-19?").code_conflict == 0.0
+
+
+def test_who_did_what_turned_round_with_the_verb_reworded_is_a_block_swap() -> None:
+    claim = "A New York City police officer arrested an ICE agent"
+    assert _aligned("did ice agents detain a new york city cop", claim).block_swap == 1.0
+    assert _aligned("did a nyc cop detain an ice agent", claim).block_swap == 0.0
+    assert _aligned("was an ice agent detained by a new york city cop", claim).block_swap == 0.0  # passive
+    # a topic put first is no doer and done-to, and cause and effect can be told either way round
+    assert (
+        _aligned(
+            "do covid vaccines contain microchips",
+            "Bill Gates is putting tracking microchips in people through COVID-19 vaccines",
+        ).block_swap
+        == 0.0
+    )
+    assert (
+        _aligned(
+            "did the doe run lead smelting plant shutdown cause an ammunition shortage",
+            "A mass ammunition shortage is expected because President Obama and the EPA shut down the "
+            "Doe Run lead smelting plant",
+        ).block_swap
+        == 0.0
+    )
+
+
+def test_a_block_swap_is_never_answered_as_a_question() -> None:
+    assert hard_rules({"short": 1.0})
+    assert not hard_rules({"short": 1.0, "block_swap": 1.0})
+    assert hard_rules({"short": 0.0, "block_swap": 1.0})  # a pasted text always says more
 
 
 def test_questions_have_their_own_model_and_it_round_trips() -> None:
@@ -252,3 +282,17 @@ def test_a_synonym_put_back_hardly_moves_the_question_a_changed_word_does() -> N
         drift("can lightning strike a plane", "Lightning never strikes the same place twice"),
     ]
     assert max(synonyms) < min(changed), (synonyms, changed)
+
+
+def test_the_model_learns_only_from_what_the_hard_rules_let_through() -> None:
+    from bot.matching.fitting import Example, fit
+
+    passing = [
+        Example({"cos": 0.9, "short": 1.0}, True, True, "paraphrase", "a"),
+        Example({"cos": 0.85, "short": 1.0}, True, True, "paraphrase", "b"),
+        Example({"cos": 0.4, "short": 1.0}, True, False, "near_miss", "c"),
+        Example({"cos": 0.5, "short": 1.0}, True, False, "near_miss", "d"),
+    ]
+    # a near miss the rules stop (who did what turned round) is never decided by the model
+    blocked = Example({"cos": 0.99, "short": 1.0, "block_swap": 1.0}, False, False, "near_miss", "e")
+    assert fit([*passing, blocked], "semantic") == fit(passing, "semantic")

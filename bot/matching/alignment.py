@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 ALIGN_CUTOFF = 85.0  # rapidfuzz ratio above which two words are taken as the same word misspelt
 LONG_CUTOFF = 80.0  # the same for words of 6+ letters, where one letter is less ("licence", "license")
 MIN_FUZZY = 4  # shorter words must match exactly ("4g" and "5g" are not a misspelling)
+MIN_RUN = 2  # shared words on each side of a block swap
 MAX_PIVOT_TERMS = 16  # bounds the triple count (a pasted text aligns hundreds of pairs)
 
 
@@ -90,6 +91,7 @@ class Alignment:
     substitutions: tuple[tuple[str, str], ...]  # (question word, claim word) standing in the same place
     substitution_idf: float  # idf / max idf of the most specific substituted question word
     pivot_swap: float  # share of (a, pivot, b) triples crossed over the pivot (0 when none)
+    block_swap: float  # 1.0 when the words before and after the question's verb trade places in the claim
     code_conflict: float  # both sides have words with digits ("4g", "covid19") and share none
 
 
@@ -99,9 +101,11 @@ def align(
     idf: Mapping[str, float],
     max_idf: float,
     flipped: bool = False,
+    causal: bool = False,
 ) -> Alignment:
     """The alignment figures of a question against one claim phrasing (`flipped`: one of the two
-    is passive, so its doer comes after the deed)."""
+    is passive, so its doer comes after the deed; `causal`: one of them says "because", "causing",
+    which puts cause and effect either way round)."""
     max_idf = max_idf or 1.0
     q_to_c = counterparts(query_terms, claim_terms)
     c_to_q = counterparts(claim_terms, query_terms)
@@ -121,6 +125,7 @@ def align(
         substitutions=substitutions,
         substitution_idf=max((weight(q) for q, _ in substitutions), default=0.0) / max_idf,
         pivot_swap=pivot_swap(q_to_c, flipped),
+        block_swap=block_swap(q_to_c, c_to_q, flipped or causal),
         code_conflict=code_conflict(query_terms, claim_terms),
     )
 
@@ -181,6 +186,34 @@ def pivot_swap(q_to_c: Sequence[int | None], flipped: bool = False) -> float:
     if not total:
         return 0.0
     return (kept if flipped else crossed) / total
+
+
+def block_swap(q_to_c: Sequence[int | None], c_to_q: Sequence[int | None], turned: bool = False) -> float:
+    """1.0 when the question's shared words fall in two runs, split by a word of its own (the verb),
+    that stand the other way round in the claim, split there too by a word of the claim's own: "did
+    ICE agents *detain* a New York City cop" against "a New York City police officer *arrested* an
+    ICE agent". Who did what to whom turned round with the verb reworded, which pivot_swap cannot
+    see (it needs the verb shared). Reordering with nothing between the runs ("flat earth?" for
+    "the earth is flat") is none, and a passive on one side ("an ICE agent was detained by ...") or
+    a cause told after its effect ("a shortage because the plant shut") turns the order round by
+    itself: `turned` counts no swap."""
+    if turned:
+        return 0.0
+    aligned = [(i, c) for i, c in enumerate(q_to_c) if c is not None]
+    for k in range(len(aligned) - 1):
+        (i, _), (j, _) = aligned[k], aligned[k + 1]
+        if j - i < 2:  # no word of the question's own between the two runs
+            continue
+        left = {c for _, c in aligned[: k + 1]}
+        right = {c for _, c in aligned[k + 1 :]}
+        # Two words a side: a doer and a done-to ("ICE agent", "New York City"), not a topic put
+        # first ("covid vaccines ... microchips", "dead people voted for Doug Jones").
+        if len(left) < MIN_RUN or len(right) < MIN_RUN or left & right or max(right) >= min(left):
+            continue
+        # the claim has a word of its own between the runs (its verb), not only a join
+        if any(c_to_q[p] is None for p in range(max(right) + 1, min(left))):
+            return 1.0
+    return 0.0
 
 
 def code_conflict(query_terms: Sequence[str], claim_terms: Sequence[str]) -> float:

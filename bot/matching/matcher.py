@@ -32,6 +32,7 @@ from .thresholds import (
 )
 from .verifier import (
     Verifier,
+    causal,
     hard_rules,
     lexical_features,
     load_verifiers,
@@ -123,7 +124,9 @@ class Matcher(Holdings):
         with self._lock:
             idf = {t: self._index.idf(t) for t in claim_terms}
             max_idf = self._index.max_idf()
-        found = align(query_terms, claim_terms, {**idf, **query.weights}, max_idf, flipped)
+        found = align(
+            query_terms, claim_terms, {**idf, **query.weights}, max_idf, flipped, causal(text, best.phrasing)
+        )
         runner_same = 0.0 if runner is None else same_claim(self._claim_similarity(doc, runner))
         features = lexical_features(
             best,

@@ -69,6 +69,7 @@ LEXICAL = (
     "margin_unique",  # the margin, counted as full when the runner-up is the same claim
     "short_substituted",
     "short_unaligned_max",
+    "block_swap",  # who did what to whom turned round with the verb reworded (a hard rule too)
 )
 SEMANTIC = (
     *LEXICAL,
@@ -103,6 +104,13 @@ _PASSIVE = re.compile(
     r"(?:\w+(?:ed|en)|spread|found|made|built|bought|caught|hit|shot|held|led|run|set|put|told|sold|"
     r"paid|won|done|struck|brought|sent|kept|shut|cut|hurt|bred|fed|taught|fought|sought|spent|lost)"
     r"\s+by\b",
+    re.I,
+)
+# Cause and effect can be told either way round ("X shut the plant, causing a shortage" / "a
+# shortage because X shut the plant"): no block swap is read where one side says so.
+_CAUSAL = re.compile(
+    r"\b(?:because|due to|owing to|caus(?:e|es|ed|ing)|since|so that|leads? to|led to|result(?:s|ed)? in|"
+    r"as a result|after)\b",
     re.I,
 )
 MAX_UNSEEN_MISSING = 0.9  # q_missing (idf / max idf) of a word hardly ever seen: costs no chat paraphrase
@@ -201,7 +209,7 @@ def hard_rules(features: Mapping[str, float]) -> bool:
     """The rules no probability overrides, for a question (a long pasted text always says more than
     the claim, so they do not apply to one): no name and no number the fact-check never mentions,
     no word the catalogue has hardly ever seen that the claim lacks ("councilman"), and no swap of
-    who did what to whom."""
+    who did what to whom, the verb shared or reworded ("did ICE agents detain a NYC cop")."""
     if not features.get("short", 0.0):
         return True
     # A word is missing only when nothing in the claim is that word, misspelt or written apart
@@ -220,6 +228,7 @@ def hard_rules(features: Mapping[str, float]) -> bool:
         or features.get("code_conflict", 0.0)
         or features.get("unaligned_max", 0.0) >= MAX_UNSEEN_MISSING
         or swapped
+        or features.get("block_swap", 0.0)
     )
 
 
@@ -247,6 +256,11 @@ def alignment(query_terms: Sequence[str], weights: Mapping[str, float], claim_te
 def passive(text: str) -> bool:
     """ "arrested *by* a police officer": the doer comes after the deed."""
     return _PASSIVE.search(text) is not None
+
+
+def causal(*texts: str) -> bool:
+    """One of the texts tells a cause and its effect ("because", "causing"), in either order."""
+    return any(_CAUSAL.search(text) is not None for text in texts)
 
 
 def order_swap(query_terms: Sequence[str], claim_terms: Sequence[str], flipped: bool = False) -> float:
@@ -351,6 +365,7 @@ def lexical_features(
         "margin_unique": margin + (1.0 - margin) * runner_same,
         "short_substituted": short * substituted,
         "short_unaligned_max": short * found.unaligned_max,
+        "block_swap": found.block_swap,
     }
 
 
