@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,10 +65,18 @@ def tweet_examples(
 def chat_examples(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[Example]:
     out = []
     groups = bench.same_claims(key_to_id)  # an answer telling the same claim is a positive
+    judged = bench.other_answers()  # near misses topped by another fact-check, judged by a person
+    claims = {doc.fact_check_id: doc.claim for doc in matcher.documents()}
     for row in bench.read_chat(name):
         gold = set(bench.chat_gold(row, key_to_id, groups))
         near = gold if row["kind"] == "near_miss" else None
         found = example(matcher, row["text"], gold, row["kind"], row["fact_check"] or row["text"], near)
+        if found is not None and found.kind == "near_miss_other":
+            top = matcher.match(row["text"], top_k=1)[0].fact_check_id
+            kind = bench.judged_kind(found.kind, row["text"], claims[top], judged)
+            # judged right: the question's own claim answered (a positive); wrong: a near miss answered
+            kind = "paraphrase" if kind == "other_right" else kind
+            found = replace(found, kind=kind, label=kind == "paraphrase")
         if found is not None:
             out.append(found)
         else:  # nothing matched: never answered, kept so that the figures count every question

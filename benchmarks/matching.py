@@ -403,6 +403,28 @@ STARTER_ID_BASE = 1_000_000
 SAME_CLAIMS = ROOT / "benchmarks" / "data" / "same_claims.json"
 
 
+# Near misses whose top candidate is another stored fact-check, judged by a person: does that other
+# fact-check answer the question (it tells the very claim asked), or is answering with it wrong?
+OTHER_ANSWERS = ROOT / "benchmarks" / "data" / "other_answers.jsonl"
+
+
+def other_answers() -> dict[tuple[str, str], bool]:
+    """(question, answered claim) -> judged right."""
+    with open(OTHER_ANSWERS, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return {(row["text"], row["answer"]): bool(row["right"]) for row in rows}
+
+
+def judged_kind(kind: str, text: str, answered_claim: str, judged: dict[tuple[str, str], bool]) -> str:
+    """A near miss topped by another fact-check: "other_right" when a person judged that one the right
+    answer, "near_miss" when judged wrong (answering it is a near miss answered), else
+    "near_miss_other" (not judged yet: listed apart)."""
+    if kind != "near_miss_other":
+        return kind
+    verdict = judged.get((text, answered_claim))
+    return kind if verdict is None else ("other_right" if verdict else "near_miss")
+
+
 def read_chat(name: str) -> list[dict]:
     with open(CHAT_SETS[name], encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

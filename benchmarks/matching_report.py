@@ -91,6 +91,8 @@ def chat(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[tuple[f
     tally: dict[str, dict[str, int]] = {}
     latencies, cpu, rows = [], [], []
     groups = bench.same_claims(key_to_id)  # an answer telling the same claim is right
+    judged = bench.other_answers()
+    claims = {doc.fact_check_id: doc.claim for doc in matcher.documents()}
     for row in bench.read_chat(name):
         start, process = time.perf_counter(), time.process_time()
         matches = matcher.match(row["text"])
@@ -100,10 +102,11 @@ def chat(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[tuple[f
         gold = bench.chat_gold(row, key_to_id, groups)
         top = matches[0].fact_check_id if matches else None
         if kind == "near_miss" and top is not None and top not in gold:
-            kind = "near_miss_other"  # another stored fact-check may be exactly about it: listed apart
+            # another stored fact-check may be exactly about it: as a person judged it
+            kind = bench.judged_kind("near_miss_other", row["text"], claims[top], judged)
         t = tally.setdefault(kind, {"n": 0, "answered": 0, "right": 0, "rules": 0, "rules_right": 0})
         t["n"] += 1
-        right = kind == "paraphrase" and top in gold
+        right = (kind == "paraphrase" and top in gold) or kind == "other_right"
         for prefix, outcome in (("", matcher.decide(matches)), ("rules_", legacy(matcher, matches))):
             if outcome == "answer":
                 t[prefix + "answered" if not prefix else "rules"] += 1
@@ -115,8 +118,9 @@ def chat(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[tuple[f
         f"per question {percentiles(latencies)} (CPU {percentiles(cpu)})"
     )
     for kind, t in sorted(tally.items()):
-        wrong = t["answered"] - t["right"] if kind == "paraphrase" else t["answered"]
-        rules_wrong = t["rules"] - t["rules_right"] if kind == "paraphrase" else t["rules"]
+        positive = kind in ("paraphrase", "other_right")
+        wrong = t["answered"] - t["right"] if positive else t["answered"]
+        rules_wrong = t["rules"] - t["rules_right"] if positive else t["rules"]
         print(
             f"  {kind:15s} n={t['n']:3d}  verifier: answered {t['answered']:3d} "
             f"({t['answered'] / t['n']:.1%})"
