@@ -356,3 +356,15 @@ def test_chat_dev_no_wrong_answers() -> None:
     assert figures["wrong_rate"] == 0.0, figures
     assert figures["negatives_answered"] <= 0.02, figures
     assert figures["paraphrase_answered_right"] >= 0.55, figures
+
+
+def test_a_claim_asked_word_for_word_is_whole_whatever_the_last_bits_of_its_coverage() -> None:
+    # p_cov came out 1.0 or 0.9999999999999999 by the hash seed (a float sum in the order of the
+    # question's terms), so `claimbot ask "<the stored claim>"` answered in one run, suggested in the next
+    from bot.matching.matcher import _word_for_word
+    from bot.matching.model import Match
+
+    signals = {"fuzz": 1.0, "q_cov": 1.0, "p_cov": 0.9999999999999999}
+    signals |= {"v_order_swap": 0.0, "v_role_swap": 0.0}
+    assert _word_for_word(Match(1, 0.9, "x", signals))
+    assert not _word_for_word(Match(1, 0.9, "x", {**signals, "p_cov": 0.98}))

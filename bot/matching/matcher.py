@@ -335,10 +335,16 @@ def worth_showing(matches: list[Match], thresholds: Thresholds) -> list[Match]:
     return [m for m in matches if m.score >= floor]
 
 
+WHOLE = 1.0 - 1e-9  # a coverage that is all of it, up to the last bits of a float sum
+
+
 def _word_for_word(best: Match) -> bool:
     """The same words in the same order (fuzz alone ignores order: "did trump endorse the pope")."""
     signals = best.signals
-    same_words = signals.get("fuzz") == 1.0 and signals.get("q_cov") == 1.0 and signals.get("p_cov") == 1.0
+    # Coverage is a ratio of float sums taken in the order of the question's terms, which follows the
+    # hash seed: the stored claim asked word for word gives 1.0 in one process and
+    # 0.9999999999999999 in the next, so "all of it" is compared with a tolerance.
+    same_words = all(signals.get(name, 0.0) >= WHOLE for name in ("fuzz", "q_cov", "p_cov"))
     same_order = signals.get("v_order_swap", 1.0) == 0.0 and signals.get("v_role_swap", 1.0) == 0.0
     return same_words and same_order
 
