@@ -157,7 +157,6 @@ def _detector_cache() -> Any:
 def _cached_detector(identifier_class: Any) -> Any:
     try:
         import numpy as np
-        from py3langid.modelio import _to_array
 
         path = _detector_cache()
         data = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _DETECTOR_ARRAYS}
@@ -165,15 +164,26 @@ def _cached_detector(identifier_class: Any) -> Any:
             data["ptc"],
             data["pc"],
             data["classes"].tolist(),
-            _to_array(data["nextmove"]),
+            # The 39 MB state table is read through the mapping (indexing a memoryview gives ints, as
+            # py3langid's array does): copying it into an array cost every start ~50 ms and the process
+            # 39 MB, where a question's walk touches a few pages of it.
+            _int_view(data["nextmove"]),
             data["output"].tolist(),
             norm_probs=True,
-            tk_row=_to_array(data["row"]),
+            tk_row=_int_view(data["row"]),
         )
         identifier.set_languages(list(DETECTABLE))  # the same classes, in the same order
         return identifier
     except Exception:  # noqa: BLE001 - no copy yet, another py3langid, a damaged file: the shipped model
         return None
+
+
+def _int_view(array: Any) -> memoryview:
+    """A flat unsigned-integer memoryview of a mapped array (no copy); ValueError for another layout."""
+    view = memoryview(array)
+    if view.ndim != 1 or view.format not in ("H", "I", "L", "Q"):
+        raise ValueError(f"not a flat unsigned integer array: {view.format} x {view.ndim}")
+    return view
 
 
 def _cache_detector(identifier: Any) -> None:

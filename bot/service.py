@@ -125,15 +125,18 @@ class ClaimService:
             if settings.starter and catalogue.is_empty():
                 catalogue.load_starter()
                 store_starter_vectors(engine)
+        matcher = make_matcher(settings)
+        if load_index and matcher.encoder is not None:
+            # Questions are encoded: the model loads in a thread from here on, beside the wiring of the
+            # use cases and the index's mapping; the first encode waits for it.
+            matcher.encoder.load_soon()
         external = None
         if settings.factcheck_api_key is not None:
             from bot.external import FactCheckToolsClient
 
             external = FactCheckToolsClient(settings)
-        service = cls(engine, settings, matcher=make_matcher(settings), external=external)
+        service = cls(engine, settings, matcher=matcher, external=external)
         if load_index:
-            if service.matcher.encoder is not None:
-                service.matcher.encoder.load_soon()  # questions are encoded: load while the index opens
             service.load_index()
         return service
 

@@ -73,7 +73,9 @@ def _recv_exactly(conn: socket.socket, size: int) -> bytes | None:
 
 def zygote(path: str) -> None:
     """Serve forks on the Unix socket `path` until stdin closes (the pytest worker went away)."""
-    import bot.cli  # noqa: F401  the work each command would otherwise repeat
+    import bot.cli
+
+    bot.cli.build_parser()  # the work each command would otherwise repeat: it imports every command
     from bot.i18n import LANGUAGES, translator, warm_up
 
     warm_up()  # the language detector: pure Python and numpy, safe to share through fork

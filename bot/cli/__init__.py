@@ -12,35 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.cli.attach import add_attach_media_options
-from bot.cli.commands import (
-    CliError,
-    cmd_ask,
-    cmd_block,
-    cmd_chat,
-    cmd_console_link,
-    cmd_export,
-    cmd_feedback,
-    cmd_forget,
-    cmd_healthcheck,
-    cmd_import,
-    cmd_index,
-    cmd_match,
-    cmd_matching,
-    cmd_moderators,
-    cmd_purge,
-    cmd_review,
-    cmd_serve,
-    cmd_sources,
-)
-from bot.cli.factchecks import add_browse_commands, add_rate, add_starter_commands
-from bot.cli.media import add_media_parser
-from bot.config import load_settings
-from bot.domain import ServiceError
 from bot.i18n import LANGUAGES, supported
-from bot.matching.verifier import VerifierWeightsError
-from bot.service import ClaimService
-from store.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
 # Commands that never match questions skip building the in-memory index.
@@ -73,6 +45,31 @@ def reply_language(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The commands import the whole bot (the store, the matcher, the use cases): here, not at the
+    # top, so that main() can start loading the sentence model first (_load_model_early).
+    from bot.cli.attach import add_attach_media_options
+    from bot.cli.commands import (
+        cmd_ask,
+        cmd_block,
+        cmd_chat,
+        cmd_console_link,
+        cmd_export,
+        cmd_feedback,
+        cmd_forget,
+        cmd_healthcheck,
+        cmd_import,
+        cmd_index,
+        cmd_match,
+        cmd_matching,
+        cmd_moderators,
+        cmd_purge,
+        cmd_review,
+        cmd_serve,
+        cmd_sources,
+    )
+    from bot.cli.factchecks import add_browse_commands, add_rate, add_starter_commands
+    from bot.cli.media import add_media_parser
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
@@ -271,8 +268,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The command word of a command line, skipping the common options (and --db's and --as's values)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--db", "--as"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _load_model_early(argv: Sequence[str]) -> None:
+    """Start loading the sentence model in a thread before the bot is imported, for a command that
+    will open the match index with embeddings on (ClaimService.open would start the same load after
+    the imports and the database's opening, and then finds it started). Loading takes ~0.3 s of CPU,
+    most of it inside onnxruntime without the GIL: on a second core it is over by the time the
+    imports are, instead of being what a one-shot `claimbot ask` waits for last."""
+    command = _command(argv)
+    if command is None or command in NO_INDEX_COMMANDS or "-h" in argv or "--help" in argv:
+        return
+    from bot import sentence_model
+    from bot.config import load_settings
+
+    try:
+        semantic = load_settings().semantic
+    except Exception:  # noqa: BLE001 - a bad setting is reported by main() as before; no early load
+        return
+    if semantic and sentence_model.available():
+        sentence_model.load_soon()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _load_model_early(argv)
     args = build_parser().parse_args(argv)
+    from bot.cli.commands import CliError
+    from bot.config import load_settings
+    from bot.domain import ServiceError
+    from bot.matching.verifier import VerifierWeightsError
+    from bot.service import ClaimService
+    from store.db import DatabaseUnavailable
+
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

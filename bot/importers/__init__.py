@@ -10,24 +10,44 @@ for item in read_records(Path("checks.jsonl")):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from bot.domain import FactCheckRecord, RecordError, SourceRecord
 from bot.importers._common import starter_path
-from bot.importers.checkthat import read_checkthat
-from bot.importers.csv_format import read_csv
-from bot.importers.mediareview import read_reviews
-from bot.importers.report import read_report
 
 Reader = Callable[[Path], Iterator[FactCheckRecord | RecordError]]
 
-FORMATS: dict[str, Reader] = {
-    "report": read_report,
-    "claimreview": read_reviews,  # and MediaReview: both are schema.org reviews in the same JSON-LD
-    "csv": read_csv,
-    "checkthat": read_checkthat,
-}
+
+class _Readers(Mapping[str, Reader]):
+    """Format name -> reader, each reader's module imported when the reader is first wanted: a
+    process that imports nothing (`claimbot ask`, a chat worker) never loads the parsers, though
+    every store write passes bot.importers._common (this package's init runs first)."""
+
+    def __init__(self, where: dict[str, tuple[str, str]]) -> None:
+        self._where = where
+
+    def __getitem__(self, name: str) -> Reader:
+        module, attribute = self._where[name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+FORMATS: Mapping[str, Reader] = _Readers(
+    {
+        "report": ("bot.importers.report", "read_report"),
+        # and MediaReview: both are schema.org reviews in the same JSON-LD
+        "claimreview": ("bot.importers.mediareview", "read_reviews"),
+        "csv": ("bot.importers.csv_format", "read_csv"),
+        "checkthat": ("bot.importers.checkthat", "read_checkthat"),
+    }
+)
 
 # Names people are likely to pass to --format for the same readers.
 ALIASES = {

@@ -196,7 +196,7 @@ class Segment:
     def row_of(self, fact_check_id: int) -> int:
         """The document row of a fact-check, or -1."""
         ids = self.a["sorted_ids"]
-        i = int(np.searchsorted(ids, fact_check_id))
+        i = int(ids.searchsorted(fact_check_id))  # the method: np.searchsorted's wrapper costs more here
         return int(self.a["id_order"][i]) if i < len(ids) and ids[i] == fact_check_id else -1
 
     def fact_check_id(self, row: int) -> int:
@@ -205,7 +205,7 @@ class Segment:
     def texts(self, row: int) -> list[str]:
         a = self.a
         first, last = int(a["doc_text_ptr"][row]), int(a["doc_text_ptr"][row + 1])
-        bounds = [int(b) for b in a["text_ptr"][first : last + 1]]
+        bounds = a["text_ptr"][first : last + 1].tolist()
         start = bounds[0]
         data = os.pread(self._fds["text_blob"], bounds[-1] - start, start) if bounds[-1] > start else b""
         return [
@@ -220,19 +220,20 @@ class Segment:
         a, vocab = self.a, self.vocab
         texts = self.texts(row) if texts is None else texts
         first, last = int(a["doc_phr_ptr"][row]), int(a["doc_phr_ptr"][row + 1])
-        out = []
-        for r in range(first, last):
-            ids = a["phr_terms"][int(a["phr_term_ptr"][r]) : int(a["phr_term_ptr"][r + 1])]
-            out.append(
-                Phrasing(
-                    texts[int(a["phr_text"][r])], KINDS[int(a["phr_kind"][r])], tuple(vocab[i] for i in ids)
-                )
-            )
-        return tuple(out)
+        # Python ints read once per array (a question builds this for ~100 candidates): indexing the
+        # mapped arrays element by element made numpy scalars, the most of the time here.
+        bounds = a["phr_term_ptr"][first : last + 1].tolist()
+        terms = a["phr_terms"][bounds[0] : bounds[-1]].tolist() if last > first else []
+        start = bounds[0]
+        which, kinds = a["phr_text"][first:last].tolist(), a["phr_kind"][first:last].tolist()
+        return tuple(
+            Phrasing(texts[w], KINDS[k], tuple(vocab[i] for i in terms[lo - start : hi - start]))
+            for w, k, lo, hi in zip(which, kinds, bounds[:-1], bounds[1:], strict=True)
+        )
 
     def capitalised(self, row: int) -> tuple[str, ...]:
         a = self.a
-        ids = a["doc_caps"][int(a["doc_cap_ptr"][row]) : int(a["doc_cap_ptr"][row + 1])]
+        ids = a["doc_caps"][int(a["doc_cap_ptr"][row]) : int(a["doc_cap_ptr"][row + 1])].tolist()
         return tuple(self.vocab[i] for i in ids)
 
     def slot_range(self, row: int) -> range:

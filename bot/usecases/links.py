@@ -19,9 +19,6 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.domain import LinkNote
 from bot.domain.links import is_web_link, links_in
-from bot.fetching import FetchRefused, run_sync
-from bot.importers.page_text import page_text
-from bot.importers.web import Crawler
 from bot.matching import Match, Matcher
 from store.links import fact_checks_for_link
 
@@ -67,6 +64,11 @@ class Links:
         return self._read_page(web[0])
 
     def _read_page(self, url: str) -> LinkFinding:
+        # The HTTP stack and the page parser are imported for a question with a link to fetch only:
+        # a process that never fetches (`claimbot ask` without a link) does not pay for them.
+        from bot.fetching import FetchRefused, run_sync
+        from bot.importers.page_text import page_text
+
         try:
             html = run_sync(self._fetch(url))
         except FetchRefused as exc:
@@ -92,6 +94,8 @@ class Links:
         return best or LinkFinding(LinkNote(url, "unmatched"))
 
     async def _fetch(self, url: str) -> str:
+        from bot.importers.web import Crawler
+
         # The crawler bounds each hop and the body; this bounds the whole, name look-ups included.
         async with asyncio.timeout(self.settings.http_deadline), Crawler(self.settings) as crawler:
             return await crawler.fetch_page(url, MAX_PAGE_BYTES)

@@ -24,8 +24,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.domain import REVIEW_ORIGIN, FactCheckRecord, MediaRecord, RecordError
-from bot.fetching import FetchRefused, run_sync
-from bot.importers.web import Crawler, CrawlSettings
 from bot.media import MediaError, fingerprint
 from bot.media.fingerprints import MAX_VIDEO_BYTES
 from store import media as known_media
@@ -34,6 +32,8 @@ from store.models import FactCheck, KnownMedia
 
 if TYPE_CHECKING:
     import httpx
+
+    from bot.importers.web import Crawler, CrawlSettings
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class MediaSources:
             elif media.sha256:  # the exact file only: no bytes to fingerprint
                 ready.append(media)
         if wanted:
+            from bot.fetching import run_sync  # the HTTP stack, only for an import that names URLs
+
             for media, found in zip(wanted, run_sync(self._fetch_all(wanted)), strict=True):
                 if isinstance(found, str):
                     message = f"{media.content_url[:200]}: {found}"
@@ -106,10 +108,14 @@ class MediaSources:
         return f"{path.name}: {found}" if isinstance(found, str) else found
 
     async def _fetch_all(self, wanted: Sequence[MediaRecord]) -> list[MediaRecord | str]:
+        from bot.importers.web import Crawler
+
         async with Crawler(self.settings, transport=self._transport) as crawler:
             return await asyncio.gather(*(self._fetch(crawler, media) for media in wanted))
 
     async def _fetch(self, crawler: Crawler, media: MediaRecord) -> MediaRecord | str:
+        from bot.fetching import FetchRefused
+
         assert media.content_url is not None
         try:
             async with asyncio.timeout(self.settings.http_deadline):
