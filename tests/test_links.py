@@ -315,7 +315,7 @@ def test_unrated_claims_are_related_reading_or_queued_for_a_rating(
     assert "Unrated" not in text and Verdict.UNRATED.icon not in text and "Claim:" not in text
 
     # Without one: queued for a moderator to rate, and the rumour is not shown back as the answer.
-    outcome = ask(service, "did Obama say he will campaign in 57 states")
+    outcome = ask(service, "did Obama say he had visited 57 states")
     assert outcome.kind is OutcomeKind.QUEUED and outcome.review_item_id is not None
     text = render_text(compose(outcome, "d"))
     assert text.startswith(UNRATED_QUEUED) and "57 Islamic states" not in text
