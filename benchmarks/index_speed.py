@@ -10,10 +10,16 @@ benchmarks/scale.py, or the CheckThat! 2022 verified claims), then copied afresh
 `claimbot index` (a process of its own) from the baseline (`git archive BASELINE`, in a temporary
 directory) and from this tree, alternating baseline / this tree `--rounds` times, since the cores are
 shared and the load moves. Each run prints fact-checks/s as `claimbot index` reports it (encoding and
-storing; not the index files written after), the process's CPU seconds (user + system, which move
-less with the load than wall time) and the load average. After the runs, the stored vectors of the
-last baseline and the last new run are compared: the smallest cosine and the largest difference of
-the vectors, and of the claim / title / summary vectors (stored as float16).
+storing; not the index files written after), the CPU seconds of the command (all its threads, user +
+system: they move less with the load than wall time; they include opening the service and writing the
+index files) and the load average. Each tree runs `claimbot index` with its defaults (this tree:
+batches on every core the process may use; main before it: one core), `--threads` passes a count
+to this tree. After the runs, the stored vectors of the last baseline and the last new run
+are compared: the smallest cosine and the largest difference of the vectors, and of the claim /
+title / summary vectors (stored as float16).
+
+    python benchmarks/index_speed.py --threads 1,2   # this tree on one core, then on two, per round
+
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import argparse
 import io
 import os
 import re
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -95,23 +100,34 @@ def prepare(work: Path, corpus: str, size: int) -> Path:
     return db
 
 
-def index_once(tree: Path, template: Path, run_db: Path, extra: dict[str, str]) -> tuple[int, float, float]:
-    """(fact-checks encoded, their seconds as `claimbot index` reports them, the process's CPU s)."""
+INDEX = """
+import sys, time
+from bot.cli import main
+cpu = time.process_time()
+code = main(sys.argv[1:])
+print(f"process CPU {time.process_time() - cpu:.3f}")
+sys.exit(code)
+"""
+
+
+def index_once(
+    tree: Path, template: Path, run_db: Path, extra: dict[str, str], flags: list[str]
+) -> tuple[int, float, float]:
+    """(fact-checks encoded, their seconds as `claimbot index` reports them, CPU seconds of every thread
+    of the process from the command's start, its Python start-up and imports left out)."""
     shutil.copyfile(template, run_db)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", f"sqlite:///{run_db}", "index"],
+        [sys.executable, "-c", INDEX, "--db", f"sqlite:///{run_db}", "index", *flags],
         env=environment(tree, extra),
         cwd=tree,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     match = re.search(r"encoded (\d+) fact-checks in ([\d.]+)s", out)
-    assert match, out
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return int(match.group(1)), float(match.group(2)), cpu
+    cpu = re.search(r"process CPU ([\d.]+)", out)
+    assert match and cpu, out
+    return int(match.group(1)), float(match.group(2)), float(cpu.group(1))
 
 
 def stored(db: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,30 +162,34 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="baseline / this tree pairs per size")
     parser.add_argument("--skip-baseline", action="store_true", help="this tree only")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for both trees")
+    parser.add_argument("--threads", default="", help="this tree's `index --threads`, comma-separated")
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory(prefix="claimbot-index-speed-") as tmp:
         work = Path(tmp)
-        trees = {"this tree": ROOT}
+        runs: dict[str, tuple[Path, list[str]]] = {}
         if not args.skip_baseline:
-            trees = {args.baseline: export(args.baseline, work / "baseline")} | trees
+            runs[args.baseline] = (export(args.baseline, work / "baseline"), [])
+        for threads in args.threads.split(",") if args.threads else [""]:
+            name = f"this tree, --threads {threads}" if threads else "this tree"
+            runs[name] = (ROOT, ["--threads", threads] if threads else [])
+        databases = {name: work / f"run-{i}.db" for i, name in enumerate(runs)}
         for size in (int(s) for s in args.sizes.split(",")):
             if args.corpus == "checkthat":
                 size = min(size, sum(1 for _ in islice(VCLAIMS.open(), size)))
             template = prepare(work, args.corpus, size)
             for round_ in range(args.rounds):
-                for name, tree in trees.items():
-                    run_db = work / f"run-{name.replace(' ', '-').replace('/', '-')}.db"
-                    encoded, seconds, cpu = index_once(tree, template, run_db, extra)
+                for name, (tree, flags) in runs.items():
+                    encoded, seconds, cpu = index_once(tree, template, databases[name], extra, flags)
                     print(
                         f"{args.corpus} {size}, {name} (round {round_ + 1}): {encoded} fact-checks in "
-                        f"{seconds:.1f}s: {encoded / seconds:.1f} fact-checks/s; process CPU {cpu:.1f}s "
+                        f"{seconds:.1f}s: {encoded / seconds:.1f} fact-checks/s; CPU {cpu:.1f}s "
                         f"({encoded / cpu:.1f} fact-checks per CPU second; {load()})",
                         flush=True,
                     )
-            if len(trees) == 2:
-                names = list(trees)
-                print(compare(*(work / f"run-{n.replace(' ', '-').replace('/', '-')}.db" for n in names)))
+            names = list(runs)
+            for name in names[1:]:
+                print(f"{names[0]} / {name}: {compare(databases[names[0]], databases[name])}", flush=True)
 
 
 if __name__ == "__main__":
