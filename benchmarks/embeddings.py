@@ -2,7 +2,7 @@
 
     python benchmarks/embeddings.py                  # all 14,231 CheckThat! 2022 2A claims
     python benchmarks/embeddings.py --records 2000   # a quicker run on the first 2,000
-    python benchmarks/embeddings.py --sweep 512      # batch size x onnxruntime threads on 512 claims
+    python benchmarks/embeddings.py --sweep 512      # batch size x threads on 512 claims
 
 Prints, on a fresh SQLite database in a temporary directory, with the default settings:
 import records/s (no encoding on that path), `claimbot index` records/s (a vector and the claim,
@@ -72,15 +72,21 @@ def timed_run(args: list[str], db: str, extra: dict[str, str] | None = None) -> 
 
 def sweep(count: int) -> None:
     records = [r for r in islice(read_records(VCLAIMS), count) if isinstance(r, FactCheckRecord)]
-    docs = [MatchDocument(0, r.claim, r.title) for r in records]
-    for threads in (1, 2):
+    docs = [MatchDocument(0, r.claim, r.title, r.summary) for r in records]
+    # intra-op threads x batches at once (CLAIMBOT_EMBED_THREADS, `claimbot index --threads`)
+    for threads, parallel in ((1, 1), (2, 1), (1, 2)):
         for batch in (8, 16, 32, 64):
-            encoder = Encoder(batch_size=batch, threads=threads)
-            encoder.encode_documents(docs[:batch])  # loads the model
-            started = time.perf_counter()
-            encoder.encode_documents(docs)
+            encoder = Encoder(batch_size=batch, threads=threads, parallel=parallel)
+            encoder.encode_fact_checks(docs[:batch])  # loads the model
+            started, cpu = time.perf_counter(), time.process_time()
+            encoder.encode_fact_checks(docs)
             rate = len(docs) / (time.perf_counter() - started)
-            print(f"encode {len(docs)}: threads={threads} batch={batch}: {rate:.0f} records/s ({load()})")
+            per_cpu = len(docs) / (time.process_time() - cpu)
+            print(
+                f"encode {len(docs)} (vector + claim, title, summary): intra-op threads={threads} "
+                f"parallel={parallel} batch={batch}: {rate:.0f} records/s, {per_cpu:.0f} per CPU second "
+                f"({load()})"
+            )
 
 
 def installed_size() -> tuple[int, list[tuple[str, int]]]:

@@ -31,7 +31,7 @@ MAX_TOKENS = 256  # the model's max_seq_length in its sentence-transformers conf
 # worker threads slow everything when other processes share the two cores.
 QUESTION_THREADS = 1
 
-Runtime = tuple["onnxruntime.InferenceSession", "tokenizers.Tokenizer", threading.Lock]
+Runtime = tuple["onnxruntime.InferenceSession", "tokenizers.Tokenizer"]
 
 
 def available() -> bool:
@@ -56,7 +56,8 @@ def model_file() -> Path:
 @cache
 def _runtime(threads: int) -> Runtime:
     """One loaded model per process and thread count: loading costs ~0.3 s and ~25 MB, and
-    InferenceSession.run is thread-safe, so every Encoder with the same thread count shares it."""
+    InferenceSession.run and Tokenizer.encode_batch are thread-safe (its settings are never changed
+    after this), so every Encoder with the same thread count shares them."""
     import onnxruntime
     import tokenizers
 
@@ -66,8 +67,11 @@ def _runtime(threads: int) -> Runtime:
     session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
     tokenizer = tokenizers.Tokenizer.from_file(str(TOKENIZER_PATH))
     tokenizer.enable_truncation(MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
-    return session, tokenizer, threading.Lock()
+    # No padding here: texts are tokenised once, then grouped by token count and padded per batch
+    # (semantic.Encoder._encode_batch); the attention mask keeps a text's vector independent of its
+    # padding.
+    tokenizer.no_padding()
+    return session, tokenizer
 
 
 _runtime_lock = threading.Lock()
@@ -75,7 +79,7 @@ _loading: set[int] = set()  # thread counts whose load a thread has been started
 
 
 def runtime(threads: int) -> Runtime:
-    """The session, tokenizer and tokenizer lock for this thread count, loaded on first call (two
+    """The session and tokenizer for this thread count, loaded on first call (two
     threads asking at once load it once; the second waits)."""
     with _runtime_lock:
         return _runtime(threads)

@@ -16,7 +16,7 @@ from itertools import islice
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.cli import main as claimbot_main
 from bot.domain import FactCheckRecord, Verdict
@@ -43,13 +43,13 @@ COFFEE_PARAPHRASE = "does caffeine stunt kids height"
 def encoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of fact-check texts each batch encoding was given (questions are not counted)."""
     calls: list[int] = []
-    original = Encoder.encode_documents
+    original = Encoder.encode_fact_checks
 
     def counting(self: Encoder, docs):  # noqa: ANN001, ANN202
         calls.append(len(docs))
         return original(self, docs)
 
-    monkeypatch.setattr(Encoder, "encode_documents", counting)
+    monkeypatch.setattr(Encoder, "encode_fact_checks", counting)
     return calls
 
 
@@ -227,3 +227,72 @@ def test_starter_vectors_are_the_ones_the_model_makes(tmp_path) -> None:  # noqa
     assert list(fresh["digests"]) == list(bundled["digests"])  # regenerate after editing starter.jsonl
     assert float(np.min(np.einsum("ij,ij->i", fresh["vectors"], bundled["vectors"]))) > 0.999
     service.engine.dispose()
+
+
+def test_a_text_is_encoded_as_it_would_be_alone_whatever_its_batch() -> None:
+    """Texts are deduplicated, sorted by token count, padded per batch and run two batches at once:
+    none of that may move a vector (the model masks the padding), nor the order they come back in."""
+    import numpy as np
+
+    texts = [r.claim for r in checkthat(9)]
+    texts = [texts[0], *texts, "short", texts[3], "a much longer text " * 12, "short"]
+    alone = np.stack([Encoder(batch_size=1).encode([t])[0] for t in texts])
+    batched = Encoder(batch_size=3, parallel=2).encode(texts)
+    assert batched.shape == (len(texts), Encoder.dimensions)
+    np.testing.assert_allclose(batched, alone, rtol=0, atol=1e-6)
+
+
+def test_a_fact_checks_vector_and_field_vectors_come_from_one_encode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    from bot.matching import MatchDocument
+    from bot.matching.normalise import strip_noise
+    from bot.matching.semantic import document_text
+
+    docs = [
+        MatchDocument(1, COFFEE.claim, "Coffee and height", COFFEE.summary),
+        MatchDocument(2, "Vaccines contain microchips", "Vaccines contain microchips", ""),  # title = claim
+    ]
+    encoder = Encoder(batch_size=2)
+    calls: list[list[str]] = []
+    original = Encoder.encode
+    monkeypatch.setattr(
+        Encoder, "encode", lambda self, texts: calls.append(list(texts)) or original(self, texts)
+    )
+    vectors, fields = encoder.encode_fact_checks(docs)
+    assert len(calls) == 1  # the four texts of each share the batches
+    monkeypatch.undo()
+    np.testing.assert_allclose(vectors, encoder.encode([document_text(d) for d in docs]), rtol=0, atol=1e-6)
+    for i, doc in enumerate(docs):
+        for j, field in enumerate((doc.claim, doc.title, doc.summary)):
+            expected = encoder.encode([strip_noise(field)])[0] if field else np.zeros(Encoder.dimensions)
+            np.testing.assert_allclose(fields[i, j], expected, rtol=0, atol=1e-6)
+
+
+def test_claimbot_index_on_two_cores_stores_the_vectors_one_core_makes(
+    worker: ClaimService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    from bot.matching import MatchDocument
+    from store import embeddings
+
+    records = checkthat(12)
+    worker.import_records(records)
+    assert claimbot_main(["--db", worker.settings.database_url, "index", "--threads", "2"]) == 0
+    assert "encoded 12 fact-checks" in capsys.readouterr().out
+    with Session(worker.engine) as session:
+        ids = {f.url: (f.id, f.revision) for f in session.exec(select(FactCheck))}
+        revisions = dict(ids[r.url] for r in records)
+        saved = embeddings.load_with_fields(session, MODEL, revisions)
+        facts = {
+            f.id: f for f in session.exec(select(FactCheck).where(col(FactCheck.id).in_(list(revisions))))
+        }
+    docs = [MatchDocument(i, facts[i].claim, facts[i].title or "", facts[i].summary or "") for i in revisions]
+    vectors, fields = Encoder(batch_size=1).encode_fact_checks(docs)
+    for doc, vector, field_vectors in zip(docs, vectors, fields, strict=True):
+        stored_vector, stored_fields = saved[doc.fact_check_id]
+        np.testing.assert_allclose(stored_vector, vector, rtol=0, atol=1e-6)
+        np.testing.assert_array_equal(stored_fields, field_vectors.astype(np.float16))

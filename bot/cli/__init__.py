@@ -132,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also re-encode fact-checks whose vectors are another model's (once, after a model change)",
     )
+    index.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="batches encoded at once, one core each (default: every core this process may use)",
+    )
     index.set_defaults(handler=cmd_index)
 
     sources = commands.add_parser("sources", parents=[common], help="saved feeds of outside fact-checks")

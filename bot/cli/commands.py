@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import getpass
 import json
+import os
 import sys
 from dataclasses import replace
 from datetime import timedelta
@@ -215,7 +216,10 @@ def cmd_index(service: ClaimService, args: argparse.Namespace) -> int:
     """Compute the missing sentence vectors, in batches (serving workers do it in the background too)."""
     if service.matcher.encoder is None:
         raise CliError("sentence embeddings are off (CLAIMBOT_SEMANTIC=false) or not installed")
-    report = service.index_vectors(reencode=args.reencode)
+    threads = args.threads if args.threads is not None else len(os.sched_getaffinity(0))
+    if threads < 1:
+        raise CliError("--threads must be at least 1")
+    report = service.index_vectors(reencode=args.reencode, threads=threads)
     rate = f" ({report.per_second:.0f}/s)" if report.encoded else ""
     print(f"encoded {report.encoded} fact-checks in {report.seconds:.1f}s{rate}")
     generation = service.save_index()  # the files every process maps at start (none for PostgreSQL unset)

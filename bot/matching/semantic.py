@@ -14,6 +14,7 @@ bot/usecases/embedding.py), stored with the fact-check's revision and handed to
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +27,6 @@ from .normalise import strip_noise
 
 if TYPE_CHECKING:
     import onnxruntime
-    import tokenizers
 
 __all__ = [
     "DIMENSIONS",
@@ -71,9 +71,14 @@ class Encoder:
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, batch_size: int = 32, threads: int = sentence_model.QUESTION_THREADS) -> None:
+    def __init__(
+        self, batch_size: int = 32, threads: int = sentence_model.QUESTION_THREADS, parallel: int = 1
+    ) -> None:
         self.batch_size = batch_size
         self.threads = threads  # onnxruntime's intra-op threads (bot/sentence_model.py)
+        # Batches run at once, each on its own core (session.run releases the GIL): for many texts,
+        # more work per core than intra-op threads, which split every small matrix product.
+        self.parallel = max(1, parallel)
 
     def _load(self) -> sentence_model.Runtime:
         return sentence_model.runtime(self.threads)  # two threads' first encode load the model once
@@ -85,29 +90,46 @@ class Encoder:
         sentence_model.load_soon(self.threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), 384) float32, rows of unit length."""
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        """(len(texts), 384) float32, rows of unit length.
+
+        A text's vector does not depend on the texts batched with it (the model computes in float32
+        and masks the padding), so texts are encoded once each, in batches of similar token counts
+        (padding costs as much as a real token), and put back in order.
+        """
         if not texts:
-            return out
-        session, tokenizer, tokenizer_lock = self._load()
-        # Batches of similar length pad less: sort by length, encode, put back in order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            with tokenizer_lock:  # its padding and truncation settings are shared state
-                encodings = tokenizer.encode_batch([texts[i] for i in rows])
-            out[rows] = self._encode_batch(session, encodings)
-        return out
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        session, tokenizer = self._load()
+        unique = list(dict.fromkeys(texts))
+        ids = [encoding.ids for encoding in tokenizer.encode_batch(unique, add_special_tokens=True)]
+        order = sorted(range(len(unique)), key=lambda i: len(ids[i]))
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(rows: list[int]) -> np.ndarray:
+            return self._encode_batch(session, [ids[i] for i in rows])
+
+        if self.parallel > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(self.parallel, thread_name_prefix="claimbot-encode") as pool:
+                results = list(pool.map(run, batches))
+        else:
+            results = [run(rows) for rows in batches]
+        vectors = np.zeros((len(unique), self.dimensions), dtype=np.float32)
+        for rows, result in zip(batches, results, strict=True):
+            vectors[rows] = result
+        row_of = {text: i for i, text in enumerate(unique)}
+        return vectors[[row_of[text] for text in texts]]
 
     @staticmethod
-    def _encode_batch(
-        session: onnxruntime.InferenceSession, encodings: list[tokenizers.Encoding]
-    ) -> np.ndarray:
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+    def _encode_batch(session: onnxruntime.InferenceSession, token_ids: list[list[int]]) -> np.ndarray:
+        """Vectors of texts given as token ids, padded with 0 ([PAD]) to the batch's longest."""
+        width = max(len(row) for row in token_ids)
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)
+        mask = np.zeros((len(token_ids), width), dtype=np.int64)
+        for i, row in enumerate(token_ids):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
         (hidden,) = session.run(
-            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
@@ -121,13 +143,21 @@ class Encoder:
         """(len(docs), 3, 384): each fact-check's claim, title and summary as the answer check compares
         them with the question (zeros for an empty field), computed with its vector so that a match
         need not encode them."""
-        texts, where = [], []
+        return self.encode_fact_checks(docs)[1]
+
+    def encode_fact_checks(self, docs: Sequence[MatchDocument]) -> tuple[np.ndarray, np.ndarray]:
+        """encode_documents(docs) and encode_fields(docs) in one encode: the four texts of every
+        fact-check share the batches (so batches of similar lengths fill up) and a text that is two of
+        them (a title equal to the claim) is encoded once."""
+        texts = [document_text(doc) for doc in docs]
+        where = []
         for i, doc in enumerate(docs):
             for j, text in enumerate(field_texts(doc)):
                 if text and text.strip():
                     texts.append(strip_noise(text))
                     where.append((i, j))
-        out = np.zeros((len(docs), 3, self.dimensions), dtype=np.float32)
-        for (i, j), vector in zip(where, self.encode(texts), strict=True):
-            out[i, j] = vector
-        return out
+        encoded = self.encode(texts)
+        fields = np.zeros((len(docs), 3, self.dimensions), dtype=np.float32)
+        for (i, j), vector in zip(where, encoded[len(docs) :], strict=True):
+            fields[i, j] = vector
+        return encoded[: len(docs)], fields
