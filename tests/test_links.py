@@ -351,9 +351,7 @@ def test_terminal_shows_an_unrated_claim_as_related(sqlite_service: ClaimService
 def test_claimbot_factchecks_rate(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert claimbot("import", str(checkthat_rows(tmp_path, OBAMA)), db=db).returncode == 0
-    queued = json.loads(
-        claimbot("ask", "--json", "did Obama say he had visited 57 states", db=db).stdout
-    )
+    queued = json.loads(claimbot("ask", "--json", "did Obama say he had visited 57 states", db=db).stdout)
     assert queued["outcome"] == "queued" and queued["reply"].startswith(UNRATED_QUEUED)
     fact_check = next(m for m in queued["matches"] if m["url"] == f"checkthat:{OBAMA}")
     assert fact_check["rating"] == "Unrated"
