@@ -381,12 +381,14 @@ def test_claimbot_factchecks_rate(tmp_path: Path) -> None:
 
 # URLs near the shapes link_key and is_http_url take without a full parse: hosts of labels (some upper
 # case, IDNA, numeric, empty), paths with dot segments, percent signs, "amp", queries and fragments.
-_LABEL = st.sampled_from(["e", "www", "m", "amp", "FactDesk", "xn--bcher-kva", "0177", "1", "-a", "", "b" * 64])
+_LABEL = st.sampled_from(
+    ["e", "www", "m", "amp", "FactDesk", "xn--bcher-kva", "0177", "1", "-a", "", "b" * 64]
+)
 _SEGMENT = st.sampled_from(["a", "amp", ".", "..", ".well-known", "x.amp.html", "%7e", "A~b_c-d.e", "", "é"])
 _URL = st.builds(
-    lambda scheme, labels, port, segments, tail: f"{scheme}://{'.'.join(labels)}{port}"
-    + "".join(f"/{s}" for s in segments)
-    + tail,
+    lambda scheme, labels, port, segments, tail: (
+        f"{scheme}://{'.'.join(labels)}{port}" + "".join(f"/{s}" for s in segments) + tail
+    ),
     st.sampled_from(["http", "https", "HTTPS"]),
     st.lists(_LABEL, min_size=1, max_size=4),
     st.sampled_from(["", "", ":443", ":8080", ":"]),
