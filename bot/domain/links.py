@@ -95,8 +95,13 @@ def _key(host: str, port: int | None, path: str, query: str) -> str | None:
             if host.startswith(prefix) and host.count(".") > 1:
                 host, changed = host[len(prefix) :], True
     shown_port = f":{port}" if port and port not in (80, 443) else ""
-    path = re.sub(r"/amp/?$|\.amp(?=\.html?$)|/amp(?=/)", "", path)
-    path = re.sub(r"/+", "/", path).rstrip("/")
+    if "amp" in path:
+        path = re.sub(r"/amp/?$|\.amp(?=\.html?$)|/amp(?=/)", "", path)
+    if "//" in path:
+        path = re.sub(r"/+", "/", path)
+    path = path.rstrip("/")
+    if not query:
+        return host + shown_port + path  # what urlunsplit gives for a host and a path starting "/"
     kept = [
         (name, value)
         for name, value in parse_qsl(query, keep_blank_values=True)
