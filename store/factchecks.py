@@ -115,9 +115,10 @@ def upsert_records(
     old_sources: dict[int, list[tuple]] = {}
     if existing:
         ids = [f.id for f in existing.values()]
-        query = select(Source).where(col(Source.fact_check_id).in_(ids)).order_by(col(Source.position))
-        for source in session.exec(query):
-            old_sources.setdefault(source.fact_check_id, []).append(_source_tuple(source))
+        columns = (Source.fact_check_id, Source.position, Source.outlet, Source.title, Source.url)
+        query = select(*columns).where(col(Source.fact_check_id).in_(ids)).order_by(col(Source.position))
+        for fact_check_id, *source in session.exec(query):
+            old_sources.setdefault(fact_check_id, []).append(tuple(source))
 
     results: dict[str, UpsertResult] = {}
     created: list[dict[str, object]] = []

@@ -37,7 +37,7 @@ from bot.matching import (
 from bot.matching.index_files import IndexFiles
 from bot.usecases import media_import
 from bot.usecases.match_index import MatchIndex
-from bot.usecases.notifications import enqueue_revision
+from bot.usecases.notifications import enqueue_revisions
 from bot.usecases.starter import StarterGuard
 from store import factchecks, links
 from store.db import session_scope
@@ -180,6 +180,7 @@ class Catalogue:
                 for record in prepared.protected:
                     report.skipped += 1
                     report.notices.append(RecordError(record.file, record.line, _protected(record.url)))
+                revised = []
                 for record, result in zip(upserted, results, strict=True):
                     if result.protected:
                         report.skipped += 1
@@ -190,9 +191,10 @@ class Catalogue:
                         report.updated += 1
                         # A re-imported fact-check that changed is a revision: edit what was sent.
                         assert result.fact_check is not None
-                        enqueue_revision(session, factchecks.to_card(result.fact_check, []))
+                        revised.append(factchecks.to_card(result.fact_check, []))
                     else:
                         report.skipped += 1
+                enqueue_revisions(session, revised)
                 withdrawn: list[int] = []
                 if starter is not None:
                     # A newsroom's own fact-check on a starter claim replaces ours (bot/usecases/starter.py).
