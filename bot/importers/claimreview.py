@@ -130,6 +130,10 @@ def _first(value: Any) -> Any:
 
 def _text(value: Any) -> str:
     """A plain string from a string, a number, or a node with a name."""
+    if isinstance(value, str):  # most values are: the rest of the way for them, called ~20 times a record
+        return value.strip()
+    if value is None:
+        return ""
     value = _first(value)
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value") or value.get("alternateName") or ""
