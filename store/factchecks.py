@@ -271,8 +271,18 @@ def iter_index_rows(
         wanted = changed if wanted is None else wanted & changed
     remaining = sorted(i for i in wanted if i is not None) if wanted is not None else None
     last_id = 0
+    # Columns, not entities: a start reads every row through here, an import each batch it wrote.
+    columns = (
+        FactCheck.id,
+        FactCheck.claim,
+        FactCheck.title,
+        FactCheck.summary,
+        FactCheck.status,
+        FactCheck.revision,
+        FactCheck.updated_at,
+    )
     while True:
-        query = select(FactCheck).order_by(col(FactCheck.id)).limit(batch)
+        query = select(*columns).order_by(col(FactCheck.id)).limit(batch)
         if remaining is not None:
             if not remaining:
                 return
@@ -285,21 +295,21 @@ def iter_index_rows(
             if remaining:
                 continue
             return
-        ids = [f.id for f in facts]
+        ids = [fact_check_id for fact_check_id, *_ in facts]
         aliases: dict[int, list[str]] = {}
-        for alias in session.exec(select(Alias).where(col(Alias.fact_check_id).in_(ids))):
-            aliases.setdefault(alias.fact_check_id, []).append(alias.text)
-        for f in facts:
-            assert f.id is not None
+        query = select(Alias.fact_check_id, Alias.text).where(col(Alias.fact_check_id).in_(ids))
+        for fact_check_id, alias in session.exec(query):
+            aliases.setdefault(fact_check_id, []).append(alias)
+        for fact_check_id, claim, title, summary, status, revision, updated_at in facts:
             yield IndexRow(
-                f.id,
-                f.claim,
-                f.title,
-                f.summary,
-                tuple(aliases.get(f.id, ())),
-                f.status,
-                f.revision,
-                f.updated_at,
+                fact_check_id,
+                claim,
+                title,
+                summary,
+                tuple(aliases.get(fact_check_id, ())),
+                status,
+                revision,
+                updated_at,
             )
         last_id = ids[-1]
 
