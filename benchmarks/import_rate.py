@@ -38,9 +38,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_PATH = list(sys.path)
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from scale import cpu_calibration, make_record  # noqa: E402
+
+# scale.py puts this checkout first on the path: a child measuring another tree (PYTHONPATH) must
+# import that tree's `bot`, not this one's.
+sys.path[:] = _PATH
 
 WORK = ROOT / "benchmarks" / "out" / "import_rate"
 PG_DB = "claimbot_import_rate"
@@ -121,7 +126,10 @@ def phase_import(url: str, corpus: Path, index: bool, profile: str) -> dict[str,
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
+    import bot
+
     return {
+        "bot": bot.__file__,
         "seconds": seconds,
         "cpu_s": cpu,
         "added": report.added,
