@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gc
 import getpass
 import json
 import sys
@@ -185,9 +184,6 @@ def cmd_chat(service: ClaimService, args: argparse.Namespace) -> int:
 def cmd_import(service: ClaimService, args: argparse.Namespace) -> int:
     from bot.importers import read_records
 
-    # What start-up made lives as long as the process: the collector's full passes during a long import
-    # need not walk it again and again (they took ~10% of a 14k-record import).
-    gc.freeze()
     failed = False
     for name in args.paths:
         # --- outside sources over HTTP (issue 9): pages, feeds and sitemaps ---

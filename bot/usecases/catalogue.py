@@ -12,6 +12,7 @@ revision, and lexically otherwise until a background encoder (bot/usecases/embed
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterable, Sequence
@@ -158,7 +159,6 @@ class Catalogue:
         batch: list[FactCheckRecord] = []
 
         postgres = self.engine.dialect.name == "postgresql"
-        analyzed_at = 0
         with Session(self.engine) as session:
             starter = StarterGuard.load(session, self.matcher.thresholds)
 
@@ -211,21 +211,29 @@ class Catalogue:
                     self.reindex(session, changed + withdrawn, encode=False)
             batch.clear()
 
-        for record in records:
-            item = record if isinstance(record, RecordError) else importable(record)
-            if isinstance(item, RecordError):
-                report.errors.append(item)
-                continue
-            if item.media and self.media is not None:  # files read, URLs fetched, before the transaction
-                item, problems = self.media.resolve(item)
-                report.errors.extend(problems)
-            batch.append(item)
-            if len(batch) >= IMPORT_BATCH:
-                flush()
-                if postgres and report.added - analyzed_at >= 50_000:
-                    self._analyze()  # keeps the URL look-up on its index as the table grows
-                    analyzed_at = report.added
-        flush()
+        # What the process held before the import outlives it: the collector's full passes, which an
+        # import's allocations set off every few thousand records, leave it out until the import ends
+        # (they took ~10% of the CPU of a 14k-record import in a fresh process).
+        gc.freeze()
+        try:
+            analyzed_at = 0
+            for record in records:
+                item = record if isinstance(record, RecordError) else importable(record)
+                if isinstance(item, RecordError):
+                    report.errors.append(item)
+                    continue
+                if item.media and self.media is not None:  # files read, URLs fetched, before the transaction
+                    item, problems = self.media.resolve(item)
+                    report.errors.extend(problems)
+                batch.append(item)
+                if len(batch) >= IMPORT_BATCH:
+                    flush()
+                    if postgres and report.added - analyzed_at >= 50_000:
+                        self._analyze()  # keeps the URL look-up on its index as the table grows
+                        analyzed_at = report.added
+            flush()
+        finally:
+            gc.unfreeze()
         if postgres and report.added >= 10_000:
             self._analyze()
         return report
