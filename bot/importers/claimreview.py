@@ -71,6 +71,8 @@ def _read_document(path: Path, read: Values) -> Iterator[Item]:
 # --- finding reviews in a JSON value --------------------------------------------------------------
 def _types(node: dict) -> set[str]:
     raw = node.get("@type", node.get("type", []))
+    if isinstance(raw, str) and "/" not in raw and ":" not in raw:
+        return {raw}  # a plain name, as almost every node has: nothing to take off
     names = raw if isinstance(raw, list) else [raw]
     # "schema:ClaimReview" and "http://schema.org/ClaimReview" name the same type.
     return {str(n).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for n in names}
