@@ -20,5 +20,7 @@ def clean_text(text: str, *, keep_lines: bool = False) -> str:
         return "\n".join(clean_text(line) for line in text.split("\n")).strip("\n")
     if not text.isprintable():  # printable text holds none of them: skip the per-character walk
         text = "".join(" " if unicodedata.category(ch) in _DROPPED else ch for ch in text)
+    elif "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # its only whitespace is single spaces between words (other spaces are unprintable)
     # Bidi marks (Cf) are dropped above; right-to-left letters themselves are kept.
     return " ".join(text.split())

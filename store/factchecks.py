@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -115,9 +115,10 @@ def upsert_records(
     old_sources: dict[int, list[tuple]] = {}
     if existing:
         ids = [f.id for f in existing.values()]
-        query = select(Source).where(col(Source.fact_check_id).in_(ids)).order_by(col(Source.position))
-        for source in session.exec(query):
-            old_sources.setdefault(source.fact_check_id, []).append(_source_tuple(source))
+        columns = (Source.fact_check_id, Source.position, Source.outlet, Source.title, Source.url)
+        query = select(*columns).where(col(Source.fact_check_id).in_(ids)).order_by(col(Source.position))
+        for fact_check_id, *source in session.exec(query):
+            old_sources.setdefault(fact_check_id, []).append(tuple(source))
 
     results: dict[str, UpsertResult] = {}
     created: list[dict[str, object]] = []
@@ -164,28 +165,37 @@ def upsert_records(
     if sources:
         _bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
     # Where the claims appeared: kept in line even when nothing else changed (no new revision for it).
-    sync_links(session, [(r.fact_check_id, latest[url]) for url, r in results.items() if not r.protected])
+    sync_links(
+        session,
+        [(r.fact_check_id, latest[url]) for url, r in results.items() if not r.protected],
+        new=set(new_ids.values()),
+    )
     return [results[record.url] for record in records]
 
 
 def _insert_returning_ids(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:
-    """Insert new fact-checks; returns url -> id."""
+    """Insert new fact-checks with ids reserved first, then one executemany (COPY on PostgreSQL);
+    returns url -> id. An INSERT … RETURNING of many rows goes through SQLAlchemy's row-by-row
+    parameter rendering and was the costliest part of an import."""
     table = FactCheck.__table__  # type: ignore[attr-defined]
+    ids: Sequence[int]
     if session.get_bind().dialect.name != "postgresql":
-        inserted = session.execute(
-            insert(table).returning(table.c.id, table.c.url, sort_by_parameter_order=True), rows
+        # The ids SQLite would choose (the id column is a rowid without AUTOINCREMENT: max + 1). The
+        # transaction read the table already, so a writer that came in between makes this one fail
+        # (SQLITE_BUSY_SNAPSHOT) rather than reuse an id.
+        last = session.exec(select(func.max(col(FactCheck.id)))).one() or 0
+        ids = range(last + 1, last + 1 + len(rows))
+    else:
+        # PostgreSQL: reserve the ids, then COPY. A thousand-row INSERT … VALUES is re-parsed by the
+        # driver on every batch and made imports CPU-bound at ~3,000 rows/s.
+        ids = (
+            session.execute(
+                text("SELECT nextval(pg_get_serial_sequence('factcheck', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(rows)},
+            )
+            .scalars()
+            .all()
         )
-        return {url: fact_check_id for fact_check_id, url in inserted}
-    # PostgreSQL: reserve the ids, then COPY. A thousand-row INSERT … VALUES is re-parsed by the
-    # driver on every batch and made imports CPU-bound at ~3,000 rows/s.
-    ids = (
-        session.execute(
-            text("SELECT nextval(pg_get_serial_sequence('factcheck', 'id')) FROM generate_series(1, :n)"),
-            {"n": len(rows)},
-        )
-        .scalars()
-        .all()
-    )
     for row, fact_check_id in zip(rows, ids, strict=True):
         row["id"] = fact_check_id
     _bulk_insert(session, table, rows)
@@ -261,8 +271,18 @@ def iter_index_rows(
         wanted = changed if wanted is None else wanted & changed
     remaining = sorted(i for i in wanted if i is not None) if wanted is not None else None
     last_id = 0
+    # Columns, not entities: a start reads every row through here, an import each batch it wrote.
+    columns = (
+        FactCheck.id,
+        FactCheck.claim,
+        FactCheck.title,
+        FactCheck.summary,
+        FactCheck.status,
+        FactCheck.revision,
+        FactCheck.updated_at,
+    )
     while True:
-        query = select(FactCheck).order_by(col(FactCheck.id)).limit(batch)
+        query = select(*columns).order_by(col(FactCheck.id)).limit(batch)
         if remaining is not None:
             if not remaining:
                 return
@@ -275,21 +295,21 @@ def iter_index_rows(
             if remaining:
                 continue
             return
-        ids = [f.id for f in facts]
+        ids = [fact_check_id for fact_check_id, *_ in facts]
         aliases: dict[int, list[str]] = {}
-        for alias in session.exec(select(Alias).where(col(Alias.fact_check_id).in_(ids))):
-            aliases.setdefault(alias.fact_check_id, []).append(alias.text)
-        for f in facts:
-            assert f.id is not None
+        query = select(Alias.fact_check_id, Alias.text).where(col(Alias.fact_check_id).in_(ids))
+        for fact_check_id, alias in session.exec(query):
+            aliases.setdefault(fact_check_id, []).append(alias)
+        for fact_check_id, claim, title, summary, status, revision, updated_at in facts:
             yield IndexRow(
-                f.id,
-                f.claim,
-                f.title,
-                f.summary,
-                tuple(aliases.get(f.id, ())),
-                f.status,
-                f.revision,
-                f.updated_at,
+                fact_check_id,
+                claim,
+                title,
+                summary,
+                tuple(aliases.get(fact_check_id, ())),
+                status,
+                revision,
+                updated_at,
             )
         last_id = ids[-1]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
@@ -26,19 +26,28 @@ def wanted_links(record: FactCheckRecord) -> set[tuple[str, str, str]]:
     return wanted
 
 
-def sync_links(session: Session, records: Iterable[tuple[int, FactCheckRecord]]) -> None:
-    """Make each fact-check's link rows those its record names (an import is the source of truth)."""
+def sync_links(
+    session: Session, records: Iterable[tuple[int, FactCheckRecord]], *, new: Collection[int] = ()
+) -> None:
+    """Make each fact-check's link rows those its record names (an import is the source of truth).
+
+    `new`: fact-checks inserted in this transaction, which hold no links yet (not looked up)."""
     wanted = {fact_check_id: wanted_links(record) for fact_check_id, record in records}
     if not wanted:
         return
     held: dict[int, set[tuple[str, str, str]]] = {}
-    query = select(ClaimLink).where(col(ClaimLink.fact_check_id).in_(list(wanted)))
-    for row in session.exec(query):
-        held.setdefault(row.fact_check_id, set()).add((row.key, row.url, row.kind))
+    looked_up = [i for i in wanted if i not in new]
+    if looked_up:
+        columns = (ClaimLink.fact_check_id, ClaimLink.key, ClaimLink.url, ClaimLink.kind)
+        query = select(*columns).where(col(ClaimLink.fact_check_id).in_(looked_up))
+        for fact_check_id, key, url, kind in session.exec(query):
+            held.setdefault(fact_check_id, set()).add((key, url, kind))
     stale = [i for i, links in wanted.items() if held.get(i, set()) != links]
     if not stale:
         return
-    session.exec(delete(ClaimLink).where(col(ClaimLink.fact_check_id).in_(stale)))  # type: ignore[call-overload]
+    replaced = [i for i in stale if i in held]
+    if replaced:
+        session.exec(delete(ClaimLink).where(col(ClaimLink.fact_check_id).in_(replaced)))  # type: ignore[call-overload]
     rows = [
         {"fact_check_id": fact_check_id, "key": key, "url": url, "kind": kind}
         for fact_check_id in stale

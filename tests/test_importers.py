@@ -668,6 +668,42 @@ def test_an_import_never_writes_a_moderators_verdict(service, tmp_path: Path):
         assert session.exec(select(Notification).where(Notification.kind == "edit")).all() == []
 
 
+def test_a_reimport_edits_every_message_that_carried_a_changed_fact_check(service, tmp_path: Path):
+    from sqlmodel import Session, col, select
+
+    from store import factchecks
+    from store.models import Notification
+
+    urls = [f"https://e.org/revised/{n}" for n in range(3)]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(review_json(url, claim=f"Claim {n}") for n, url in enumerate(urls)) + "\n")
+    assert service.import_records(read_records(feed)).added == 3
+    with Session(service.engine) as session:
+        cards = [factchecks.to_card(factchecks.find_by_url(session, url), []) for url in urls]
+    service.record_sent("telegram", "chat-a", "1", cards[0])
+    service.record_sent("telegram", "chat-b", "2", cards[0])
+    service.record_sent("telegram", "chat-a", "3", cards[1])
+    service.record_sent("telegram", "chat-c", "4", cards[2])
+
+    # One batch: the first two changed, the third as it was.
+    feed.write_text(
+        "\n".join(
+            review_json(url, claim=f"Claim {n}", description="Updated." if n < 2 else "")
+            for n, url in enumerate(urls)
+        )
+        + "\n"
+    )
+    report = service.import_records(read_records(feed))
+    assert (report.updated, report.skipped) == (2, 1)
+    with Session(service.engine) as session:
+        edits = session.exec(select(Notification).order_by(col(Notification.id))).all()
+    assert [(e.kind, e.target, e.fact_check_id, e.revision) for e in edits] == [
+        ("edit", "chat-a:1", cards[0].id, 2),
+        ("edit", "chat-b:2", cards[0].id, 2),
+        ("edit", "chat-a:3", cards[1].id, 2),
+    ]
+
+
 def test_an_import_skips_a_fact_check_the_review_workflow_owns(service, tmp_path: Path):
     from store import factchecks
     from store.db import session_scope

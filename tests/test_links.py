@@ -14,12 +14,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.terminal import TerminalChat
 from bot.domain import Actor, Asker, ChatRef, NotAllowed, OutcomeKind, Question, ServiceError, Verdict
-from bot.domain.links import link_key, links_in, text_without_links
+from bot.domain.links import _canonical_key, link_key, links_in, text_without_links
 from bot.exporters import claimreview_jsonld
 from bot.importers import read_records
+from bot.importers._common import _split_is_http, is_http_url
 from bot.matching import restates
 from bot.replies import LINK_HINT, RELATED_HEADLINE, UNRATED_QUEUED, compose, render_text
 from bot.service import ClaimService
@@ -372,3 +375,33 @@ def test_claimbot_factchecks_rate(tmp_path: Path) -> None:
         ("rate", True),
         ("rate", False),
     ]
+
+
+# URLs near the shapes link_key and is_http_url take without a full parse: hosts of labels (some upper
+# case, IDNA, numeric, empty), paths with dot segments, percent signs, "amp", queries and fragments.
+_LABEL = st.sampled_from(
+    ["e", "www", "m", "amp", "FactDesk", "xn--bcher-kva", "0177", "1", "-a", "", "b" * 64]
+)
+_SEGMENT = st.sampled_from(["a", "amp", ".", "..", ".well-known", "x.amp.html", "%7e", "A~b_c-d.e", "", "é"])
+_URL = st.builds(
+    lambda scheme, labels, port, segments, tail: (
+        f"{scheme}://{'.'.join(labels)}{port}" + "".join(f"/{s}" for s in segments) + tail
+    ),
+    st.sampled_from(["http", "https", "HTTPS"]),
+    st.lists(_LABEL, min_size=1, max_size=4),
+    st.sampled_from(["", "", ":443", ":8080", ":"]),
+    st.lists(_SEGMENT, max_size=4),
+    st.sampled_from(["", "", "/", "#top", "#a?b", "?utm_source=x", "?b=2&a=1", "\\x", "@h"]),
+)
+
+
+@settings(max_examples=500)
+@given(_URL)
+def test_a_plain_url_has_the_key_its_canonical_form_gives(url: str) -> None:
+    assert link_key(url) == _canonical_key(url)
+
+
+@settings(max_examples=500)
+@given(_URL)
+def test_a_plain_url_is_http_as_urlsplit_says(url: str) -> None:
+    assert is_http_url(url) == (url.isprintable() and " " not in url and _split_is_http(url))

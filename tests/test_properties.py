@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -157,3 +158,22 @@ def test_question_cleaning_and_rating_parsing_never_raise(text: str) -> None:
     cleaned = clean_text(text)
     assert "\x00" not in cleaned and "\u200b" not in cleaned and "\u202e" not in cleaned
     assert parse_verdict(text) is None or isinstance(parse_verdict(text), Verdict)
+
+
+def test_the_only_printable_whitespace_is_the_ascii_space() -> None:
+    """clean_text returns printable text without double or outer spaces as it is, taking it to hold
+    no other whitespace: every character str.split() splits on but " " is unprintable."""
+    splitting = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert [ch for ch in splitting if ch.isprintable()] == [" "]
+
+
+SPACED = st.text(alphabet=" ab\u00e9", max_size=8) | st.text(alphabet=" a\u00a0\t\n\u2028\u200b\u3000")
+
+
+@PROPERTY_SETTINGS
+@given(text=SPACED | TEXT)
+def test_clean_text_is_its_words_joined_by_single_spaces(text: str) -> None:
+    words = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in text
+    ).split()
+    assert clean_text(text) == " ".join(words)

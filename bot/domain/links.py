@@ -56,16 +56,36 @@ _IN_TEXT = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,15}://|\bwww\.)[^\s<>\"']+", re.
 _TRAILING = ".,;:!?)]}»”’'\""
 
 
+# A URL that canonicalize_url gives back as it is, but for the fragment it drops: lower-case host labels
+# (no IDNA, no port, no user), a path of unreserved characters without dot segments, no query. Most
+# fact-checks' own URLs are such, and imports key thousands a second (tests/test_links.py compares).
+_PLAIN = re.compile(r"(?i:https?)://((?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63})(/[A-Za-z0-9._~/-]*)?(?:#.*)?")
+
+
 def link_key(url: str) -> str | None:
     """The key two shares of one page have in common; None for what is not an http(s) URL."""
     url = url.strip()
     if len(url) > MAX_LINK or not url.lower().startswith(("http://", "https://")):
         return None
+    plain = _PLAIN.fullmatch(url)
+    if plain and "xn--" not in plain[1] and "/." not in (plain[2] or ""):
+        return _key(plain[1], None, plain[2] or "/", "")
+    return _canonical_key(url)
+
+
+def _canonical_key(url: str) -> str | None:
+    """`link_key` through w3lib's canonicalisation, for any http(s) URL (stripped, short enough)."""
     try:
         parts = urlsplit(canonicalize_url(url))
         host = (parts.hostname or "").rstrip(".")
+        port = parts.port
     except ValueError:  # a port that is no number, an unbalanced IPv6 bracket
         return None
+    return _key(host, port, parts.path, parts.query)
+
+
+def _key(host: str, port: int | None, path: str, query: str) -> str | None:
+    """The key of a canonicalised URL's parts."""
     if not host:
         return None
     changed = True
@@ -74,15 +94,20 @@ def link_key(url: str) -> str | None:
         for prefix in MOBILE_PREFIXES:
             if host.startswith(prefix) and host.count(".") > 1:
                 host, changed = host[len(prefix) :], True
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
-    path = re.sub(r"/amp/?$|\.amp(?=\.html?$)|/amp(?=/)", "", parts.path)
-    path = re.sub(r"/+", "/", path).rstrip("/")
+    shown_port = f":{port}" if port and port not in (80, 443) else ""
+    if "amp" in path:
+        path = re.sub(r"/amp/?$|\.amp(?=\.html?$)|/amp(?=/)", "", path)
+    if "//" in path:
+        path = re.sub(r"/+", "/", path)
+    path = path.rstrip("/")
+    if not query:
+        return host + shown_port + path  # what urlunsplit gives for a host and a path starting "/"
     kept = [
         (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        for name, value in parse_qsl(query, keep_blank_values=True)
         if name.lower() not in TRACKING_PARAMS and not name.lower().startswith(TRACKING_PREFIXES)
     ]
-    return urlunsplit(("", host + port, path, urlencode(kept), "")).removeprefix("//")
+    return urlunsplit(("", host + shown_port, path, urlencode(kept), "")).removeprefix("//")
 
 
 def links_in(text: str) -> list[str]:

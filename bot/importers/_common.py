@@ -245,6 +245,11 @@ def is_key(value: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value)) and len(value) <= MAX_URL
 
 
+# A plain host (letters, digits, dots and hyphens) right after the scheme: urlsplit would find it as the
+# hostname, so the URL passes without being split (imports check several URLs per record).
+_PLAIN_HTTP = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?:[/?#]|$)")
+
+
 def is_http_url(value: str) -> bool:
     """An absolute http(s) URL with a host, of printable characters without spaces, short enough to store.
 
@@ -254,6 +259,11 @@ def is_http_url(value: str) -> bool:
         return False
     if not value.isprintable() or " " in value:
         return False
+    return bool(_PLAIN_HTTP.match(value)) or _split_is_http(value)
+
+
+def _split_is_http(value: str) -> bool:
+    """`is_http_url` by urlsplit, for a printable value with an http(s) prefix and no space."""
     try:
         parts = urlsplit(value)
     except ValueError:  # an unbalanced "[" around the host

@@ -71,6 +71,8 @@ def _read_document(path: Path, read: Values) -> Iterator[Item]:
 # --- finding reviews in a JSON value --------------------------------------------------------------
 def _types(node: dict) -> set[str]:
     raw = node.get("@type", node.get("type", []))
+    if isinstance(raw, str) and "/" not in raw and ":" not in raw:
+        return {raw}  # a plain name, as almost every node has: nothing to take off
     names = raw if isinstance(raw, list) else [raw]
     # "schema:ClaimReview" and "http://schema.org/ClaimReview" name the same type.
     return {str(n).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for n in names}
@@ -130,6 +132,10 @@ def _first(value: Any) -> Any:
 
 def _text(value: Any) -> str:
     """A plain string from a string, a number, or a node with a name."""
+    if isinstance(value, str):  # most values are: the rest of the way for them, called ~20 times a record
+        return value.strip()
+    if value is None:
+        return ""
     value = _first(value)
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value") or value.get("alternateName") or ""

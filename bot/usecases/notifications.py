@@ -7,7 +7,9 @@ it announces commits. Taking notifications out again is `bot.usecases.delivery`.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.domain import FactCheckCard
@@ -63,22 +65,45 @@ def answer_subscribers(session: Session, item: ReviewItem, card: FactCheckCard) 
 
 def enqueue_revision(session: Session, card: FactCheckCard, *, subscribers: bool = True) -> int:
     """Put an edit in the outbox for every message that carried this fact-check, and tell subscribers."""
-    count = 0
-    for sent in session.exec(select(SentReply).where(SentReply.fact_check_id == card.id)):
-        count += outbox.enqueue(
-            session,
-            Notification(
-                platform=sent.platform,
-                kind="edit",
-                target=f"{sent.chat_id}:{sent.message_id}",
-                fact_check_id=card.id,
-                revision=card.revision,
-                language=sent.language,
-                dedupe_key=f"edit:{sent.platform}:{sent.chat_id}:{sent.message_id}:{card.id}:{card.revision}",
-            ),
+    return enqueue_revisions(session, [card], subscribers=subscribers)
+
+
+def enqueue_revisions(session: Session, cards: Sequence[FactCheckCard], *, subscribers: bool = True) -> int:
+    """`enqueue_revision` for many fact-checks (an import's batch), with one look-up of what was sent
+    and who subscribed for all of them; queued in the same order, card by card."""
+    ids = [card.id for card in cards]
+    if not ids:
+        return 0
+    sent_by: dict[int, list[SentReply]] = {}
+    for sent in session.exec(
+        select(SentReply).where(col(SentReply.fact_check_id).in_(ids)).order_by(col(SentReply.id))
+    ):
+        sent_by.setdefault(sent.fact_check_id, []).append(sent)
+    subscribed_by: dict[int, list[Subscription]] = {}
+    if subscribers:
+        query = (
+            select(Subscription)
+            .where(col(Subscription.fact_check_id).in_(ids))
+            .order_by(col(Subscription.id))
         )
-    if not subscribers:
-        return count
-    for subscription in session.exec(select(Subscription).where(Subscription.fact_check_id == card.id)):
-        count += enqueue_answer(session, subscription, card)
+        for subscription in session.exec(query):
+            assert subscription.fact_check_id is not None
+            subscribed_by.setdefault(subscription.fact_check_id, []).append(subscription)
+    count = 0
+    for card in cards:
+        for sent in sent_by.get(card.id, ()):
+            count += outbox.enqueue(
+                session,
+                Notification(
+                    platform=sent.platform,
+                    kind="edit",
+                    target=f"{sent.chat_id}:{sent.message_id}",
+                    fact_check_id=card.id,
+                    revision=card.revision,
+                    language=sent.language,
+                    dedupe_key=f"edit:{sent.platform}:{sent.chat_id}:{sent.message_id}:{card.id}:{card.revision}",
+                ),
+            )
+        for subscription in subscribed_by.get(card.id, ()):
+            count += enqueue_answer(session, subscription, card)
     return count

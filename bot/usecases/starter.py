@@ -10,7 +10,7 @@ sent are edited to say so, and a database that held the set is never refilled at
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -64,6 +64,14 @@ class StarterGuard:
     cards: list[FactCheck]
     matcher: Matcher
     terms: dict[int, frozenset[str]]
+    _vocabulary: frozenset[str] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every term of the cards still published."""
+        if self._vocabulary is None:
+            self._vocabulary = frozenset().union(*self.terms.values())
+        return self._vocabulary
 
     @classmethod
     def load(cls, session: Session, thresholds: Thresholds) -> StarterGuard | None:
@@ -81,6 +89,9 @@ class StarterGuard:
         if record.url.startswith(STARTER_KEY_PREFIX):
             return None
         words = frozenset(tokens(record.claim))
+        # Most claims share fewer terms than that with all the cards together: one intersection says so.
+        if len(words & self.vocabulary) < MIN_SHARED_TERMS:
+            return None
         if not any(len(words & card_terms) >= MIN_SHARED_TERMS for card_terms in self.terms.values()):
             return None
         matches = self.matcher.match(record.claim, top_k=3)
@@ -108,6 +119,7 @@ class StarterGuard:
             withdrawn.append((record, withdraw(session, card, IMPORT_ACTOR, "starter_superseded", detail)))
             self.matcher.remove(starter_id)  # type: ignore[arg-type]
             self.terms.pop(starter_id, None)  # type: ignore[arg-type]
+            self._vocabulary = None
         self.cards = list(by_id.values())
         return withdrawn
 
