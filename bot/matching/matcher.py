@@ -6,14 +6,13 @@ is holdings.py's; this module ranks it for a question and decides.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .alignment import Alignment, align
+from .alignment import align
 from .holdings import Holdings
 from .model import Match, MatchDocument, Thresholds
 from .normalise import content_tokens, is_chitchat, normalise, strip_noise
@@ -51,7 +50,6 @@ SPELLING_CUTOFF = 80.0  # rapidfuzz ratio for mapping an unknown question word o
 MAX_CORRECTIONS = 3  # bounds the per-query cost of spelling correction (one vocabulary scan each)
 FIELD_CACHE = 2048  # fact-checks whose per-field vectors (claim, title, summary, phrasing) are kept
 FIELDS = ("claim", "title", "summary")  # the stored per-field vectors, in this order
-WORD_CACHE = 4096  # single words encoded for the verifier's substitution cosine
 
 
 class Matcher(Holdings):
@@ -82,7 +80,6 @@ class Matcher(Holdings):
         self._semantic_model = ScoreModel.load("semantic")
         # The answer decision (verifier.py): the shipped weights unless a refit is handed in.
         self.verifiers = dict(load_verifiers() if verifiers is None else verifiers)
-        self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # substituted words' vectors
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -143,13 +140,12 @@ class Matcher(Holdings):
         if kind == "semantic" and query_vector is not None:
             fields = self._field_vectors(doc, best.phrasing)
             cosines = {name: float(np.einsum("i,i->", vec, query_vector)) for name, vec in fields.items()}
-            substitution = self._substitution_cosine(found, query.weights)
             drift = None
             if features["short"] and self.encoder is not None:  # a tweet always rewords more
                 swapped = swapped_questions(text, best.phrasing, found.substitutions, query.weights)
                 vectors = self.encoder.encode([strip_noise(t) for t in swapped]) if swapped else []
                 drift = max((1.0 - float(np.einsum("i,i->", v, query_vector)) for v in vectors), default=None)
-            features.update(semantic_features(best, runner_up, cosines, substitution, runner_same, drift))
+            features.update(semantic_features(best, runner_up, cosines, runner_same, drift))
         # All of them, not only those the weights use: they are what a refit learns from.
         best.signals.update({f"v_{k}": round(v, 4) for k, v in features.items()})
         if verifier is not None:
@@ -163,24 +159,6 @@ class Matcher(Holdings):
             return float(np.einsum("i,i->", a, b))
         terms = [" ".join(sorted(set(content_tokens(normalise(d.claim or d.title))))) for d in (doc, other)]
         return fuzz.token_set_ratio(*terms) / 100.0
-
-    def _substitution_cosine(self, found: Alignment, query_idf: Mapping[str, float]) -> float:
-        """Cosine of the most specific substituted pair's words on their own (1 when none is): "cop"
-        for "officer" stays close, "days" for "years" less so. Two short encodings, cached."""
-        if not found.substitutions or self.encoder is None:
-            return 1.0
-        q_word, c_word = max(found.substitutions, key=lambda pair: query_idf.get(pair[0], 0.0))
-        with self._lock:
-            cached = {w: self._words[w] for w in (q_word, c_word) if w in self._words}
-        missing = [w for w in (q_word, c_word) if w not in cached]
-        if missing:
-            encoded = self.encoder.encode(missing)
-            with self._lock:
-                for word, vector in zip(missing, encoded, strict=True):
-                    cached[word] = self._words[word] = vector
-                while len(self._words) > WORD_CACHE:
-                    self._words.popitem(last=False)
-        return float(np.einsum("i,i->", cached[q_word], cached[c_word]))
 
     def _field_vectors(self, doc: MatchDocument, phrasing: str) -> dict[str, np.ndarray]:
         """Vectors of the claim, title, summary and matched phrasing: stored with the fact-check's

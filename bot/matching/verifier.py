@@ -82,7 +82,6 @@ SEMANTIC = (
     "cos_phrasing",  # the best phrasing (a moderator's alias when that matched)
     "short_cos",
     "short_cos_claim",
-    "substitution_cos",  # cosine of the substituted words' own vectors (1 when nothing is substituted)
     "cos_margin_unique",
     # 1 - cosine of the question and the question with a substituted word put back as the claim
     # says it ("booze" -> "alcohol" hardly moves it, "dog" -> "baby" does), the largest of the most
@@ -398,13 +397,13 @@ def semantic_features(
     best: Match,
     runner_up: Match | None,
     fields: Mapping[str, float],
-    substitution_cos: float = 1.0,
     runner_same: float = 0.0,
     substitution_drift: float | None = None,
 ) -> dict[str, float]:
-    """Cosines: the stored vector's (from match signals) and each field's of the top candidate, and
-    the substituted words' (1 when none is); substitution_drift: None when no substitution was put
-    back."""
+    """Cosines: the stored vector's (from match signals) and each field's of the top candidate;
+    substitution_drift: None when no substitution was put back. (The substituted words' own cosine
+    was a feature until round 4: out of fold it added nothing, 142 vs 143 of 262 tune paraphrases,
+    and cost a model run on a fifth of the questions.)"""
     cos = best.signals.get("cos", 0.0)
     other = runner_up.signals.get("cos", 0.0) if runner_up is not None else 0.0
     short = float(best.signals.get("q_terms", 0.0) < SHORT_TERMS)
@@ -416,7 +415,6 @@ def semantic_features(
         **per_field,
         "short_cos": short * cos,
         "short_cos_claim": short * per_field["cos_claim"],
-        "substitution_cos": substitution_cos,
         # A runner-up telling the same claim makes a small lead no reason to doubt (0.3: a clear lead).
         "cos_margin_unique": (cos - other) + max(0.3 - (cos - other), 0.0) * runner_same,
         "substitution_drift": substitution_drift or 0.0,
