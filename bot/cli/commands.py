@@ -32,7 +32,6 @@ from bot.domain import (
     ReviewSummary,
 )
 from bot.i18n import environment_language
-from bot.media.fingerprints import MAX_VIDEO_BYTES
 from bot.replies import CLI_HOW_TO_SEND, CLI_SENT, UNMATCHED_SUMMARY, compose, render_text
 from bot.service import ClaimService
 
@@ -72,6 +71,9 @@ def read_stdin_text(stream: TextIO | None = None) -> str:
 
 def read_media(path: str) -> MediaFile:
     """A local photo or video as a chat would send it; refused before reading when over the limit."""
+    # Here, not at the top: the fingerprinting's modules are for `ask --media` and `media add` only.
+    from bot.media.fingerprints import MAX_VIDEO_BYTES
+
     file = Path(path)
     try:
         size = file.stat().st_size

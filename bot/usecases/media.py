@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,14 +28,17 @@ from bot.domain import (
     ReviewMedia,
     ServiceError,
 )
-from bot.media import Fingerprint, MediaError, MediaIndex, MediaKind, fingerprint
-from bot.media.index import IMAGE_DISTANCE
-from bot.media.ocr import image_text
 from bot.text import clean_text
 from bot.usecases.moderation import Moderation, record_audit
 from store import media as known_media
 from store.db import session_scope
 from store.models import FactCheck, FactCheckStatus, KnownMedia, ReviewItem
+
+if TYPE_CHECKING:
+    from bot.media import Fingerprint, MediaIndex
+
+# The fingerprinting and its index (bot.media) are imported when media is first looked at: a question
+# without media (every `claimbot ask` without --media, most chat messages) never loads them.
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +71,13 @@ class MediaRef:
 FOLD_HASHES = 8  # hashes compared to fold forwards: an image's variants, a video's first frames
 
 
-def near_media(a_hex: str, b_hex: str, limit: int = IMAGE_DISTANCE) -> bool:
-    """Whether two sets of PDQ hashes share a picture (or one of the first video frames) within limit."""
+def near_media(a_hex: str, b_hex: str, limit: int | None = None) -> bool:
+    """Whether two sets of PDQ hashes share a picture (or one of the first video frames) within limit
+    (default: the index's IMAGE_DISTANCE)."""
+    if limit is None:
+        from bot.media.index import IMAGE_DISTANCE
+
+        limit = IMAGE_DISTANCE
     first, second = a_hex.split()[:FOLD_HASHES], b_hex.split()[:FOLD_HASHES]
     return any((int(a, 16) ^ int(b, 16)).bit_count() <= limit for a in first for b in second)
 
@@ -87,6 +97,8 @@ def review_media(item: ReviewItem) -> ReviewMedia | None:
 
 
 def _print_of(row: KnownMedia) -> Fingerprint:
+    from bot.media import Fingerprint, MediaKind
+
     return Fingerprint(MediaKind(row.kind), tuple(bytes.fromhex(h) for h in row.hashes.split()), row.sha256)
 
 
@@ -94,10 +106,15 @@ class MediaCheck:
     def __init__(self, engine: Engine, moderation: Moderation) -> None:
         self.engine = engine
         self.moderation = moderation
-        self.index = MediaIndex()
         self._rows: dict[int, KnownMedia] = {}  # known media id → its row (fact-check, category)
         self._last_id = 0
         self._lock = threading.Lock()
+
+    @cached_property
+    def index(self) -> MediaIndex:
+        from bot.media import MediaIndex
+
+        return MediaIndex()
 
     def refresh(self) -> int:
         """Add known media stored since the last look (by any worker); returns how many."""
@@ -113,6 +130,9 @@ class MediaCheck:
 
     def inspect(self, media: MediaFile) -> MediaFinding:
         """Fingerprint the media and look it up; the text in an image is read for the matcher."""
+        from bot.media import MediaError, MediaKind, fingerprint
+        from bot.media.ocr import image_text
+
         try:
             print_ = fingerprint(media.data)
         except MediaError as error:
@@ -142,6 +162,8 @@ class MediaCheck:
     ) -> int:
         """Attach known media to a fact-check (moderators): its copies are then answered with it."""
         self.moderation.authorize(actor, "media", f"factcheck:{fact_check_id}")
+        from bot.media import MediaError, fingerprint
+
         try:
             print_ = fingerprint(media.data, known=True)
         except MediaError as error:

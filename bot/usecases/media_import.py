@@ -24,8 +24,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.domain import REVIEW_ORIGIN, FactCheckRecord, MediaRecord, RecordError
-from bot.media import MediaError, fingerprint
-from bot.media.fingerprints import MAX_VIDEO_BYTES
 from store import media as known_media
 from store.factchecks import UpsertResult
 from store.models import FactCheck, KnownMedia
@@ -94,6 +92,10 @@ class MediaSources:
         return {value for row in rows for value in row if value}
 
     def _from_file(self, media: MediaRecord, stored: set[str]) -> MediaRecord | None | str:
+        # The fingerprinting (bot.media) is imported by an import that carries media only: every store
+        # write passes this module, `claimbot ask` without media among them.
+        from bot.media.fingerprints import MAX_VIDEO_BYTES
+
         path = Path(media.file)
         try:
             size = path.stat().st_size
@@ -115,6 +117,7 @@ class MediaSources:
 
     async def _fetch(self, crawler: Crawler, media: MediaRecord) -> MediaRecord | str:
         from bot.fetching import FetchRefused
+        from bot.media.fingerprints import MAX_VIDEO_BYTES
 
         assert media.content_url is not None
         try:
@@ -129,6 +132,8 @@ class MediaSources:
 
 
 def _fingerprinted(media: MediaRecord, data: bytes) -> MediaRecord | str:
+    from bot.media import MediaError, fingerprint  # media to read only (see _from_file)
+
     try:
         print_ = fingerprint(data, known=True)
     except MediaError as error:
