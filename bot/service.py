@@ -8,7 +8,7 @@ The service is synchronous and platform-free: adapters call it from a worker thr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from sqlalchemy import Engine
 
@@ -23,7 +23,6 @@ from bot.usecases.catalogue import FACT_CHECKS_CHANNEL, Catalogue, index_files, 
 from bot.usecases.confirming import Confirming
 from bot.usecases.console_links import ConsoleLinks
 from bot.usecases.delivery import Outbox
-from bot.usecases.embedding import BackgroundEncoder, IndexReport, index_vectors, store_starter_vectors
 from bot.usecases.feedback import Feedback
 from bot.usecases.following_up import FollowingUp
 from bot.usecases.media import MediaCheck
@@ -38,6 +37,9 @@ from bot.usecases.starter import Starter
 from bot.usecases.statistics import Statistics
 from bot.usecases.uploads import Uploads
 from store.db import exclusive, make_engine, migrate
+
+if TYPE_CHECKING:
+    from bot.usecases.embedding import BackgroundEncoder, IndexReport
 
 # FACT_CHECKS_CHANNEL is what the service built next gives its catalogue to NOTIFY on.
 __all__ = ["FACT_CHECKS_CHANNEL", "ClaimService"]
@@ -123,6 +125,8 @@ class ClaimService:
             migrate(engine)
             catalogue = Catalogue(engine, Matcher())
             if settings.starter and catalogue.is_empty():
+                from bot.usecases.embedding import store_starter_vectors  # a new database only
+
                 catalogue.load_starter()
                 store_starter_vectors(engine)
         matcher = make_matcher(settings)
@@ -235,10 +239,16 @@ class ClaimService:
         None when matching is lexical only."""
         if self.matcher.encoder is None:
             return None
+        from bot.usecases.embedding import BackgroundEncoder  # serving processes only (see index_vectors)
+
         return BackgroundEncoder(self.catalogue, self.batch_encoder())
 
     def index_vectors(self, *, reencode: bool = False, threads: int | None = None) -> IndexReport:
         """`claimbot index`: store a vector for every published fact-check lacking one."""
+        # The batch encoding (and the starter file reader it needs) is imported by the processes that
+        # encode fact-checks: `claimbot ask` and the chat workers never load it.
+        from bot.usecases.embedding import index_vectors
+
         return index_vectors(self.engine, self.batch_encoder(threads), reencode=reencode)
 
     import_records = UseCase("catalogue", Catalogue.import_records)

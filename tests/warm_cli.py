@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import json
 import os
 import selectors
@@ -38,6 +39,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COLD = os.environ.get("CLAIMBOT_TEST_COLD_CLI", "") not in ("", "0", "false")
+# Modules the bot imports inside the functions that need them (see zygote()).
+LAZILY_IMPORTED = (
+    "bot.media",
+    "bot.media.ocr",
+    "bot.usecases.embedding",
+    "bot.matching.segment_writer",
+    "bot.importers._common",
+    "babel.core",
+    "babel.dates",
+    "babel.messages.mofile",
+    "babel.messages.pofile",
+)
 
 
 def startup_environment(env: dict[str, str]) -> dict[str, str]:
@@ -76,6 +89,11 @@ def zygote(path: str) -> None:
     import bot.cli
 
     bot.cli.build_parser()  # the work each command would otherwise repeat: it imports every command
+    # ...but not what the commands import when first used, so that `claimbot ask` does not pay for it
+    # (media fingerprinting, batch encoding, the index writer, the import readers' helpers, Babel):
+    # the tests' commands use all of it, so the zygote imports it once for them.
+    for module in LAZILY_IMPORTED:
+        importlib.import_module(module)
     from bot.i18n import LANGUAGES, translator, warm_up
 
     warm_up()  # the language detector: pure Python and numpy, safe to share through fork

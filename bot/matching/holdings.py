@@ -23,11 +23,11 @@ from .bm25 import BM25Index
 from .documents import Entry, Prepared, prepare
 from .entities import EntityLexicon
 from .model import MatchDocument
-from .segment_writer import Changes
 from .vectors import VectorStore, unit
 
 if TYPE_CHECKING:
     from .segment import Segment
+    from .segment_writer import Changes
     from .semantic import Encoder
 
 
@@ -170,6 +170,8 @@ class Holdings:
 
     def changes(self) -> Changes:
         """What the next segment holds beyond the base's rows still current (segment_writer.py)."""
+        from .segment_writer import Changes  # for writing the files only: a reading process never does
+
         with self._lock:
             base = self._base
             docs = [

@@ -24,7 +24,6 @@ from sqlmodel import Session, col, func, select
 
 from bot.config import Settings
 from bot.domain import REVIEW_ORIGIN, Candidate, FactCheckCard, FactCheckRecord, ImportReport, RecordError
-from bot.importers._common import importable
 from bot.matching import (
     DEFAULT_THRESHOLDS,
     SEMANTIC_THRESHOLDS,
@@ -215,6 +214,10 @@ class Catalogue:
         # import's allocations set off every few thousand records, leave it out until the import ends
         # (they took ~10% of the CPU of a 14k-record import in a fresh process).
         gc.freeze()
+        # The record checks of the import readers: imported by a process that writes fact-checks, not by
+        # every one that builds a Catalogue (`claimbot ask`, the chat workers).
+        from bot.importers._common import importable
+
         try:
             analyzed_at = 0
             for record in records:

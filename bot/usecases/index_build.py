@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from bot.matching import MatchDocument
 from bot.matching.segment import Segment
-from bot.matching.segment_writer import SegmentWriter
 from store import embeddings, factchecks
 from store.db import session_scope
 from store.models import FactCheckStatus
@@ -75,6 +74,10 @@ def write_all(
     engine: Engine, encoder: Encoder | None, scratch: Path, started: datetime, database: str
 ) -> None:
     """Every fact-check row (the published ones with their stored vectors) into a segment at `scratch`."""
+    # The writer is imported by a process that writes the index files: one that finds them current
+    # (`claimbot ask` on an indexed database) only reads them.
+    from bot.matching.segment_writer import SegmentWriter
+
     writer = SegmentWriter(
         scratch, dims=encoder.dimensions if encoder else 0, model=encoder.name if encoder else None
     )

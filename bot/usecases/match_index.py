@@ -30,7 +30,6 @@ from sqlmodel import Session
 from bot.matching import Matcher
 from bot.matching.index_files import IndexFiles
 from bot.matching.segment import Segment, SegmentError
-from bot.matching.segment_writer import write_changes
 from bot.usecases.index_build import agrees, document, embedding_state, from_micros, meta, micros, write_all
 from store import embeddings, factchecks
 from store.db import session_scope
@@ -393,6 +392,9 @@ class MatchIndex:
         files = self.files
         if files is None:
             return None
+        # A process writing the files only (as index_build.write_all): a reading one never imports it.
+        from bot.matching.segment_writer import write_changes
+
         with self._following, files.lock(wait=wait) as held:
             if not held:
                 return None

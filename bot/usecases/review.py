@@ -26,7 +26,6 @@ from bot.domain import (
     Verdict,
     parse_verdict,
 )
-from bot.importers._common import outlet_from_url
 from bot.matching import Matcher, question_similarity, worth_showing
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue, candidates
@@ -261,6 +260,9 @@ class Review:
         urls = [u.strip() for u in sources if u.strip()]
         if not urls or not all(u.startswith(("http://", "https://")) for u in urls):
             raise ServiceError("A verdict needs at least one source URL (http:// or https://).")
+        # The import readers' helpers, for a moderator's verdict only: a question never loads them.
+        from bot.importers._common import outlet_from_url
+
         with session_scope(self.engine) as session:
             item = self._open_item(session, item_id)
             record = FactCheckRecord(

@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.domain import Actor, ImportReport, ServiceError
-from bot.importers import FORMATS, read_records
 from bot.text import clean_text
 from bot.usecases.catalogue import Catalogue
 from bot.usecases.moderation import Moderation, record_audit
@@ -26,6 +25,9 @@ class Uploads:
 
     def import_upload(self, actor: Actor, path: Path, name: str, fmt: str | None = None) -> ImportReport:
         """Import the fact-checks in `path` (uploaded as `name`); the match index is refreshed at once."""
+        # The readers, for an upload only: every process that opens the service builds an Uploads.
+        from bot.importers import FORMATS, read_records
+
         name = clean_text(name)[:200] or "upload"
         self.moderation.authorize(actor, "import", name)
         if fmt is not None and fmt not in FORMATS:
