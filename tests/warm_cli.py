@@ -46,6 +46,7 @@ LAZILY_IMPORTED = (
     "bot.usecases.embedding",
     "bot.matching.segment_writer",
     "bot.importers._common",
+    "w3lib.url",
     "babel.core",
     "babel.dates",
     "babel.messages.mofile",
@@ -90,7 +91,7 @@ def zygote(path: str) -> None:
 
     bot.cli.build_parser()  # the work each command would otherwise repeat: it imports every command
     # ...but not what the commands import when first used, so that `claimbot ask` does not pay for it
-    # (media fingerprinting, batch encoding, the index writer, the import readers' helpers, Babel):
+    # (media fingerprinting, batch encoding, the index writer, the import readers' helpers, w3lib, Babel):
     # the tests' commands use all of it, so the zygote imports it once for them.
     for module in LAZILY_IMPORTED:
         importlib.import_module(module)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
-
 MAX_LINK = 2048  # longer is no share of an article; the store's columns hold this much
 
 # Query parameters that say who shared a link, never which page it is.
@@ -75,6 +73,10 @@ def link_key(url: str) -> str | None:
 
 def _canonical_key(url: str) -> str | None:
     """`link_key` through w3lib's canonicalisation, for any http(s) URL (stripped, short enough)."""
+    # w3lib (and the urllib.request and http.client it imports) for a URL the plain path cannot key
+    # only: a process that keys none (`claimbot ask` with a question without links) never loads it.
+    from w3lib.url import canonicalize_url
+
     try:
         parts = urlsplit(canonicalize_url(url))
         host = (parts.hostname or "").rstrip(".")
