@@ -136,3 +136,40 @@ def test_processes_starting_together_on_a_new_database_set_it_up_once(database_u
         urls = [fact_check.url for fact_check in session.exec(select(FactCheck)).all()]
     engine.dispose()
     assert urls and len(urls) == len(set(urls))
+
+
+def test_a_fact_check_written_by_another_process_during_an_import_batch_costs_neither_its_id(
+    database_url: str,
+) -> None:
+    # A moderator's verdict (another process) lands while an import batch is being written: the
+    # batch once took "max(id) + 1" before it held the write lock, so both claimed the same id and
+    # the import failed on the primary key.
+    from sqlalchemy import event
+
+    engine, other = make_engine(database_url), make_engine(database_url)
+    migrate(engine)
+    inserted: list[bool] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def meanwhile(_conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001
+        said = statement.lstrip().upper()
+        # the batch's own insert on SQLite; on PostgreSQL its id reservation (the rows go by COPY)
+        if (said.startswith("INSERT INTO FACTCHECK") or "NEXTVAL(" in said) and not inserted:
+            inserted.append(True)
+            with session_scope(other) as session:
+                factchecks.upsert_record(session, record("https://example.org/fc/moderator"))
+
+    try:
+        with session_scope(engine) as session:
+            results = factchecks.upsert_records(
+                session, [record(f"https://example.org/fc/{i}") for i in range(3)]
+            )
+        assert inserted and all(r.created for r in results)
+        with Session(engine) as session:
+            stored = {f.url: f.id for f in session.exec(select(FactCheck))}
+        assert len(stored) == 4 and len(set(stored.values())) == 4
+        assert {r.fact_check_id for r in results} == {stored[f"https://example.org/fc/{i}"] for i in range(3)}
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)
+        engine.dispose()
+        other.dispose()
