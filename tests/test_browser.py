@@ -26,16 +26,13 @@ from bot.service import ClaimService
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import (
-    ADMIN,
     GROUP,
     MOD_CHAT,
     MODERATOR,
-    NYC,
-    UNKNOWN,
     USER,
     bot,
-    data_of,
     has_text,
+    pinned_answer_and_awaited_item,
     telegram_settings,
     to_chat,
 )
@@ -153,23 +150,8 @@ async def test_moderator_round_in_the_browser(
     run = asyncio.to_thread
     try:
         async with bot(chat_service):
-            # A pinned answer in a group, so the revision at the end has a message to edit.
-            fake.group_message(GROUP, USER, "/check " + NYC)
-            answer = (await fake.wait_for("sendMessage", has_text("February 2, 2026"))).result["message_id"]
-            await fake.wait_until(
-                lambda: chat_service.sent_reply("telegram", str(GROUP), str(answer)) is not None
-            )
-            fake.set_bot_can_pin(GROUP)
-            fake.set_member(GROUP, ADMIN, "creator")
-            fake.group_message(GROUP, ADMIN, "/pin", reply_to=answer)
-            await fake.wait_for("pinChatMessage", ok=True)
-            # A claim nobody has checked: queued; its asker asks to hear of the verdict.
-            fake.private_message(USER, UNKNOWN)
-            queued = await fake.wait_for("sendMessage", to_chat(USER))
-            fake.callback(USER, USER, queued.result["message_id"], data_of(queued.params, "s:")[0])
-            await fake.wait_for("answerCallbackQuery", has_text("notify you"))
-            review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
-            item = int(data_of(review.params, "mr:")[0].split(":")[1])
+            # A pinned answer in a group (the revision at the end edits it) and an awaited queued claim.
+            answer, item = await pinned_answer_and_awaited_item(fake, chat_service)
             # The moderator asks the bot for a sign-in link.
             mark = len(fake.calls)
             fake.private_message(MODERATOR, "/console")

@@ -328,8 +328,9 @@ async def test_pin_without_and_with_rights(
 # ------------------------------------------------------------------------------------------ moderators
 
 
-async def test_moderator_flow_end_to_end(fake: FakeTelegramAPI, service: ClaimService, polling: Any) -> None:
-    # A pinned answer in a group, for the revision at the end.
+async def pinned_answer_and_awaited_item(fake: FakeTelegramAPI, service: ClaimService) -> tuple[int, int]:
+    """A moderator flow's start: an answer pinned in the group (for a revision to edit) and a queued
+    claim whose asker asked to hear the verdict. Returns (the answer's message id, the review item)."""
     answer_id = await _group_answer(fake)
     # The adapter records where the answer went just after Telegram accepted it: wait for that.
     await fake.wait_until(lambda: service.sent_reply("telegram", str(GROUP), str(answer_id)) is not None)
@@ -337,14 +338,16 @@ async def test_moderator_flow_end_to_end(fake: FakeTelegramAPI, service: ClaimSe
     fake.set_member(GROUP, ADMIN, "creator")
     fake.group_message(GROUP, ADMIN, "/pin", reply_to=answer_id)
     await fake.wait_for("pinChatMessage", ok=True)
-
-    # A queued question whose asker wants the verdict.
     fake.private_message(USER, UNKNOWN)
     queued = await fake.wait_for("sendMessage", to_chat(USER))
     fake.callback(USER, USER, queued.result["message_id"], data_of(queued.params, "s:")[0])
     await fake.wait_for("answerCallbackQuery", has_text("notify you"))
     review = await fake.wait_for("sendMessage", to_chat(MOD_CHAT))
-    item = int(data_of(review.params, "mr:")[0].split(":")[1])
+    return answer_id, int(data_of(review.params, "mr:")[0].split(":")[1])
+
+
+async def test_moderator_flow_end_to_end(fake: FakeTelegramAPI, service: ClaimService, polling: Any) -> None:
+    answer_id, item = await pinned_answer_and_awaited_item(fake, service)
 
     fake.group_message(MOD_CHAT, MODERATOR, "/queue")
     listing = await fake.wait_for("sendMessage", has_text(f"#{item}", "Open review items"))
