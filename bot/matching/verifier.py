@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from .alignment import Alignment, align
+from .alignment import Alignment
 from .model import Match
 from .normalise import content_tokens, normalise
 
@@ -318,21 +318,21 @@ def lexical_features(
     weights: Mapping[str, float],
     claim_terms: Sequence[str],
     rules_ok: bool,
+    *,
+    found: Alignment,
     flipped: bool = False,
     names: frozenset[str] = frozenset(),
-    found: Alignment | None = None,
     runner_same: float = 0.0,
 ) -> dict[str, float]:
     """The verifier's lexical features of the top candidate (claim_terms in their written order;
-    found: the question aligned to them; runner_same: how much the runner-up is the same claim)."""
+    found: the question aligned to them, by the caller, which has the texts that tell a passive or a
+    cause; runner_same: how much the runner-up is the same claim)."""
     s = best.signals
     num_conflict, year_conflict = number_conflicts(query_terms, claim_terms)
     short = float(s.get("q_terms", 0.0) < SHORT_TERMS)
     aligned = alignment(query_terms, weights, claim_terms)
     swapped = order_swap(query_terms, claim_terms, flipped)
     roles = order_swap(*(entities(terms, names) for terms in (query_terms, claim_terms)), flipped)
-    if found is None:
-        found = align(query_terms, claim_terms, weights, max(weights.values(), default=1.0), flipped)
     margin = best.score - (runner_up.score if runner_up is not None else 0.0)
     substituted = float(bool(found.substitutions))
     return {
