@@ -296,3 +296,120 @@ def test_the_model_learns_only_from_what_the_hard_rules_let_through() -> None:
     # a near miss the rules stop (who did what turned round) is never decided by the model
     blocked = Example({"cos": 0.99, "short": 1.0, "block_swap": 1.0}, False, False, "near_miss", "e")
     assert fit([*passing, blocked], "semantic") == fit(passing, "semantic")
+
+
+def test_the_same_number_in_another_unit_is_a_conflict() -> None:
+    from bot.matching.normalise import content_tokens, normalise
+    from bot.matching.verifier import unit_conflict
+
+    def conflict(question: str, claim: str) -> float:
+        return unit_conflict(content_tokens(normalise(question)), content_tokens(normalise(claim)))
+
+    gum = "Swallowed chewing gum stays in your stomach for seven years"
+    assert conflict("does swallowed gum stay in your stomach for seven days", gum) == 1.0
+    assert conflict("does gum stay in ur stomach 7 yrs", gum) == 0.0  # the same unit, written short
+    assert conflict("do we only use 10% of our brains", "Humans use only 10 percent of their brains") == 0.0
+    assert conflict("did his net worth reach 4.6 billion", "His net worth rose to $4.6 million") == 1.0
+    assert conflict("did he say it 7 times", "He said it seven years ago") == 1.0
+    assert conflict("was he 7", "He was seven years old") == 0.0  # no unit asked: nothing to contradict
+    # the whole fact-check counts: a title without the amount, a claim that gives it in the same unit
+    title, claim = (
+        content_tokens(normalise("Did NASA ask Sally Ride about 100 tampons?")),
+        content_tokens(
+            normalise("NASA asked Sally Ride if 100 tampons would be enough for two weeks in space")
+        ),
+    )
+    asked = content_tokens(normalise("would 100 tampons last two months"))
+    assert unit_conflict(asked, title) == 0.0 and unit_conflict(asked, title, claim) == 1.0
+    same = content_tokens(normalise("would 100 tampons last 2 weeks"))
+    assert unit_conflict(same, title, claim, content_tokens(normalise("two months later"))) == 0.0
+    assert not hard_rules({"short": 1.0, "unit_conflict": 1.0})
+    assert hard_rules({"short": 0.0, "unit_conflict": 1.0})  # a pasted text always says more
+
+
+@pytest.fixture(scope="module")
+def starter_semantic() -> Matcher:
+    from bot.matching.semantic import Encoder, semantic_available
+
+    if not semantic_available():
+        pytest.skip("no sentence model installed")
+    docs, _ = _benchmark_module().starter_docs()
+    matcher = Matcher(encoder=Encoder())
+    matcher.upsert_many(docs)
+    return matcher
+
+
+def test_a_number_of_days_is_not_answered_with_a_fact_check_about_years(starter_semantic: Matcher) -> None:
+    matches = starter_semantic.match("does swallowed gum stay in your stomach for seven days")
+    assert "gum" in matches[0].phrasing and "seven years" in matches[0].phrasing
+    assert matches[0].signals["v_unit_conflict"] == 1.0
+    assert starter_semantic.decide(matches) != "answer"
+    assert (
+        starter_semantic.decide(starter_semantic.match("does gum stay in your stomach for 7 years"))
+        == "answer"
+    )
+
+
+def test_a_drift_that_cannot_change_the_answer_is_not_encoded(starter_semantic: Matcher) -> None:
+    # Every question here has a substituted word; the put-back questions are encoded only when
+    # their drift could move the answer, and the answer is the one the exact figure gives.
+    encoder = starter_semantic.encoder
+    assert encoder is not None
+    calls: list[int] = []
+    real_encode = encoder.encode
+
+    def counting(texts):  # the real model, counted
+        calls.append(len(texts))
+        return real_encode(texts)
+
+    questions = [
+        "lightning never hits the same place twice?",
+        "eiffel tower gets bigger in the summer heat",
+        "can lightning strike a plane",
+        "did a nyc firefighter arrest an ice agent",
+        "does the eiffel tower shrink in winter",
+        "do vaccines cause adhd",
+        "is the moon flat",
+    ]
+    bounds = []
+    encoder.encode = counting  # type: ignore[method-assign]
+    try:
+        for question in questions:
+            calls.clear()
+            served = starter_semantic.match(question)
+            served_calls = len(calls)
+            exact = starter_semantic.match(question, exact=True)
+            assert exact[0].signals.get("v_substituted"), question
+            assert starter_semantic.decide(served) == starter_semantic.decide(exact), question
+            bound = served[0].signals.get("verifier_bound")
+            if bound is None:
+                assert served[0].signals["verifier"] == exact[0].signals["verifier"]
+                continue
+            bounds.append(question)
+            assert served_calls == len(calls) - served_calls - 1  # the exact one encoded one more batch
+            p, bounded = exact[0].signals["verifier"], served[0].signals["verifier"]
+            assert (p <= bounded) if bound > 0 else (p >= bounded), (question, p, bounded)
+            assert "v_substitution_drift" not in served[0].signals
+    finally:
+        del encoder.encode
+    assert bounds  # the shortcut was taken at least once
+
+
+def test_a_bound_decides_only_where_no_drift_could_change_the_answer() -> None:
+    from bot.matching.verifier import settled_without_drift
+
+    verifier = Verifier(
+        "semantic", 0.0, {"cos": 10.0, "substitution_drift": -3.0, "synonym_credit": 12.0}, 0.9
+    )
+    assert settled_without_drift(None, {"short": 1.0}) is None
+    # far under the threshold even with no drift: the highest probability, an upper bound
+    low = settled_without_drift(verifier, {"short": 1.0, "cos": -1.0})
+    assert low == (verifier.probability({"cos": -1.0, "synonym_credit": 0.1}), True) and low[0] < 0.9
+    # far over it even with the largest drift: the lowest, a lower bound
+    high = settled_without_drift(verifier, {"short": 1.0, "cos": 1.5})
+    assert high == (verifier.probability({"cos": 1.5, "substitution_drift": 2.0}), False) and high[0] >= 0.9
+    # in between, the drift decides
+    assert settled_without_drift(verifier, {"short": 1.0, "cos": 0.3}) is None
+    # the hard rules stop it whatever the probability: its highest, an upper bound over the threshold
+    stopped = settled_without_drift(verifier, {"short": 1.0, "cos": 1.5, "block_swap": 1.0})
+    assert stopped == (verifier.probability({"cos": 1.5, "synonym_credit": 0.1}), True) and stopped[0] > 0.9

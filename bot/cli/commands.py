@@ -161,9 +161,13 @@ def verifier_json(outcome: Outcome) -> dict[str, object] | None:
     if not outcome.candidates:
         return None
     signals = outcome.candidates[0].signals
+    bound = signals.get("verifier_bound")
     return {
         "probability": signals.get("verifier"),
         "threshold": signals.get("verifier_threshold"),
+        # A bound that decided: the question with its substituted word put back was not encoded,
+        # as no drift could have changed the answer (Matcher.match).
+        "bound": None if bound is None else ("upper" if bound > 0 else "lower"),
         "signals": {k[2:]: round(v, 4) for k, v in signals.items() if k.startswith("v_")},
     }
 

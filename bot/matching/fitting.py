@@ -84,7 +84,7 @@ def example(
     the near-missed claim too): it becomes "near_miss_other", left out of fitting and of the
     constraints, for a person to judge.
     """
-    matches = matcher.match(text, top_k=2)
+    matches = matcher.match(text, top_k=2, exact=True)
     if not matches or "v_score" not in matches[0].signals:
         return None
     best = matches[0]

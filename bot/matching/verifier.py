@@ -45,6 +45,7 @@ LEXICAL = (
     "align",  # idf-weighted share of question words aligned to a claim word (exact or near spelling)
     "num_conflict",  # both mention numbers and share none ("seven days" vs "seven years" stays lexical)
     "year_conflict",  # both mention a year and share none
+    "unit_conflict",  # the same number of another unit: "seven days" vs "seven years" (a hard rule too)
     "order_swap",  # shared words in the opposite order
     "role_swap",  # shared *names* in the opposite order: who did what to whom (a hard rule too)
     # A chat question (fewer than 12 distinct terms) is answered only when the claim explains all of
@@ -122,6 +123,49 @@ SAME_CLAIM_FROM, SAME_CLAIM_TO = 0.80, 0.95
 SWAPS_ENCODED = 3  # substitutions put back and encoded per question (one batch)
 SYNONYM_DRIFT = 0.1  # drift below which a substitution earns synonym_credit
 _WORD = re.compile(r"[\w']+")
+# Units an amount is counted in, each with the ways it is written (taken through the index's own
+# stemming below, so that "centuries" and "century" meet).
+_UNIT_SPELLINGS = {
+    "second": "second seconds sec secs",
+    "minute": "minute minutes min mins",
+    "hour": "hour hours hr hrs",
+    "day": "day days",
+    "week": "week weeks wk wks",
+    "month": "month months",
+    "year": "year years yr yrs",
+    "decade": "decade decades",
+    "century": "century centuries",
+    "millimetre": "millimetre millimetres millimeter millimeters mm",
+    "centimetre": "centimetre centimetres centimeter centimeters cm",
+    "metre": "metre metres meter meters",
+    "kilometre": "kilometre kilometres kilometer kilometers km",
+    "inch": "inch inches",
+    "foot": "foot feet ft",
+    "yard": "yard yards",
+    "mile": "mile miles",
+    "gram": "gram grams",
+    "kilogram": "kilogram kilograms kilo kilos kg",
+    "pound": "pound pounds lb lbs",
+    "ton": "ton tons tonne tonnes",
+    "ounce": "ounce ounces oz",
+    "litre": "litre litres liter liters",
+    "gallon": "gallon gallons",
+    "degree": "degree degrees",
+    "percent": "percent",
+    "time": "time times",
+    "dollar": "dollar dollars",
+    "euro": "euro euros",
+    "thousand": "thousand thousands",
+    "million": "million millions",
+    "billion": "billion billions",
+    "trillion": "trillion trillions",
+}
+_UNITS = {
+    term: unit
+    for unit, spellings in _UNIT_SPELLINGS.items()
+    for spelling in spellings.split()
+    for term in content_tokens(normalise(spelling))[:1]
+}
 
 
 class VerifierWeightsError(ValueError):
@@ -206,7 +250,8 @@ def parse(kind: str, model: Mapping[str, object]) -> Verifier:
 
 def hard_rules(features: Mapping[str, float]) -> bool:
     """The rules no probability overrides, for a question (a long pasted text always says more than
-    the claim, so they do not apply to one): no name and no number the fact-check never mentions,
+    the claim, so they do not apply to one): no name and no number the fact-check never mentions, no
+    number the claim gives in another unit ("seven days" against "seven years"),
     no word the catalogue has hardly ever seen that the claim lacks ("councilman"), and no swap of
     who did what to whom, the verb shared or reworded ("did ICE agents detain a NYC cop")."""
     if not features.get("short", 0.0):
@@ -228,6 +273,7 @@ def hard_rules(features: Mapping[str, float]) -> bool:
         or features.get("unaligned_max", 0.0) >= MAX_UNSEEN_MISSING
         or swapped
         or features.get("block_swap", 0.0)
+        or features.get("unit_conflict", 0.0)
     )
 
 
@@ -311,6 +357,28 @@ def number_conflicts(query_terms: Sequence[str], claim_terms: Sequence[str]) -> 
     )
 
 
+def unit_conflict(query_terms: Sequence[str], *fact_check_texts: Sequence[str]) -> float:
+    """1 when a number the question gives with a unit is given by the fact-check (its matched
+    phrasing, claim, title or summary, as index terms each) only with other units ("7 day" against
+    "7 year", "4.6 billion" against "4.6 million"): the fact-check's own number, another amount.
+    Index terms are stemmed and stop words gone, so a unit is the term after its number."""
+    asked = _units(query_terms)
+    told: dict[str, set[str]] = {}
+    for terms in fact_check_texts:
+        for number, units in _units(terms).items():
+            told.setdefault(number, set()).update(units)
+    return float(any(told[n].isdisjoint(units) for n, units in asked.items() if n in told))
+
+
+def _units(terms: Sequence[str]) -> dict[str, set[str]]:
+    """Each number among `terms` -> the units it is given in."""
+    out: dict[str, set[str]] = {}
+    for number, unit in zip(terms, terms[1:], strict=False):
+        if number.isdigit() and unit in _UNITS:
+            out.setdefault(number, set()).add(_UNITS[unit])
+    return out
+
+
 def lexical_features(
     best: Match,
     runner_up: Match | None,
@@ -323,10 +391,12 @@ def lexical_features(
     flipped: bool = False,
     names: frozenset[str] = frozenset(),
     runner_same: float = 0.0,
+    fact_check_terms: Sequence[Sequence[str]] = (),
 ) -> dict[str, float]:
     """The verifier's lexical features of the top candidate (claim_terms in their written order;
     found: the question aligned to them, by the caller, which has the texts that tell a passive or a
-    cause; runner_same: how much the runner-up is the same claim)."""
+    cause; runner_same: how much the runner-up is the same claim; fact_check_terms: the terms of the
+    fact-check's claim, title and summary, each in its order)."""
     s = best.signals
     num_conflict, year_conflict = number_conflicts(query_terms, claim_terms)
     short = float(s.get("q_terms", 0.0) < SHORT_TERMS)
@@ -345,6 +415,7 @@ def lexical_features(
         "align": aligned,
         "num_conflict": num_conflict,
         "year_conflict": year_conflict,
+        "unit_conflict": unit_conflict(query_terms, claim_terms, *fact_check_terms),
         "order_swap": swapped,
         "role_swap": roles,
         "short": short,
@@ -366,6 +437,30 @@ def lexical_features(
         "short_unaligned_max": short * found.unaligned_max,
         "block_swap": found.block_swap,
     }
+
+
+def settled_without_drift(
+    verifier: Verifier | None, features: Mapping[str, float]
+) -> tuple[float, bool] | None:
+    """(The probability bound that already decides, whether it is an upper bound) when no
+    substitution drift could change the decision: the highest the drift allows when the question
+    cannot be answered (the hard rules stop it, or even no drift leaves it under the threshold), the
+    lowest when it is answered whatever the drift. None when the put-back questions must be
+    encoded to decide.
+
+    The probability is linear in the drift on either side of SYNONYM_DRIFT (the credit's kink), so
+    its extremes over every possible drift (a cosine distance, 0 to 2) are at 0, the kink or 2."""
+    if verifier is None:
+        return None
+    probabilities = []
+    for drift in (0.0, SYNONYM_DRIFT, 2.0):
+        trial = {**features, "substitution_drift": drift, "synonym_credit": max(SYNONYM_DRIFT - drift, 0.0)}
+        probabilities.append(verifier.probability(trial))
+    if not hard_rules(features) or max(probabilities) < verifier.threshold:
+        return max(probabilities), True
+    if min(probabilities) >= verifier.threshold:
+        return min(probabilities), False
+    return None
 
 
 def same_claim(similarity: float) -> float:
