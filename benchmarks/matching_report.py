@@ -111,6 +111,9 @@ def chat(matcher: Matcher, key_to_id: dict[str, int], name: str) -> list[tuple[f
             if outcome == "answer":
                 t[prefix + "answered" if not prefix else "rules"] += 1
                 t[prefix + "right"] += right
+        if matches and "verifier_bound" in matches[0].signals:
+            # The curve sweeps the threshold, so it needs the figure a bound stood in for.
+            matches = matcher.match(row["text"], exact=True)
         p = matches[0].signals.get("verifier", 0.0) if matches else 0.0
         rows.append((p, kind, right, bool(matches) and hard_rules_allow(matches[0])))
     print(
