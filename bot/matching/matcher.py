@@ -153,7 +153,7 @@ class Matcher(Holdings):
             if features["short"] and self.encoder is not None:  # a tweet always rewords more
                 swapped = swapped_questions(text, best.phrasing, found.substitutions, query.weights)
             # The put-back questions cost a model run, the slowest part of most questions that have
-            # them; most are decided whatever their drift (held-out chat questions: 122 of 140).
+            # them, and most are decided whatever their drift (`benchmarks/drift_shortcut.py`).
             bound = None if exact or not swapped else settled_without_drift(verifier, features)
             if swapped and bound is None:
                 vectors = self.encoder.encode([strip_noise(t) for t in swapped])
