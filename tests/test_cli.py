@@ -47,6 +47,49 @@ def test_default_database_is_created_in_the_user_data_directory(tmp_path: Path) 
     assert (tmp_path / "data" / "claimbot" / "claimbot.db").exists()
 
 
+def test_the_program_ends_an_ask_at_once_with_its_reply_printed_and_its_question_kept(
+    tmp_path: Path, db: str
+) -> None:
+    # `claimbot ask` leaves without the interpreter's teardown (bot.cli.QUICK_EXIT_COMMANDS): what
+    # it printed still reaches a pipe whole, its exit status stands and the queued question is in
+    # the store for the next process.
+    # stdout block-buffered, as a user's pipe is (PYTHONUNBUFFERED would hide a missing flush)
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("CLAIMBOT_") and k != "PYTHONUNBUFFERED"
+    }
+    environment |= {"HOME": str(tmp_path), "CLAIMBOT_DATABASE_URL": db}
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=180,
+        )
+
+    question = "did the city of Springfield ban skateboards in 2026"
+    asked = program("ask", "--json", "--send-to-review", question)
+    assert asked.returncode == 0, asked.stderr
+    review_id = json.loads(asked.stdout)["review_id"]
+    assert isinstance(review_id, int)
+    queued = json.loads(program("review", "list", "--json").stdout)
+    assert [i["id"] for i in queued] == [review_id]
+    # A batch whose answers fill several pipe buffers, and a bad line: every line out, status 1.
+    lines = [json.dumps({"id": n, "text": f"{NYC_ICE} {n}"}) for n in range(40)] + ["not json"]
+    matched = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "match", "--top", "5"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=180,
+    )
+    assert matched.returncode == 1 and "stdin:41" in matched.stderr
+    answers = [json.loads(line) for line in matched.stdout.splitlines()]
+    assert [a["id"] for a in answers] == [*range(40), None]
+
+
 def test_unrelated_question_is_queued_and_asking_again_raises_the_count(db: str) -> None:
     # Issue 14: an unmatched claim is queued only when the asker says so (--send-to-review).
     first = json.loads(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from bot.i18n import LANGUAGES, supported
 
@@ -31,6 +33,11 @@ NO_INDEX_COMMANDS = (
     "starter",
     "console-link",
 )
+
+# One-shot commands whose process ends once the reply is printed and its writes are committed:
+# the `claimbot` program leaves them without the interpreter's teardown of every module and object,
+# ~0.2 s of a 1 s `claimbot ask` (benchmarks/embeddings.py).
+QUICK_EXIT_COMMANDS = ("ask", "match")
 
 
 LANG_HELP = f"reply in this language ({', '.join(LANGUAGES)}) instead of the question's or the terminal's"
@@ -306,7 +313,14 @@ def _load_model_early(argv: Sequence[str]) -> None:
         sentence_model.load_soon()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run() -> NoReturn:
+    """The `claimbot` program (and `python -m bot.cli`)."""
+    sys.exit(main(quick_exit=True))
+
+
+def main(argv: Sequence[str] | None = None, *, quick_exit: bool = False) -> int:
+    """Run one command and return its exit status; with `quick_exit` (the program, not a caller
+    in the same process) a QUICK_EXIT_COMMANDS command ends the process once it is done."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _load_model_early(argv)
     args = build_parser().parse_args(argv)
@@ -328,7 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(CLAIMBOT_DATABASE_URL=getattr(args, "db", None))
         service = ClaimService.open(settings, load_index=args.command not in NO_INDEX_COMMANDS)
-        return handler(service, args)
+        status = handler(service, args)
+        if quick_exit and args.command in QUICK_EXIT_COMMANDS:
+            service.engine.dispose()
+            _leave(status)
+        return status
     except (CliError, ServiceError, DatabaseUnavailable, VerifierWeightsError) as exc:
         print(f"claimbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -339,3 +357,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _leave(status: int) -> NoReturn:
+    """End the process now: what it printed flushed, its log handlers closed, its database
+    connections already returned. Nothing else is running (the model's load thread is done once
+    the question was encoded, and `os._exit` stops it cleanly if the question never needed it)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away: as main() does, not an error
+        status = 0
+    logging.shutdown()
+    os._exit(status)
