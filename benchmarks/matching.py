@@ -395,6 +395,8 @@ CHAT_SETS = {
     # issue 15 (benchmarks/data/README.md): asked against the full catalogue (chat_matcher)
     "tune": ROOT / "benchmarks" / "data" / "chat_tune.jsonl",
     "heldout": ROOT / "benchmarks" / "data" / "chat_heldout.jsonl",
+    # round 5: written after the shipped verifier was fitted, never fitted on (README there)
+    "fresh": ROOT / "benchmarks" / "data" / "chat_fresh.jsonl",
 }
 STARTER = ROOT / "bot" / "data" / "starter.jsonl"
 STARTER_ID_BASE = 1_000_000

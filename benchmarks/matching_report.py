@@ -190,6 +190,7 @@ def report(corpus: bench.Corpus, encoder: bench.Encoder | None) -> None:
     print(f"chat catalogue ({mode}): {len(matcher)} fact-checks")
     chat(matcher, key_to_id, "tune")
     rows = chat(matcher, key_to_id, "heldout")
+    chat(matcher, key_to_id, "fresh")
     verifier = matcher.verifiers.get(mode)
     if verifier is not None:
         curve(rows, verifier.threshold, mode)
