@@ -303,7 +303,7 @@ def test_the_same_number_in_another_unit_is_a_conflict() -> None:
     from bot.matching.verifier import unit_conflict
 
     def conflict(question: str, claim: str) -> float:
-        return unit_conflict(content_tokens(normalise(question)), content_tokens(normalise(claim)))
+        return unit_conflict(content_tokens(normalise(question)), [content_tokens(normalise(claim))])
 
     gum = "Swallowed chewing gum stays in your stomach for seven years"
     assert conflict("does swallowed gum stay in your stomach for seven days", gum) == 1.0
@@ -320,9 +320,9 @@ def test_the_same_number_in_another_unit_is_a_conflict() -> None:
         ),
     )
     asked = content_tokens(normalise("would 100 tampons last two months"))
-    assert unit_conflict(asked, title) == 0.0 and unit_conflict(asked, title, claim) == 1.0
+    assert unit_conflict(asked, [title]) == 0.0 and unit_conflict(asked, [title, claim]) == 1.0
     same = content_tokens(normalise("would 100 tampons last 2 weeks"))
-    assert unit_conflict(same, title, claim, content_tokens(normalise("two months later"))) == 0.0
+    assert unit_conflict(same, [title, claim, content_tokens(normalise("two months later"))]) == 0.0
     assert not hard_rules({"short": 1.0, "unit_conflict": 1.0})
     assert hard_rules({"short": 0.0, "unit_conflict": 1.0})  # a pasted text always says more
 

@@ -143,8 +143,9 @@ class Matcher(Holdings):
             names=query.names,
             found=found,
             runner_same=runner_same,
-            fact_check_terms=[content_tokens(normalise(t)) for t in (doc.claim, doc.title, doc.summary) if t],
+            fact_check_texts=(doc.claim, doc.title, doc.summary),
         )
+        bound = None  # (probability, is an upper bound) when the put-back was not encoded
         if kind == "semantic" and query_vector is not None:
             fields = self._field_vectors(doc, best.phrasing)
             cosines = {name: float(np.einsum("i,i->", vec, query_vector)) for name, vec in fields.items()}
@@ -159,16 +160,17 @@ class Matcher(Holdings):
                 vectors = self.encoder.encode([strip_noise(t) for t in swapped])
                 drift = max(1.0 - float(np.einsum("i,i->", v, query_vector)) for v in vectors)
                 features.update(semantic_features(best, runner_up, cosines, runner_same, drift))
-            elif bound is not None and verifier is not None:
-                probability, upper = bound
-                best.signals["verifier"] = round(probability, 4)
-                best.signals["verifier_bound"] = 1.0 if upper else -1.0
-                best.signals["verifier_threshold"] = verifier.threshold
+            elif bound is not None:
                 del features["substitution_drift"], features["synonym_credit"]  # not measured
         # All of them, not only those the weights use: they are what a refit learns from.
         best.signals.update({f"v_{k}": round(v, 4) for k, v in features.items()})
-        if verifier is not None and "verifier_bound" not in best.signals:
-            best.signals["verifier"] = round(verifier.probability(features), 4)
+        if verifier is not None:
+            if bound is not None:
+                probability, upper = bound
+                best.signals["verifier_bound"] = 1.0 if upper else -1.0
+            else:
+                probability = verifier.probability(features)
+            best.signals["verifier"] = round(probability, 4)
             best.signals["verifier_threshold"] = verifier.threshold
 
     def _claim_similarity(self, doc: MatchDocument, other: MatchDocument) -> float:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -357,14 +358,17 @@ def number_conflicts(query_terms: Sequence[str], claim_terms: Sequence[str]) -> 
     )
 
 
-def unit_conflict(query_terms: Sequence[str], *fact_check_texts: Sequence[str]) -> float:
+def unit_conflict(query_terms: Sequence[str], fact_check_terms: Iterable[Sequence[str]]) -> float:
     """1 when a number the question gives with a unit is given by the fact-check (its matched
     phrasing, claim, title or summary, as index terms each) only with other units ("7 day" against
     "7 year", "4.6 billion" against "4.6 million"): the fact-check's own number, another amount.
-    Index terms are stemmed and stop words gone, so a unit is the term after its number."""
+    Index terms are stemmed and stop words gone, so a unit is the term after its number. The
+    fact-check's terms are read only when the question gives an amount (few do)."""
     asked = _units(query_terms)
+    if not asked:
+        return 0.0
     told: dict[str, set[str]] = {}
-    for terms in fact_check_texts:
+    for terms in fact_check_terms:
         for number, units in _units(terms).items():
             told.setdefault(number, set()).update(units)
     return float(any(told[n].isdisjoint(units) for n, units in asked.items() if n in told))
@@ -391,12 +395,12 @@ def lexical_features(
     flipped: bool = False,
     names: frozenset[str] = frozenset(),
     runner_same: float = 0.0,
-    fact_check_terms: Sequence[Sequence[str]] = (),
+    fact_check_texts: Sequence[str] = (),
 ) -> dict[str, float]:
     """The verifier's lexical features of the top candidate (claim_terms in their written order;
     found: the question aligned to them, by the caller, which has the texts that tell a passive or a
-    cause; runner_same: how much the runner-up is the same claim; fact_check_terms: the terms of the
-    fact-check's claim, title and summary, each in its order)."""
+    cause; runner_same: how much the runner-up is the same claim; fact_check_texts: the fact-check's
+    claim, title and summary)."""
     s = best.signals
     num_conflict, year_conflict = number_conflicts(query_terms, claim_terms)
     short = float(s.get("q_terms", 0.0) < SHORT_TERMS)
@@ -415,7 +419,9 @@ def lexical_features(
         "align": aligned,
         "num_conflict": num_conflict,
         "year_conflict": year_conflict,
-        "unit_conflict": unit_conflict(query_terms, claim_terms, *fact_check_terms),
+        "unit_conflict": unit_conflict(
+            query_terms, chain([claim_terms], (content_tokens(normalise(t)) for t in fact_check_texts if t))
+        ),
         "order_swap": swapped,
         "role_swap": roles,
         "short": short,
