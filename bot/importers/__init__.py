@@ -49,6 +49,11 @@ FORMATS: Mapping[str, Reader] = _Readers(
     }
 )
 
+# Formats of many records a file: from READ_ASIDE_BYTES on (~1,000 ClaimReviews), a process of their
+# own parses them while the importing one stores them (bot/importers/aside.py).
+STREAMED_FORMATS = frozenset({"claimreview", "csv", "checkthat"})
+READ_ASIDE_BYTES = 1 << 20
+
 # Names people are likely to pass to --format for the same readers.
 ALIASES = {
     "json": "claimreview",
@@ -108,4 +113,9 @@ def read_records(path: Path | str, fmt: str | None = None) -> Iterator[FactCheck
     name = ALIASES.get(fmt, fmt) if fmt else detect_format(path)
     if name not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    return FORMATS[name](path)
+    read = FORMATS[name]
+    if name in STREAMED_FORMATS and path.stat().st_size >= READ_ASIDE_BYTES:
+        from bot.importers.aside import read_aside
+
+        return read_aside(read, path)
+    return read(path)
