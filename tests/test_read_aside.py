@@ -118,3 +118,11 @@ def test_claimbot_import_of_a_large_file_reports_its_bad_lines_and_imports_the_r
     assert [line.split(": ", 1)[0] for line in result.stderr.splitlines()] == [
         f"{path}:{line}" for line in range(1_000, 6_001, 1_000)
     ]
+
+
+def test_on_one_core_a_large_file_is_read_here(tmp_path: Path, monkeypatch):
+    path = claimreview_lines(tmp_path / "checks.jsonl", 10)
+    monkeypatch.setattr(importers, "READ_ASIDE_BYTES", path.stat().st_size)
+    monkeypatch.setitem(importers.FORMATS._where, "claimreview", (__name__, "pids"))  # type: ignore[attr-defined]
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert {error.message for error in read_records(path)} == {str(os.getpid())}

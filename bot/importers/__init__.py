@@ -11,6 +11,7 @@ for item in read_records(Path("checks.jsonl")):
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -49,8 +50,9 @@ FORMATS: Mapping[str, Reader] = _Readers(
     }
 )
 
-# Formats of many records a file: from READ_ASIDE_BYTES on (~1,000 ClaimReviews), a process of their
-# own parses them while the importing one stores them (bot/importers/aside.py).
+# Formats of many records a file: from READ_ASIDE_BYTES on (~1,000 ClaimReviews), on a machine of
+# two cores or more, a process of their own parses them while the importing one stores them
+# (bot/importers/aside.py).
 STREAMED_FORMATS = frozenset({"claimreview", "csv", "checkthat"})
 READ_ASIDE_BYTES = 1 << 20
 
@@ -78,6 +80,14 @@ __all__ = [
     "read_records",
     "starter_path",
 ]
+
+
+def _cores() -> int:
+    """The cores this process may run on: on one, a reader process would only add its pickling."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def detect_format(path: Path) -> str:
@@ -114,7 +124,7 @@ def read_records(path: Path | str, fmt: str | None = None) -> Iterator[FactCheck
     if name not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     read = FORMATS[name]
-    if name in STREAMED_FORMATS and path.stat().st_size >= READ_ASIDE_BYTES:
+    if name in STREAMED_FORMATS and path.stat().st_size >= READ_ASIDE_BYTES and _cores() > 1:
         from bot.importers.aside import read_aside
 
         return read_aside(read, path)
