@@ -20,6 +20,7 @@ from adapters.web import build_app
 from adapters.web.app import CSP
 from bot.config import Settings
 from bot.domain import Actor, Asker, Authenticity, ChatRef, MediaFile, Question
+from bot.importers import READ_ASIDE_BYTES
 from bot.service import ClaimService
 from store.db import session_scope
 from store.models import ConsoleLink, utcnow
@@ -561,6 +562,29 @@ def test_import_a_file_with_its_report(client: TestClient, service: ClaimService
     assert "claimbot-upload" not in report.text  # the moderator's file name, not the server's path
     (entry,) = audit(service, "import")
     assert entry.allowed and entry.target == "bad_rows.csv" and "added 2" in (entry.detail or "")
+
+
+def test_a_large_upload_is_read_in_a_reader_process_with_its_report(
+    client: TestClient, service: ClaimService
+) -> None:
+    # From 1 MiB on the readers run in a process of their own (bot/importers/aside.py); the console
+    # serves from threads, so the reader is spawned, not forked.
+    sign_in(client, service)
+    page = client.get("/import").text
+    words = " ".join(f"word{n}" for n in range(30))
+    rows = [f"https://e.org/check/{n},Claim {n} says {words},False" for n in range(6000)]
+    rows[2999] = "not a url,claim,False"
+    body = ("url,claim,rating\n" + "\n".join(rows) + "\n").encode()
+    assert len(body) >= READ_ASIDE_BYTES
+    report = client.post(
+        "/import",
+        data={"csrftoken": csrf_of(page), "format": ""},
+        files={"file": ("big.csv", body, "text/csv")},
+    )
+    assert report.status_code == 200
+    assert "Added 5999" in report.text and "big.csv:3001: " in report.text
+    (entry,) = audit(service, "import")
+    assert entry.allowed and "added 5999" in (entry.detail or "")
 
 
 def test_an_upload_is_bounded(database_url: str) -> None:
