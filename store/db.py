@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Engine, Table, event, insert, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -148,3 +148,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def _describe(engine: Engine, exc: OperationalError) -> str:
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
     return f"cannot open database {engine.url.render_as_string(hide_password=True)}: {reason}"
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """INSERT many rows (each with the same keys); COPY on PostgreSQL, in the session's transaction:
+    an executemany there is a round of the pipeline per row."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    cursor = session.connection().connection.driver_connection.cursor()
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])

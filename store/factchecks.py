@@ -7,10 +7,11 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import text
 from sqlmodel import Session, col, delete, func, select
 
 from bot.domain import FactCheckCard, FactCheckRecord, SourceLink, SourceRecord, Verdict, parse_verdict
+from store.db import bulk_insert
 from store.links import sync_links
 from store.models import Alias, FactCheck, FactCheckStatus, Source, utcnow
 
@@ -163,7 +164,7 @@ def upsert_records(
         for s in record.sources
     ] + [{"fact_check_id": new_ids[url], **_source_values(s)} for url in new_ids for s in latest[url].sources]
     if sources:
-        _bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
+        bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
     # Where the claims appeared: kept in line even when nothing else changed (no new revision for it).
     sync_links(
         session,
@@ -182,7 +183,7 @@ def _insert_returning_ids(session: Session, rows: list[dict[str, object]]) -> di
         # SQLite picks the ids as it inserts; they are read back by URL afterwards, when this
         # transaction holds the write lock. Taking "max(id) + 1" first raced a process writing a
         # fact-check in between (a moderator's verdict): both claimed the same id.
-        _bulk_insert(session, table, rows)
+        bulk_insert(session, table, rows)
         urls = [str(row["url"]) for row in rows]
         stored = session.exec(select(FactCheck.url, FactCheck.id).where(col(FactCheck.url).in_(urls)))
         return {url: int(fact_check_id) for url, fact_check_id in stored}  # type: ignore[arg-type]
@@ -198,21 +199,8 @@ def _insert_returning_ids(session: Session, rows: list[dict[str, object]]) -> di
     )
     for row, fact_check_id in zip(rows, ids, strict=True):
         row["id"] = fact_check_id
-    _bulk_insert(session, table, rows)
+    bulk_insert(session, table, rows)
     return {str(row["url"]): int(row["id"]) for row in rows}  # type: ignore[call-overload]
-
-
-def _bulk_insert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
-    """INSERT many rows; COPY on PostgreSQL (in the session's transaction)."""
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    cursor = session.connection().connection.driver_connection.cursor()
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
 
 
 def _source_values(source: SourceRecord) -> dict[str, object]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from bot.domain import ClaimAppearance, FactCheckRecord
 from bot.domain.links import link_key
+from store.db import bulk_insert
 from store.models import ClaimLink, FactCheck, FactCheckStatus
 
 REVIEW_KIND = "review"  # the fact-check's own URL
@@ -53,8 +53,7 @@ def sync_links(
         for fact_check_id in stale
         for key, url, kind in sorted(wanted[fact_check_id])
     ]
-    if rows:
-        session.execute(insert(ClaimLink.__table__), rows)  # type: ignore[attr-defined]
+    bulk_insert(session, ClaimLink.__table__, rows)  # type: ignore[attr-defined]
 
 
 def fact_checks_for_link(session: Session, url: str) -> list[tuple[int, str]]:
