@@ -76,13 +76,15 @@ def build_int8(into: Path) -> Path:
 
 
 def encoder(path: Path, batch_size: int) -> Encoder:
+    """The shipped file as claimbot runs it; the int8 build without onnxruntime's SkipLayerNorm fusion."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    disabled = [] if path == sentence_model.model_file() else ["SkipLayerNormFusion"]
     session = onnxruntime.InferenceSession(
-        str(path), options, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
+        str(path), options, providers=["CPUExecutionProvider"], disabled_optimizers=disabled
     )
     tokenizer = sentence_model.runtime(1)[1]
     made = Encoder(batch_size=batch_size, threads=1)
