@@ -163,8 +163,7 @@ def upsert_records(
         for fact_check, record in replaced
         for s in record.sources
     ] + [{"fact_check_id": new_ids[url], **_source_values(s)} for url in new_ids for s in latest[url].sources]
-    if sources:
-        bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
+    bulk_insert(session, Source.__table__, sources)  # type: ignore[attr-defined]
     # Where the claims appeared: kept in line even when nothing else changed (no new revision for it).
     sync_links(
         session,
