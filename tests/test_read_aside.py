@@ -65,11 +65,17 @@ def test_a_large_file_reads_the_same_records_and_errors_in_another_process(tmp_p
     assert sum(isinstance(item, FactCheckRecord) for item in aside) == 3 * CHUNK + 17 - len(errors)
 
 
-def test_read_records_reads_a_file_from_the_threshold_on_in_a_reader_process(tmp_path: Path, monkeypatch):
+@pytest.fixture
+def at_the_threshold(tmp_path: Path, monkeypatch) -> Path:
+    """A ClaimReview file of READ_ASIDE_BYTES exactly, read by `pids`."""
     path = claimreview_lines(tmp_path / "checks.jsonl", 10)
     monkeypatch.setattr(importers, "READ_ASIDE_BYTES", path.stat().st_size)
     monkeypatch.setitem(importers.FORMATS._where, "claimreview", (__name__, "pids"))  # type: ignore[attr-defined]
-    where = {error.message for error in read_records(path)}
+    return path
+
+
+def test_read_records_reads_a_file_from_the_threshold_on_in_a_reader_process(at_the_threshold: Path):
+    where = {error.message for error in read_records(at_the_threshold)}
     assert where and str(os.getpid()) not in where
 
 
@@ -120,9 +126,6 @@ def test_claimbot_import_of_a_large_file_reports_its_bad_lines_and_imports_the_r
     ]
 
 
-def test_on_one_core_a_large_file_is_read_here(tmp_path: Path, monkeypatch):
-    path = claimreview_lines(tmp_path / "checks.jsonl", 10)
-    monkeypatch.setattr(importers, "READ_ASIDE_BYTES", path.stat().st_size)
-    monkeypatch.setitem(importers.FORMATS._where, "claimreview", (__name__, "pids"))  # type: ignore[attr-defined]
+def test_on_one_core_a_large_file_is_read_here(at_the_threshold: Path, monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
-    assert {error.message for error in read_records(path)} == {str(os.getpid())}
+    assert {error.message for error in read_records(at_the_threshold)} == {str(os.getpid())}
