@@ -55,7 +55,11 @@ class Base:
         claim, title, summary, *aliases = texts
         doc = MatchDocument(fact_check_id, claim, title, summary, tuple(aliases))
         entry = Entry(
-            doc, tuple(segment.slot_range(row)), segment.phrasings(row, texts), segment.capitalised(row)
+            doc,
+            tuple(segment.slot_range(row)),
+            segment.phrasings(row, texts),
+            segment.capitalised(row),
+            segment.lowercase(row),
         )
         self._entries[fact_check_id] = entry
         if len(self._entries) > CACHE:

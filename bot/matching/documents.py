@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .entities import capitalised_terms
+from .entities import name_evidence
 from .model import MatchDocument
 from .normalise import content_tokens, normalise
 from .rerank import Phrasing, make_phrasing
@@ -23,6 +23,7 @@ class Entry:
     slots: tuple[int, ...]  # its BM25 slots
     phrasings: tuple[Phrasing, ...]
     capitalised: tuple[str, ...]  # terms written as names here (see entities.py)
+    lowercase: tuple[str, ...]  # terms written as ordinary words here
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class Prepared:
     phrasings: tuple[Phrasing, ...]
     phrasing_texts: tuple[int, ...]  # which of texts() each phrasing was made from
     capitalised: tuple[str, ...]  # terms written as names here (see entities.py)
+    lowercase: tuple[str, ...]  # terms written as ordinary words here
 
 
 def texts(doc: MatchDocument) -> list[str]:
@@ -59,5 +61,7 @@ def prepare(doc: MatchDocument) -> Prepared:
             slots.append(terms)
             phrasings.append(make_phrasing(alias, "alias", terms))
             sources.append(number)
-    capitalised = tuple(sorted(capitalised_terms([doc.claim, doc.summary, *doc.aliases])))
-    return Prepared(tuple(slots), tuple(phrasings), tuple(sources), capitalised)
+    capitalised, lowercase = name_evidence([doc.claim, doc.summary], doc.aliases)
+    return Prepared(
+        tuple(slots), tuple(phrasings), tuple(sources), tuple(sorted(capitalised)), tuple(sorted(lowercase))
+    )

@@ -142,7 +142,7 @@ class Holdings:
                 raise ValueError("attach a segment to an empty matcher")
             self._index.attach(segment)
             self._vectors.attach(segment)
-            self._names.attach(segment.term_id, segment.a["cap_count"])
+            self._names.attach(segment.term_id, segment.a["name_votes"])
             self._base = Base(segment)
             self._vocabulary = None
 
@@ -227,8 +227,10 @@ class Holdings:
             if own >= len(self._slot_owner):
                 self._slot_owner.extend([-1] * (own + 1 - len(self._slot_owner)))
             self._slot_owner[own] = doc.fact_check_id
-        self._names.add(prepared.capitalised)
-        self._entries[doc.fact_check_id] = Entry(doc, slots, prepared.phrasings, prepared.capitalised)
+        self._names.add(prepared.capitalised, prepared.lowercase)
+        self._entries[doc.fact_check_id] = Entry(
+            doc, slots, prepared.phrasings, prepared.capitalised, prepared.lowercase
+        )
 
     def _remove_locked(self, fact_check_id: int) -> None:
         self._stored_fields.pop(fact_check_id, None)
@@ -239,7 +241,7 @@ class Holdings:
         if entry is None:
             return
         offset = self._base.slots if self._base is not None else 0
-        self._names.remove(entry.capitalised)
+        self._names.remove(entry.capitalised, entry.lowercase)
         for slot in entry.slots:
             self._index.remove(slot)
             if slot >= offset:

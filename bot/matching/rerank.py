@@ -26,6 +26,8 @@ from importlib import resources
 
 from rapidfuzz import fuzz
 
+from .entities import missing_names
+
 LEXICAL_FEATURES = (
     "q_cov",
     "p_cov",
@@ -133,10 +135,10 @@ def candidate_signals(
         # a number in the question that the fact-check never mentions ("180 people", "2019")
         "num_missing": float(bool(query.numbers - all_terms)),
         # a name in the question (Biden, Colorado) that the claim never mentions
-        "name_missing": float(bool(query.names - claim_terms)),
+        "name_missing": float(missing_names(query.names, claim_terms)),
         # ... and one the whole fact-check, summary included, never mentions (the verifier's hard
         # rule: "did nasa fake the landings" names what the moon-landing summary discusses)
-        "name_missing_doc": float(bool(query.names - all_terms)),
+        "name_missing_doc": float(missing_names(query.names, all_terms)),
     }
     return signals, best_phrasing
 

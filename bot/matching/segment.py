@@ -30,7 +30,7 @@ from .documents import KINDS
 from .model import MatchDocument
 from .rerank import Phrasing
 
-FORMAT = 1
+FORMAT = 2  # 2: lower-case uses count against a name (doc_lows, name_votes)
 META = "meta.json"
 VOCAB = "vocab.json"
 ANN = "ann.usearch"
@@ -59,7 +59,9 @@ ARRAYS: dict[str, str] = {
     "phr_terms": "<i4",  # term ids in the phrasing's (sorted) term order
     "doc_cap_ptr": "<i8",  # document -> terms written as names
     "doc_caps": "<i4",
-    "cap_count": "<i4",  # term -> documents writing it as a name
+    "doc_low_ptr": "<i8",  # document -> terms written as ordinary words (in lower case)
+    "doc_lows": "<i4",
+    "name_votes": "<i4",  # term -> documents writing it as a name, less those writing it in lower case
     "has_vector": "u1",
     "vectors": "<f4",  # (documents, dims), unit length; zeros where has_vector is 0
     "has_fields": "u1",
@@ -76,6 +78,7 @@ POINTERS = {
     "doc_phr_ptr": "phr_kind",
     "phr_term_ptr": "phr_terms",
     "doc_cap_ptr": "doc_caps",
+    "doc_low_ptr": "doc_lows",
 }
 CHUNK = 1 << 20
 # The float arrays of a large segment (and its graph) are checked after it is opened, in a thread
@@ -232,8 +235,14 @@ class Segment:
         )
 
     def capitalised(self, row: int) -> tuple[str, ...]:
+        return self._terms_of(row, "doc_cap_ptr", "doc_caps")
+
+    def lowercase(self, row: int) -> tuple[str, ...]:
+        return self._terms_of(row, "doc_low_ptr", "doc_lows")
+
+    def _terms_of(self, row: int, pointer: str, array: str) -> tuple[str, ...]:
         a = self.a
-        ids = a["doc_caps"][int(a["doc_cap_ptr"][row]) : int(a["doc_cap_ptr"][row + 1])].tolist()
+        ids = a[array][int(a[pointer][row]) : int(a[pointer][row + 1])].tolist()
         return tuple(self.vocab[i] for i in ids)
 
     def slot_range(self, row: int) -> range:

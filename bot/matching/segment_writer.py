@@ -33,7 +33,7 @@ _DERIVED = (
     "post_ptr",
     "post_slot",
     "post_tf",
-    "cap_count",
+    "name_votes",
     "row_ids",
     "row_updated",
 )
@@ -185,8 +185,9 @@ class SegmentWriter:
         self._ptr("phr_term_ptr").extend(np.diff(s["phr_term_ptr"][p0 : p1 + 1]))
         c["phr_terms"].append(s["phr_terms"][int(s["phr_term_ptr"][p0]) : int(s["phr_term_ptr"][p1])])
         # names
-        self._ptr("doc_cap_ptr").extend(np.diff(s["doc_cap_ptr"][a : b + 1]))
-        c["doc_caps"].append(s["doc_caps"][int(s["doc_cap_ptr"][a]) : int(s["doc_cap_ptr"][b])])
+        for pointer, array in (("doc_cap_ptr", "doc_caps"), ("doc_low_ptr", "doc_lows")):
+            self._ptr(pointer).extend(np.diff(s[pointer][a : b + 1]))
+            c[array].append(s[array][int(s[pointer][a]) : int(s[pointer][b])])
         # vectors
         if self.dims:
             for start in range(a, b, FLUSH):  # in blocks: a run may be every row of a large segment
@@ -251,6 +252,7 @@ class SegmentWriter:
         ids, revisions, doc_texts, text_lengths, blob = [], [], [], [], []
         doc_slots, slot_doc, slot_len, slot_counts, slot_terms, slot_tf = [], [], [], [], [], []
         doc_phr, phr_kind, phr_text, phr_counts, phr_terms, doc_caps_n, doc_caps = [], [], [], [], [], [], []
+        doc_lows_n, doc_lows = [], []
         has_vector, vectors, has_fields, fields_out = [], [], [], []
         for k, (doc, prepared, revision, vector, fields) in enumerate(self._new):
             ids.append(doc.fact_check_id)
@@ -275,6 +277,8 @@ class SegmentWriter:
                 phr_terms.extend(self._term(t) for t in phrasing.terms)
             doc_caps_n.append(len(prepared.capitalised))
             doc_caps.extend(self._term(t) for t in prepared.capitalised)
+            doc_lows_n.append(len(prepared.lowercase))
+            doc_lows.extend(self._term(t) for t in prepared.lowercase)
             if self.dims:
                 has_vector.append(vector is not None)
                 vectors.append(unit(vector) if vector is not None else np.zeros(self.dims, dtype=np.float32))
@@ -304,6 +308,8 @@ class SegmentWriter:
         c["phr_terms"].append(phr_terms)
         self._ptr("doc_cap_ptr").extend(doc_caps_n)
         c["doc_caps"].append(doc_caps)
+        self._ptr("doc_low_ptr").extend(doc_lows_n)
+        c["doc_lows"].append(doc_lows)
         if self.dims:
             c["has_vector"].append(has_vector)
             c["vectors"].append(np.stack(vectors))
@@ -356,7 +362,9 @@ class SegmentWriter:
             "post_ptr": np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=v))]).astype(np.int64),
             "post_slot": slot_index[by_term],
             "post_tf": np.asarray(tfs)[by_term],
-            "cap_count": np.bincount(load("doc_caps"), minlength=v).astype(np.int32),
+            "name_votes": (
+                np.bincount(load("doc_caps"), minlength=v) - np.bincount(load("doc_lows"), minlength=v)
+            ).astype(np.int32),
             "row_ids": np.asarray(row_ids, dtype=np.int64),
             "row_updated": np.asarray(row_updated, dtype=np.int64),
         }
