@@ -11,7 +11,7 @@ import pytest
 
 from bot.matching import MatchDocument, Matcher, Verifier, load_verifiers
 from bot.matching.fitting import load_examples
-from bot.matching.verifier import causal, hard_rules, passive
+from bot.matching.verifier import causal, hard_rules, passive, possessive_reordered
 from tests.conftest import claimbot
 from tests.test_matching import _benchmark_module, load_hand_corpus
 
@@ -218,6 +218,33 @@ def test_who_did_what_turned_round_with_the_verb_reworded_is_a_block_swap() -> N
         ).block_swap
         == 0.0
     )
+
+
+def test_a_possessive_the_claim_writes_with_of_is_no_swap() -> None:
+    """ "china's great wall" is "the Great Wall of China": the possessor put first is no role moved."""
+    assert (
+        possessive_reordered("from space you can see china's great wall right?", "the Great Wall of China")
+        == "from space you can see great wall of china right?"
+    )
+    matcher = Matcher()
+    matcher.upsert_many(
+        [
+            MatchDocument(1, "Can you see the Great Wall of China from space?"),
+            MatchDocument(2, "Trump's dog bit Joe Biden at a rally"),
+            MatchDocument(3, "Astronauts photographed the Great Pyramid from orbit"),
+        ]
+    )
+    wall = matcher.match("from space you can see china's great wall right?")[0]
+    assert wall.fact_check_id == 1
+    assert wall.signals["v_pivot_swap"] < 0.5 and hard_rules(
+        {k[2:]: v for k, v in wall.signals.items() if k.startswith("v_")}
+    )
+    # No "of" in the claim: the possessive is a role, and turned round it stays a swap.
+    assert possessive_reordered("did biden's dog bite trump", "Trump's dog bit Joe Biden") == (
+        "did biden's dog bite trump"
+    )
+    dog = matcher.match("did joe biden's dog bite trump at a rally")[0]
+    assert dog.fact_check_id == 2 and dog.signals["v_pivot_swap"] >= 0.5
 
 
 def test_a_block_swap_is_never_answered_as_a_question() -> None:

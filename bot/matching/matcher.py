@@ -36,6 +36,7 @@ from .verifier import (
     lexical_features,
     load_verifiers,
     passive,
+    possessive_reordered,
     same_claim,
     semantic_features,
     settled_without_drift,
@@ -125,6 +126,7 @@ class Matcher(Holdings):
         verifier = self.verifiers.get(kind)
         claim_terms = content_tokens(normalise(best.phrasing))
         flipped = passive(text) != passive(best.phrasing)
+        query_terms = _reordered_terms(text, best.phrasing, query_terms)
         with self._lock:
             idf = {t: self._index.idf(t) for t in claim_terms}
             max_idf = self._index.max_idf()
@@ -346,6 +348,19 @@ def _word_for_word(best: Match) -> bool:
     same_words = all(signals.get(name, 0.0) >= WHOLE for name in ("fuzz", "q_cov", "p_cov"))
     same_order = signals.get("v_order_swap", 1.0) == 0.0 and signals.get("v_role_swap", 1.0) == 0.0
     return same_words and same_order
+
+
+def _reordered_terms(text: str, claim: str, query_terms: list[str]) -> list[str]:
+    """The question's terms (spelling corrected) in the order the claim would put them ("china's
+    great wall" read as "great wall of china"), for who-did-what read from the order of words."""
+    reordered = possessive_reordered(text, claim)
+    if reordered is text:
+        return query_terms
+    written, moved = content_tokens(normalise(text)), content_tokens(normalise(reordered))
+    if len(written) != len(query_terms) or sorted(written) != sorted(moved):
+        return query_terms
+    corrected = dict(zip(written, query_terms, strict=True))
+    return [corrected[t] for t in moved]
 
 
 def hard_rules_allow(best: Match) -> bool:

@@ -304,6 +304,33 @@ def passive(text: str) -> bool:
     return _PASSIVE.search(text) is not None
 
 
+_POSSESSOR = re.compile(r"\b(\w+)['\u2019]s\s+(\w+(?:\s+\w+){0,2})", re.I)
+
+
+def possessive_reordered(question: str, claim: str) -> str:
+    """The question with "X's Y" written "Y of X" where the claim says it that way ("china's great
+    wall" / "the Great Wall of China"), so that reading who did what from the order of the words
+    does not take the possessor for a moved role. Other questions come back as they are: "did
+    biden's dog bite trump" against "Trump's dog bit Biden" keeps its order, and its swap."""
+    claim_lower = claim.casefold()
+    for found in _POSSESSOR.finditer(question):
+        owner, following = found.group(1), found.group(2).split()
+        head = re.escape(following[0].casefold())
+        said = re.search(
+            rf"\b{head}\b((?:\s+\w+){{0,3}}?)\s+of\s+(?:the\s+)?{re.escape(owner.casefold())}\b", claim_lower
+        )
+        if said is None:
+            continue
+        span = {following[0].casefold(), *said.group(1).split()}
+        taken = 1
+        while taken < len(following) and following[taken].casefold() in span:
+            taken += 1
+        start = found.start()
+        end = found.start(2) + len(" ".join(following[:taken]))
+        return f"{question[:start]}{' '.join(following[:taken])} of {owner}{question[end:]}"
+    return question
+
+
 def causal(*texts: str) -> bool:
     """One of the texts tells a cause and its effect ("because", "causing"), in either order."""
     return any(_CAUSAL.search(text) is not None for text in texts)
