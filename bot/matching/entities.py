@@ -69,11 +69,11 @@ def _demonyms(place: str) -> frozenset[str]:
     forms: set[str] = set()
     if place[-1:] in "aeiouy":
         forms.add(place + "n")  # kenya-n, america-n
-        stem = place[:-1]
-        if len(stem) > MIN_STEM:
-            forms |= {stem + end for end in _AFTER_VOWEL}
+        base = place[:-1]
+        if len(base) > MIN_STEM:
+            forms |= {base + end for end in _AFTER_VOWEL}
             if place.endswith("y"):
-                forms.add(stem)  # Germany / German
+                forms.add(base)  # Germany / German
     elif place:
         forms |= {place + end for end in _AFTER_CONSONANT}
         if len(place) >= MIN_CONSONANT_ES:
