@@ -226,6 +226,10 @@ def test_a_possessive_the_claim_writes_with_of_is_no_swap() -> None:
         possessive_reordered("from space you can see china's great wall right?", "the Great Wall of China")
         == "from space you can see great wall of china right?"
     )
+    assert (
+        possessive_reordered("can you see china's great\n\twall from space", "the Great Wall of China")
+        == "can you see great wall of china from space"
+    )
     matcher = Matcher()
     matcher.upsert_many(
         [

@@ -314,7 +314,9 @@ def possessive_reordered(question: str, claim: str) -> str:
     biden's dog bite trump" against "Trump's dog bit Biden" keeps its order, and its swap."""
     claim_lower = claim.casefold()
     for found in _POSSESSOR.finditer(question):
-        owner, following = found.group(1), found.group(2).split()
+        owner = found.group(1)
+        words = list(re.finditer(r"\w+", found.group(2)))
+        following = [w.group() for w in words]
         head = re.escape(following[0].casefold())
         said = re.search(
             rf"\b{head}\b((?:\s+\w+){{0,3}}?)\s+of\s+(?:the\s+)?{re.escape(owner.casefold())}\b", claim_lower
@@ -325,9 +327,8 @@ def possessive_reordered(question: str, claim: str) -> str:
         taken = 1
         while taken < len(following) and following[taken].casefold() in span:
             taken += 1
-        start = found.start()
-        end = found.start(2) + len(" ".join(following[:taken]))
-        return f"{question[:start]}{' '.join(following[:taken])} of {owner}{question[end:]}"
+        end = found.start(2) + words[taken - 1].end()
+        return f"{question[: found.start()]}{' '.join(following[:taken])} of {owner}{question[end:]}"
     return question
 
 
