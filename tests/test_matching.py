@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 import threading
 import zlib
@@ -368,3 +370,26 @@ def test_a_claim_asked_word_for_word_is_whole_whatever_the_last_bits_of_its_cove
     signals |= {"v_order_swap": 0.0, "v_role_swap": 0.0}
     assert _word_for_word(Match(1, 0.9, "x", signals))
     assert not _word_for_word(Match(1, 0.9, "x", {**signals, "p_cov": 0.98}))
+
+
+def test_which_words_are_corrected_does_not_depend_on_the_hash_seed() -> None:
+    """Spelling correction stops at MAX_CORRECTIONS words: the first ones of the question, in every
+    process (a set's order would change with PYTHONHASHSEED, and so would the answer)."""
+    script = (
+        "from bot.matching import Matcher, MatchDocument\n"
+        "m = Matcher()\n"
+        "m.upsert_many([MatchDocument(1, 'vaccines autism microchips hydroxychloroquine ivermectin')])\n"
+        "print(m._correct_spelling(['vacin', 'autizm', 'microchipz', 'hydroxycloroquin', 'ivermectim']))\n"
+    )
+    seen = set()
+    for seed in range(6):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        seen.add(done.stdout.strip())
+    assert seen == {"['vaccin', 'autism', 'microchip', 'hydroxycloroquin', 'ivermectim']"}

@@ -220,7 +220,10 @@ class Matcher(Holdings):
 
     def _correct_spelling(self, query_terms: list[str]) -> list[str]:
         """Map question words the index has never seen onto the closest indexed word ("vacine")."""
-        unknown = [t for t in set(query_terms) if len(t) >= 5 and t.isalpha() and not self._index.df(t)]
+        # In the question's order, not a set's: which words are corrected (at most MAX_CORRECTIONS)
+        # must not depend on the process's hash seed, or two workers could answer differently.
+        distinct = dict.fromkeys(query_terms)
+        unknown = [t for t in distinct if len(t) >= 5 and t.isalpha() and not self._index.df(t)]
         if not unknown:
             return query_terms
         if self._vocabulary is None:
