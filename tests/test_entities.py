@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot.matching import MatchDocument, Matcher
-from bot.matching.entities import mentions, name_evidence
+from bot.matching.entities import name_evidence, name_forms
 from bot.matching.segment import Segment
 from bot.matching.segment_writer import write_changes
 
@@ -33,6 +33,10 @@ IRAN = [
     MatchDocument(9, "Syria said that Israel had bombed an airport in Damascus", "", ""),
     MatchDocument(10, "The last troops left Iraq in December, officials said", "", ""),
 ]
+
+
+def mentions(terms: set[str], name: str) -> bool:
+    return not name_forms(name).isdisjoint(terms)
 
 
 def top_signals(matcher: Matcher, question: str, fact_check_id: int) -> dict[str, float]:

@@ -11,14 +11,14 @@ A fact-check writing the term in lower case mid-sentence counts against it: "Tow
 and "the river" say they are ordinary words, which a question may use without naming anything.
 
 A name is mentioned by its demonym too: "Iran" by "an Iranian base", "Scotland" by "a breed of
-Scottish cow" (`mentions`).
+Scottish cow" (`name_forms`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from .normalise import STOPWORDS, stem, strip_noise
@@ -96,19 +96,12 @@ def _places(demonym: str) -> frozenset[str]:
     return frozenset(t for t in candidates if t != demonym and demonym in _demonyms(t))
 
 
-def mentions(terms: Collection[str], name: str) -> bool:
-    """Whether a fact-check's terms mention the name: itself, or the place's people ("Iranian" for
-    "Iran") or the place of people named ("Iran" for "Iranian")."""
-    if name in terms:
-        return True
+def name_forms(name: str) -> frozenset[str]:
+    """The terms by which a fact-check mentions a name: itself, the word for the place's people
+    ("iranian" for "iran") and the place of people named ("iran" for "iranian")."""
     if len(name) <= MIN_STEM:
-        return False
-    return not (_demonyms(name).isdisjoint(terms) and _places(name).isdisjoint(terms))
-
-
-def missing_names(names: Iterable[str], terms: Collection[str]) -> bool:
-    """Whether any of the question's names goes unmentioned in the terms."""
-    return any(not mentions(terms, name) for name in names)
+        return frozenset((name,))
+    return frozenset((name, *_demonyms(name), *_places(name)))
 
 
 class EntityLexicon:

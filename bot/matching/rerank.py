@@ -26,7 +26,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz
 
-from .entities import missing_names
+from .entities import name_forms
 
 LEXICAL_FEATURES = (
     "q_cov",
@@ -77,6 +77,11 @@ class Query:
     numbers: frozenset[str]
     names: frozenset[str]  # terms the stored fact-checks write as names (entities.py)
     max_idf: float  # idf of an unseen term: scales "how specific is this word" into [0, 1]
+
+    @functools.cached_property
+    def name_forms(self) -> tuple[frozenset[str], ...]:
+        """Each name with the other words a fact-check may mention it by ("iranian" for "iran")."""
+        return tuple(name_forms(name) for name in sorted(self.names))
 
     @functools.cached_property
     def total(self) -> float:
@@ -135,10 +140,10 @@ def candidate_signals(
         # a number in the question that the fact-check never mentions ("180 people", "2019")
         "num_missing": float(bool(query.numbers - all_terms)),
         # a name in the question (Biden, Colorado) that the claim never mentions
-        "name_missing": float(missing_names(query.names, claim_terms)),
+        "name_missing": float(any(forms.isdisjoint(claim_terms) for forms in query.name_forms)),
         # ... and one the whole fact-check, summary included, never mentions (the verifier's hard
         # rule: "did nasa fake the landings" names what the moon-landing summary discusses)
-        "name_missing_doc": float(missing_names(query.names, all_terms)),
+        "name_missing_doc": float(any(forms.isdisjoint(all_terms) for forms in query.name_forms)),
     }
     return signals, best_phrasing
 
