@@ -118,17 +118,22 @@ class MatchIndex:
     def _open_files(self) -> int | None:
         """Serve the current generation with the changes since; None when it cannot be trusted."""
         assert self.files is not None
+        name = self.files.generation()
+        if name is not None and name == self._rejected:
+            return None  # found unusable before (or its deferred checksum failed): not opened again
         try:
             segment = self.files.open()
         except SegmentError as exc:
+            self._rejected = name
             log.warning("the match index files cannot be used (%s); rebuilding them", exc)
             return None
         if segment is None:
             return None
         if segment.directory.name == self._rejected:
-            return None  # its deferred checksum failed: rebuild rather than serve it again
+            return None
         problem = self._usable(segment)
         if problem:
+            self._rejected = segment.directory.name
             log.warning("the match index files in %s are %s; rebuilding them", self.files.directory, problem)
             return None
         started = utcnow()
@@ -137,12 +142,14 @@ class MatchIndex:
         with session_scope(self.engine) as session:
             rows = list(factchecks.iter_index_rows(session, since=since))
             if not agrees(session, segment, rows, since):
+                self._rejected = segment.directory.name
                 log.warning("the match index files disagree with the database; rebuilding them")
                 return None
             written = (int(meta.get("embedding_count") or 0), int(meta.get("embedding_max_id") or 0))
             stored_now = embedding_state(session, self.matcher.encoder)
             if self.matcher.encoder is not None and stored_now[0] < written[0]:
                 # Vectors the files hold were dropped (a model change, `claimbot index --reencode`).
+                self._rejected = segment.directory.name
                 log.warning("vectors were dropped from the database since the match index files were written")
                 return None
             with self._lock, self.matcher.batch():
