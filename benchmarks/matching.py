@@ -488,21 +488,7 @@ def chat_matcher(
 
 def chat_corpus(corpus: Corpus) -> tuple[list[MatchDocument], dict[str, int]]:
     """Starter fact-checks + every 7th CheckThat claim (2k distractors) + the claims the set targets."""
-    key_to_id: dict[str, int] = {}
-    docs = []
-    with open(STARTER, encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            row = json.loads(line)
-            fid = STARTER_ID_BASE + i
-            key_to_id["starter:" + row["url"].rsplit("/", 1)[-1]] = fid
-            docs.append(
-                MatchDocument(
-                    fid,
-                    row.get("claimReviewed") or "",
-                    row.get("headline") or "",
-                    row.get("description") or "",
-                )
-            )
+    docs, key_to_id = starter_docs()
     targets = set()
     for path in CHAT_SETS.values():
         with open(path, encoding="utf-8") as fh:
