@@ -338,15 +338,7 @@ def write_corpus(path: Path, size: int) -> float:
 # --- measuring helpers --------------------------------------------------------------------------
 
 
-def proc_status() -> dict[str, float]:
-    """VmRSS, VmHWM, RssAnon and RssFile of this process in MB."""
-    out = {}
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:", "RssFile:")):
-                key, value = line.split(":", 1)
-                out[key] = int(value.split()[0]) / 1024
-    return out
+proc_status = scale_index.proc_status
 
 
 def pct(values: list[float], q: float) -> float:

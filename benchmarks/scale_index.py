@@ -140,7 +140,7 @@ def phase_start(url: str) -> dict[str, object]:
         "own": service.matcher.own_count(),
         "pending": len(service.catalogue.pending_vectors()),
         "files_mb": size / 1e6,
-        **_status(),
+        **proc_status(),
     }
 
 
@@ -149,7 +149,7 @@ def phase_bm25s(corpus: Path, size: int, questions: list[tuple[str, str, str | N
     claim, headline and description of each, the sparse index saved and loaded memory-mapped."""
     import bm25s
 
-    before = _status()
+    before = proc_status()
     texts, urls = [], []
     for record in _records(corpus, size):
         texts.append(f"{record['claimReviewed']} {record['headline']} {record['description']}")
@@ -193,7 +193,7 @@ def phase_bm25s(corpus: Path, size: int, questions: list[tuple[str, str, str | N
         "cpu_p99": _pct(cpu, 99) * 1000,
         "top1_paraphrase": right / max(1, asked),
         "rss_before": before["VmRSS"],
-        **_status(),
+        **proc_status(),
     }
 
 
@@ -201,7 +201,8 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def _status() -> dict[str, float]:
+def proc_status() -> dict[str, float]:
+    """VmRSS, VmHWM, RssAnon and RssFile of this process in MB."""
     out = {}
     with open("/proc/self/status") as handle:
         for line in handle:
