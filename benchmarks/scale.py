@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import scale_index  # noqa: E402
+from scale_index import proc_status  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 WORK = OUT / "scale"
@@ -336,9 +337,6 @@ def write_corpus(path: Path, size: int) -> float:
 
 
 # --- measuring helpers --------------------------------------------------------------------------
-
-
-proc_status = scale_index.proc_status
 
 
 def pct(values: list[float], q: float) -> float:
