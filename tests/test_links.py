@@ -2,7 +2,7 @@
 
 Links: the link keys (bot/domain/links.py), the appearances a ClaimReview import stores, an exact hit
 on a fact-check's own URL or on where its claim appeared, and a page on the fake publisher matched by
-its share text; the bad links (a page that never answers, 50 MB, an internal address, another scheme).
+its share text; the bad links (a page that never answers, 100 MiB, an internal address, another scheme).
 Unrated fact-checks: real CheckThat! rows, offered as related reading, rated by a moderator.
 """
 
@@ -226,12 +226,12 @@ def test_bad_links_get_a_clear_reply_and_are_never_queued(
 ) -> None:
     slow = site.page("/slow.html", og_page(NYC_TITLE), delay=HANG)
 
-    def fifty_megabytes() -> Iterable[bytes]:
+    def hundred_megabytes() -> Iterable[bytes]:
         yield og_page(NYC_TITLE).replace("</head>", "</head><body>").encode()
-        for _ in range(50 * 16):
+        for _ in range(100 * 16):
             yield b"<p>" + b"x" * (64 * 1024 - 7) + b"</p>"
 
-    huge = site.streamed("/huge.html", fifty_megabytes)
+    huge = site.streamed("/huge.html", hundred_megabytes)
     cases = {
         slow: ("unreadable", "deadline"),
         site.document("/data.pdf", b"%PDF-1.4", "application/pdf"): ("unreadable", "not a web page"),
@@ -243,10 +243,12 @@ def test_bad_links_get_a_clear_reply_and_are_never_queued(
         assert outcome.kind is OutcomeKind.REFUSED and outcome.link is not None, link
         assert (outcome.link.via, error in outcome.link.error) == (via, True), outcome.link
         assert compose(outcome, "d").headline, link
-    # 50 MB: the head is read and matched; the rest is never downloaded.
+    # 100 MiB: the head is read and matched; the client hangs up after its 1 MiB. What the server
+    # wrote beyond that sat in socket buffers, which loopback grows to tens of MiB (tcp_rmem): 2 to
+    # 9.5 MiB here, so the bound is half the page, not a few times the cap.
     outcome = ask(web_service, huge)
     assert outcome.kind is OutcomeKind.ANSWER and outcome.link is not None and outcome.link.via == "page"
-    assert site.sent["/huge.html"] < 8 << 20
+    assert site.sent["/huge.html"] < 48 << 20
 
     # Without CLAIMBOT_HTTP_ALLOW_HOSTS, 127.0.0.1 is an internal address and is not fetched.
     guarded = ClaimService.open(make_settings(database_url))
