@@ -20,6 +20,7 @@ from bot.external import FactCheckToolsClient
 from bot.replies import compose, render_text
 from bot.service import ClaimService
 from tests.conftest import claimbot, make_settings
+from tests.fakes import holds_soon
 from tests.fakes.publisher_site import HANG, FakeFactCheckTools, gzip_bomb
 
 KEY = "AIzaTEST-secret-key-0123456789"
@@ -263,7 +264,9 @@ def test_a_slow_api_costs_at_most_the_timeout() -> None:
         client = FactCheckToolsClient(settings_for(api.base_url, CLAIMBOT_FACTCHECK_TIMEOUT=0.2))
         # search() returns although the API never answered: the client gave up at its own timeout.
         assert client.search(QUESTION) == []
-        assert len(api.searches) == 1
+        # The fake records a request once its handler thread has read it, which on a busy machine
+        # can be after the client gave up; the request was sent all the same.
+        holds_soon(lambda: len(api.searches) == 1, "the search reaching the API")
         assert client.backing_off
         client.close()
 
@@ -378,8 +381,8 @@ def test_a_failing_api_still_gives_the_local_outcome_in_time(
     try:
         outcome = ask(service, QUESTION)
         assert outcome.kind in (OutcomeKind.QUEUED, OutcomeKind.SUGGEST)
-        asked = len(api.searches)
-        assert asked == (0 if failure == "down" else 1)
+        asked = 0 if failure == "down" else 1
+        holds_soon(lambda: len(api.searches) == asked, f"{asked} search(es) reaching the API")
         # The known local answer is unaffected, and never waits for the failing API: it is not asked.
         local = ask(service, "did a NYC cop arrest an ICE agent")
         assert local.kind is OutcomeKind.ANSWER and len(api.searches) == asked

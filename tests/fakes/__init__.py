@@ -7,6 +7,7 @@ Import the one you need, e.g. ``from tests.fakes.telegram_api import FakeTelegra
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 # Every wait for the bot in the fakes and harnesses lasts at least this long before the test fails.
@@ -27,3 +28,11 @@ async def eventually(condition: Callable[[], bool], what: str = "the condition")
     while not condition():
         assert loop.time() < deadline, f"{what} never held within {PATIENCE:g} s"
         await asyncio.sleep(0.02)
+
+
+def holds_soon(condition: Callable[[], bool], what: str = "the condition") -> None:
+    """`eventually` for a test that is not async: look every 20 ms; fail after PATIENCE."""
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} never held within {PATIENCE:g} s"
+        time.sleep(0.02)
