@@ -46,7 +46,7 @@ from bot.sources import (
 from store.models import utcnow
 from tests.conftest import claimbot as run_claimbot
 from tests.conftest import make_settings
-from tests.fakes import eventually, patient
+from tests.fakes import PATIENCE, eventually, patient
 from tests.fakes.publisher_site import HANG, PublisherSite, gzip_bomb, html_page, review, sitemap
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -567,7 +567,19 @@ async def test_sync_retries_a_failing_source_with_backoff(site: PublisherSite, s
     assert row.last_result.startswith("added 1")
 
 
-async def test_background_sync_never_blocks_answering(site: PublisherSite, service: ClaimService) -> None:
+@pytest.fixture
+def patient_service(tmp_path: Path) -> Iterator[ClaimService]:
+    """`service` with a web timeout as long as the tests' patience: a page the test holds back is
+    waited for however slow the machine, never given up on (which would fetch the next source)."""
+    svc = ClaimService.open(site_settings(f"sqlite:///{tmp_path / 'web.db'}", CLAIMBOT_HTTP_TIMEOUT=PATIENCE))
+    yield svc
+    svc.engine.dispose()
+
+
+async def test_background_sync_never_blocks_answering(
+    site: PublisherSite, patient_service: ClaimService
+) -> None:
+    service = patient_service
     answer_slow_page = threading.Event()  # the slow source answers only when the test says so
     site.page("/checks/slow.html", html_page(review(None, "Slow claim", "False")), delay=answer_slow_page)
     add_source(service, site.url("/checks/slow.html"))
