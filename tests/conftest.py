@@ -245,6 +245,16 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
+@pytest.fixture(autouse=True)
+def answers_are_not_deferred(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Discord adapter defers an interaction whose answer takes over DEFER_AFTER seconds. Whether
+    a test sees an answer or a deferral must not depend on how busy the machine is: answers come at
+    once, unless a test sets DEFER_AFTER itself (test_slow_work_is_deferred_then_followed_up) or is
+    marked real_deferral (the load test counts what members really see, deferrals included)."""
+    if request.node.get_closest_marker("real_deferral") is None:
+        monkeypatch.setattr("adapters.discord.interactions.DEFER_AFTER", 3600.0)
+
+
 @pytest.fixture
 def service(settings: Settings) -> Iterator[ClaimService]:
     svc = ClaimService.open(settings)

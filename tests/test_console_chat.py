@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from adapters.web import build_app
 from bot.service import ClaimService
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.test_discord import answers_are_not_deferred, moderator, running  # noqa: F401 (a fixture)
+from tests.test_discord import moderator, running  # noqa: F401 (a fixture)
 from tests.test_telegram import GROUP, MOD_CHAT, MODERATOR, bot, telegram_settings, to_chat
 from tests.test_web import SECRET, csrf_of
 

@@ -61,14 +61,6 @@ def make_settings(tmp_path: Path, fake: FakeDiscord, **extra: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-@pytest.fixture(autouse=True)
-def answers_are_not_deferred(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The adapter defers an interaction whose answer takes over DEFER_AFTER seconds. Whether a test
-    sees an answer or a deferral must not depend on how busy the machine is: answers come at once,
-    unless a test sets DEFER_AFTER itself (test_slow_work_is_deferred_then_followed_up)."""
-    monkeypatch.setattr(interactions, "DEFER_AFTER", 3600.0)
-
-
 @contextlib.asynccontextmanager
 async def running(tmp_path: Path, **extra: Any) -> AsyncIterator[Harness]:
     fake = await FakeDiscord().start()
@@ -501,7 +493,7 @@ async def test_moderators_only_in_the_listed_servers(tmp_path: Path, database_ur
     service = await asyncio.to_thread(ClaimService.open, settings)
     task = asyncio.create_task(adapter.serve(service, settings, outbox_interval=0.1, state_dir=tmp_path))
     try:
-        await asyncio.wait_for(fake.ready.wait(), 10)
+        await asyncio.wait_for(fake.ready.wait(), patient(10))
         listed = {"channel_id": fake.foreign_channel_id, "roles": [fake.foreign_moderator_role_id]}
         call = await fake.wait_response(
             await fake.interact(fake.slash("review", subcommand="queue", **listed))

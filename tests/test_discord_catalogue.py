@@ -7,8 +7,8 @@ import asyncio
 from tests import test_discord
 from tests.test_discord import UNKNOWN, Harness, custom_ids, moderator
 
-# test_discord.py's fixtures: the fake Discord with the adapter connected, on each engine.
-bot, answers_are_not_deferred = test_discord.bot, test_discord.answers_are_not_deferred
+# test_discord.py's fixture: the fake Discord with the adapter connected, on each engine.
+bot = test_discord.bot
 
 
 async def test_review_search_finds_by_words_and_links_the_item_named(bot: Harness) -> None:

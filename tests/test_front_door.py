@@ -26,7 +26,6 @@ from tests.conftest import ROOT, claimbot, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.media_factory import encode, scene
 from tests.test_discord import (
-    answers_are_not_deferred,  # noqa: F401 - autouse: no deferral on a busy machine
     custom_ids,
     embed_text,
     running,

@@ -41,6 +41,9 @@ from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import MOD_CHAT
 
+# Under load the adapter defers slow answers, as it would for members: that is part of what is measured.
+pytestmark = pytest.mark.real_deferral
+
 SCALES = {
     # telegram questions, telegram users, discord interactions, discord members
     "small": (300, 30, 100, 10),

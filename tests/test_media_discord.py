@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from adapters.discord import interactions
 from bot.service import ClaimService
 from tests.adapter_harness import both_settings, discord_bot, discord_reply, telegram_bot
 from tests.fakes import patient
@@ -26,12 +25,6 @@ from tests.test_media_telegram import AI_PHOTO, EDITOR, NYC_ICE, known, photo_si
 from tests.test_telegram import MOD_CHAT, USER, to_chat
 
 REVIEW_POST = r"/channels/{}/messages"
-
-
-@pytest.fixture(autouse=True)
-def answers_are_not_deferred(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in tests/test_discord.py: answers come at once whatever the load, never deferred."""
-    monkeypatch.setattr(interactions, "DEFER_AFTER", 3600.0)
 
 
 @pytest.fixture
