@@ -32,6 +32,7 @@ from bot.service import ClaimService
 from store.db import session_scope
 from store.models import AuditLog, BlockedAsker, FactCheck, Moderator, ReviewItem, utcnow
 from tests.adapter_harness import both_settings, discord_bot, discord_reply, telegram_bot, with_user_option
+from tests.fakes import eventually
 from tests.fakes.discord_api import ADMINISTRATOR, MANAGE_MESSAGES, MEMBER, PIN_MESSAGES, FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram import GROUP, MOD_CHAT, MODERATOR, NYC
@@ -169,13 +170,16 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
                 tg_answer = answer.result["message_id"]
                 dc_answer = await _dc_answer(dc, dc.general_id)
                 dc_foreign_answer = await _dc_answer(dc, dc.foreign_channel_id)
-                for _ in range(100):  # the answers recorded as sent (pinnable)
-                    if service.sent_reply("telegram", str(GROUP), str(tg_answer)) and all(
-                        service.sent_reply("discord", a["channel_id"], a["id"])
-                        for a in (dc_answer, dc_foreign_answer)
-                    ):
-                        break
-                    await asyncio.sleep(0.05)
+                await eventually(
+                    lambda: (
+                        bool(service.sent_reply("telegram", str(GROUP), str(tg_answer)))
+                        and all(
+                            service.sent_reply("discord", a["channel_id"], a["id"])
+                            for a in (dc_answer, dc_foreign_answer)
+                        )
+                    ),
+                    "the answers recorded as sent (pinnable)",
+                )
                 yield World(
                     tg,
                     dc,
