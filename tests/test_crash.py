@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -95,7 +96,12 @@ def test_kill_during_import_then_reimport_completes_without_duplicates(
     )
     assert again.returncode == 0, again.stderr
     assert count(database_url, FactCheck) - starters == total
-    assert f"added {total - partial}, updated 0, skipped {partial}" in again.stdout
+    # A COMMIT the killed importer had sent may still land after `partial` was counted (PostgreSQL
+    # finishes it for the dead client), so the re-import skips at least `partial`.
+    summary = re.search(r"added (\d+), updated 0, skipped (\d+)", again.stdout)
+    assert summary is not None, again.stdout
+    added, skipped = map(int, summary.groups())
+    assert added + skipped == total and skipped >= partial, (added, skipped, partial)
 
 
 def test_kill_during_a_burst_of_questions_loses_nothing_committed(database_url: str) -> None:
