@@ -129,8 +129,6 @@ class MatchIndex:
             return None
         if segment is None:
             return None
-        if segment.directory.name == self._rejected:
-            return None
         problem = self._usable(segment)
         if problem:
             self._rejected = segment.directory.name
