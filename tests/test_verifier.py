@@ -394,7 +394,7 @@ def test_a_drift_that_cannot_change_the_answer_is_not_encoded(starter_semantic: 
         return real_encode(texts)
 
     questions = [
-        "lightning never hits the same place twice?",
+        "lightning never hits the same house twice?",
         "eiffel tower gets bigger in the summer heat",
         "can lightning strike a plane",
         "did a nyc firefighter arrest an ice agent",

@@ -131,7 +131,13 @@ class Matcher(Holdings):
             idf = {t: self._index.idf(t) for t in claim_terms}
             max_idf = self._index.max_idf()
         found = align(
-            query_terms, claim_terms, {**idf, **query.weights}, max_idf, flipped, causal(text, best.phrasing)
+            query_terms,
+            claim_terms,
+            {**idf, **query.weights},
+            max_idf,
+            flipped,
+            causal(text, best.phrasing),
+            senses=len(query.weights) < LONG_TEXT_TERMS,
         )
         runner_same = 0.0 if runner is None else same_claim(self._claim_similarity(doc, runner))
         features = lexical_features(

