@@ -3,8 +3,9 @@
 A near miss mostly keeps the claim's words and changes one ("seven *days*", "tie a *dog* to a
 ceiling fan", "is the *moon* flat") or turns who did what around ("did an ICE agent arrest a police
 officer"); a paraphrase rewords more but keeps the roles. Coverage alone sees neither, so this
-module aligns the two term lists (same word, the same word misspelt, or a compound written apart,
-"chickfila" / "chick fil a") and reports:
+module aligns the two term lists (same word, the same word misspelt, a compound written apart,
+"chickfila" / "chick fil a", or in a chat question a word of one sense, "booze" / "alcohol") and
+reports:
 
 - the question words left without a counterpart, and how specific the most specific one is;
 - *substitutions*: a question word without a counterpart standing where the claim has a word of
