@@ -63,6 +63,14 @@ def hand() -> Matcher:
         ("COVID-19 and the coronavirus", "covid and the covid"),
         ("#BlackLivesMatter rally", "black lives matter rally"),
         ("Ｆｕｌｌｗｉｄｔｈ TEXT", "fullwidth text"),
+        # amounts as askers write them, and as claims do
+        ("a 31k dining set", "a 31000 dining set"),
+        ("a $31,000 dining set", "a 31000 dining set"),
+        ("worth 4.6 million", "worth 4600000"),
+        ("worth $4.6m", "worth 4600000"),
+        ("a £1.5bn deal", "a 1500000000 deal"),
+        ("the 100m final", "the 100m final"),  # no currency sign: metres, not millions
+        ("tied up for 26 hrs", "tied up for 26 hours"),
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:
@@ -126,6 +134,17 @@ def test_upsert_remove_visible_immediately() -> None:
     matcher.remove(1)  # removing twice is harmless
     assert len(matcher) == 1
     assert matcher.match("shark on the highway") == []
+
+
+def test_an_amount_in_shorthand_is_the_claims_figure() -> None:
+    # "31k" against "$31,000": the same number, so neither a number the fact-check never mentions
+    # nor a word the catalogue has hardly seen stops the answer.
+    matcher = Matcher()
+    matcher.upsert(MatchDocument(1, "Ben Carson bought a $31,000 dining set and billed it to HUD"))
+    matcher.upsert(MatchDocument(2, "Drinking bleach cures COVID-19"))
+    best = matcher.match("did ben carson buy a 31k dining set")[0]
+    assert best.fact_check_id == 1
+    assert best.signals["num_missing"] == 0.0 and best.signals["v_unaligned_share"] == 0.0
 
 
 def test_aliases_are_phrasings() -> None:

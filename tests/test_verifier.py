@@ -331,7 +331,7 @@ def test_the_model_learns_only_from_what_the_hard_rules_let_through() -> None:
 
 def test_the_same_number_in_another_unit_is_a_conflict() -> None:
     from bot.matching.normalise import content_tokens, normalise
-    from bot.matching.verifier import unit_conflict
+    from bot.matching.verifier import number_conflicts, unit_conflict
 
     def conflict(question: str, claim: str) -> float:
         return unit_conflict(content_tokens(normalise(question)), [content_tokens(normalise(claim))])
@@ -340,7 +340,11 @@ def test_the_same_number_in_another_unit_is_a_conflict() -> None:
     assert conflict("does swallowed gum stay in your stomach for seven days", gum) == 1.0
     assert conflict("does gum stay in ur stomach 7 yrs", gum) == 0.0  # the same unit, written short
     assert conflict("do we only use 10% of our brains", "Humans use only 10 percent of their brains") == 0.0
-    assert conflict("did his net worth reach 4.6 billion", "His net worth rose to $4.6 million") == 1.0
+    # An amount is written out ("4.6 billion" is 4600000000), so another magnitude is another number:
+    # the number rule's business, not a unit's.
+    worth = [content_tokens(normalise(t)) for t in ("reach 4.6 billion", "His net worth rose to $4.6m")]
+    assert worth == [["reach", "4600000000"], ["net", "worth", "rose", "4600000"]]
+    assert number_conflicts(*worth)[0] == 1.0
     assert conflict("did he say it 7 times", "He said it seven years ago") == 1.0
     assert conflict("was he 7", "He was seven years old") == 0.0  # no unit asked: nothing to contradict
     # the whole fact-check counts: a title without the amount, a claim that gives it in the same unit

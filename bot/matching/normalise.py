@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from functools import lru_cache
 
 
@@ -47,6 +48,19 @@ _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _APOSTROPHE = re.compile(r"['\u2019`]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _PERCENT = re.compile(r"(?<=\d)\s?%")
+# Amounts told with a magnitude: "$31k", "4.6 million", "£1.5bn". Claims write the figure, askers
+# the shorthand; both become the figure ("31000"), so that neither looks like a number the other
+# lacks. A bare "m" or "b" is a magnitude only after a currency sign ("100m" is a race).
+_MAGNITUDES = {
+    "k": 10**3, "thousand": 10**3,
+    "m": 10**6, "mn": 10**6, "mil": 10**6, "million": 10**6,
+    "b": 10**9, "bn": 10**9, "billion": 10**9,
+    "tn": 10**12, "trillion": 10**12,
+}
+_AMOUNT = re.compile(
+    r"(?P<currency>[$£€]\s?)?(?<![\d.])(?P<number>\d+(?:\.\d+)?)"
+    r"(?:(?P<suffix>k|mn|mil|bn|tn|m|b)|\s(?P<word>thousand|million|billion|trillion))\b"
+)
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 
 # Lower-case token rewrites: unambiguous abbreviations, chat slang, and a few general synonyms that
@@ -81,6 +95,15 @@ _TOKEN_MAP = {
     "pics": "photos",
     "vid": "video",
     "vids": "videos",
+    # units as chat writes them ("26 hrs"); "min" and "sec" stay, they are words too
+    "hr": "hour",
+    "hrs": "hours",
+    "mins": "minutes",
+    "secs": "seconds",
+    "wk": "week",
+    "wks": "weeks",
+    "yr": "year",
+    "yrs": "years",
     # number words: "seven years" and "7 years" are the same claim ("one" is mostly a pronoun)
     "zero": "0",
     "two": "2",
@@ -290,6 +313,15 @@ def strip_noise(text: str) -> str:
     return text
 
 
+def _amount(match: re.Match[str]) -> str:
+    """Written out: "31k" -> "31000", "$4.6m" -> "$4600000"; "100m" (no currency sign) stays as written."""
+    suffix = match["suffix"]
+    if suffix in ("m", "b") and not match["currency"]:
+        return match[0]
+    value = Decimal(match["number"]) * _MAGNITUDES[suffix or match["word"]]
+    return f"{match['currency'] or ''}{value.normalize():f}"
+
+
 def _rewrite_tokens(words: list[str]) -> list[str]:
     out: list[str] = []
     for i, word in enumerate(words):
@@ -321,6 +353,8 @@ def normalise(text: str) -> str:
         text = _COVID.sub(" covid ", text)
     if "," in text:
         text = _THOUSANDS.sub("", text)
+    if any(c.isdigit() for c in text):
+        text = _AMOUNT.sub(_amount, text)
     if "%" in text:
         text = _PERCENT.sub(" percent", text)
     if "'" in text or "\u2019" in text or "`" in text:
