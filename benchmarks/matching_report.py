@@ -137,21 +137,22 @@ def curve(rows: list[tuple[float, str, bool, bool]], threshold: float, mode: str
     """Paraphrases answered right vs near misses answered on the held-out set, threshold swept."""
     paraphrases = sum(k == "paraphrase" for _, k, _, _ in rows) or 1
     near = sum(k == "near_miss" for _, k, _, _ in rows) or 1
-    points = []
-    for t in np.round(np.arange(0.30, 1.0, 0.02), 2):
+
+    def point(t: float) -> tuple[float, float, float, int]:
         answered = [(k, r) for p, k, r, ok in rows if ok and p >= t]
-        points.append(
-            (
-                float(t),
-                sum(k == "paraphrase" and r for k, r in answered) / paraphrases,
-                sum(k == "near_miss" for k, _ in answered) / near,
-                sum(k == "paraphrase" and not r for k, r in answered),
-            )
+        return (
+            t,
+            sum(k == "paraphrase" and r for k, r in answered) / paraphrases,
+            sum(k == "near_miss" for k, _ in answered) / near,
+            sum(k == "paraphrase" and not r for k, r in answered),
         )
+
+    points = [point(float(t)) for t in np.round(np.arange(0.30, 1.0, 0.02), 2)]
+    shipped = point(threshold)
     print(f"[curve heldout, {mode}] threshold: paraphrases answered right / near misses answered / wrong")
-    for t, right, nm, wrong in points[::3]:
-        mark = "  <- shipped" if abs(t - threshold) < 0.03 else ""
-        print(f"  {t:.2f}: {right:.1%} / {nm:.1%} / {wrong}{mark}")
+    for t, right, nm, wrong in sorted({*points[::3], shipped}):
+        mark = "  <- shipped" if t == threshold else ""
+        print(f"  {t:.3f}: {right:.1%} / {nm:.1%} / {wrong}{mark}")
     try:
         import matplotlib
 
@@ -163,10 +164,8 @@ def curve(rows: list[tuple[float, str, bool, bool]], threshold: float, mode: str
     ax.plot([p[2] for p in points], [p[1] for p in points], marker=".")
     for t, right, nm, _ in points[::5]:
         ax.annotate(f"{t:.2f}", (nm, right), fontsize=7)
-    shipped = [(nm, right) for t, right, nm, _ in points if abs(t - threshold) < 0.011]
-    if shipped:
-        ax.scatter(*shipped[0], color="red", zorder=3, label=f"shipped threshold {threshold:.3f}")
-        ax.legend()
+    ax.scatter(shipped[2], shipped[1], color="red", zorder=3, label=f"shipped threshold {threshold:.3f}")
+    ax.legend()
     ax.set_xlabel("near misses answered (share)")
     ax.set_ylabel("paraphrases answered with the right fact-check")
     ax.set_title(f"chat_heldout ({mode}): verifier threshold swept")
@@ -192,5 +191,5 @@ def report(corpus: bench.Corpus, encoder: bench.Encoder | None) -> None:
     rows = chat(matcher, key_to_id, "heldout")
     chat(matcher, key_to_id, "fresh")
     verifier = matcher.verifiers.get(mode)
-    if verifier is not None:
-        curve(rows, verifier.threshold, mode)
+    if verifier is not None:  # the held-out questions are chat questions: their own threshold
+        curve(rows, verifier.short_threshold or verifier.threshold, mode)

@@ -269,6 +269,38 @@ def test_questions_have_their_own_model_and_it_round_trips() -> None:
     assert shipped.short_weights and "substituted" in shipped.short_weights
 
 
+def test_questions_have_their_own_threshold_and_it_round_trips() -> None:
+    from bot.matching.verifier import parse
+
+    verifier = Verifier("lexical", 0.0, {}, 0.9, short_intercept=0.0, short_weights={}, short_threshold=0.6)
+    assert verifier.threshold_for({"short": 1.0}) == 0.6 and verifier.threshold_for({"short": 0.0}) == 0.9
+    again = parse("lexical", verifier.to_json())
+    assert again.short_threshold == 0.6 and again.threshold == 0.9
+    # A refit written before questions had a threshold of their own keeps one threshold for all.
+    older = verifier.to_json()
+    del older["short"]["threshold"]  # type: ignore[attr-defined]
+    assert parse("lexical", older).threshold_for({"short": 1.0}) == 0.9
+    for shipped in load_verifiers().values():
+        assert shipped.short_threshold is not None and 0.0 < shipped.short_threshold < 1.0
+
+
+def test_thresholds_are_chosen_apart_for_questions_and_long_texts() -> None:
+    from bot.matching.fitting import Example, fit_verifier
+
+    def example(short: float, score: float, label: bool, kind: str, group: str) -> Example:
+        return Example({"short": short, "score": score, "q_len": 0.5}, True, label, kind, group)
+
+    # Questions: a near miss at score 0.6 and paraphrases above it. Tweets: one with its gold
+    # removed at 0.9, which holds the long texts' threshold up and, chosen together, the questions'.
+    tune = [example(1.0, 0.3 + 0.05 * i, True, "paraphrase", f"p{i}") for i in range(12)]
+    tune += [example(1.0, 0.1 + 0.04 * i, False, "near_miss", f"n{i}") for i in range(60)]
+    dev = [example(0.0, 0.95, True, "tweet", "t1"), example(0.0, 0.9, False, "gold_removed", "t1")]
+    dev += [example(0.0, 0.2, False, "gold_removed", f"t{i}") for i in range(2, 60)]
+    train = [example(0.0, 0.5 + 0.1 * (i % 5), i % 2 == 0, "tweet", f"w{i}") for i in range(20)]
+    verifier = fit_verifier(train, tune, dev, "lexical", {})
+    assert verifier.short_threshold is not None and verifier.short_threshold < verifier.threshold
+
+
 def test_a_fact_check_of_the_same_claim_is_the_right_answer() -> None:
     # The starter's "10 percent of the brain" and CheckThat's "ten percent myth" tell one claim: an
     # answer with either is right, for its paraphrases and its near misses alike.

@@ -47,7 +47,7 @@ def wrong_claim_reports(engine: Engine) -> list[tuple[str, int]]:
 
 
 def describe(examples: list[Example], verifier: Verifier) -> str:
-    f = figures(examples, [verifier.probability(e.features) for e in examples], verifier.threshold)
+    f = figures(examples, [verifier.probability(e.features) for e in examples], verifier.threshold_for)
     parts = []
     for kind in ("paraphrase", "near_miss", "unrelated", "tweet", "gold_removed"):
         n = int(f.get(f"{kind}_n", 0))
@@ -55,6 +55,12 @@ def describe(examples: list[Example], verifier: Verifier) -> str:
             right = f" ({int(f[f'{kind}_right'])} right)" if kind in ("paraphrase", "tweet") else ""
             parts.append(f"{kind} {int(f[f'{kind}_answered'])}/{n} answered{right}")
     return "; ".join(parts)
+
+
+def thresholds(verifier: Verifier) -> str:
+    if verifier.short_threshold is None:
+        return f"threshold {verifier.threshold:.3f}"
+    return f"thresholds {verifier.short_threshold:.3f} questions, {verifier.threshold:.3f} long texts"
 
 
 def run_fit(service: ClaimService, args: argparse.Namespace) -> int:
@@ -86,8 +92,8 @@ def run_fit(service: ClaimService, args: argparse.Namespace) -> int:
     for name in ("heldout", "test"):
         rows = shipped.get(name, [])
         if before is not None:
-            print(f"  [{name}] before (threshold {before.threshold:.3f}): {describe(rows, before)}")
-        print(f"  [{name}] after  (threshold {after.threshold:.3f}): {describe(rows, after)}")
+            print(f"  [{name}] before ({thresholds(before)}): {describe(rows, before)}")
+        print(f"  [{name}] after  ({thresholds(after)}): {describe(rows, after)}")
     path = Path(args.output or service.settings.verifier_weights or default_verifier_weights())
     models = {k: v.to_json() for k, v in matcher.verifiers.items()}
     models[kind] = after.to_json()

@@ -10,6 +10,8 @@ reports:
 - the question words left without a counterpart, and how specific the most specific one is;
 - *substitutions*: a question word without a counterpart standing where the claim has a word of
   its own (between the same aligned neighbours) - the pattern of a changed who/what/where/when;
+  in a chat question, whether one of them puts a word of the same kind in place ("a *cat*" for "a
+  dog", "a *car* crash" for "a plane crash");
 - *pivot swaps*: two shared words on opposite sides of a third shared word (the verb, mostly) in
   the claim, and both crossed over in the question;
 - codes with digits that disagree ("4g" / "5g").
@@ -19,12 +21,12 @@ Terms are the matcher's index terms (normalised, stop words dropped, stemmed), i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .synonyms import same_sense
+from .synonyms import same_kind, same_sense
 
 ALIGN_CUTOFF = 85.0  # rapidfuzz ratio above which two words are taken as the same word misspelt
 LONG_CUTOFF = 80.0  # the same for words of 6+ letters, where one letter is less ("licence", "license")
@@ -96,6 +98,7 @@ class Alignment:
     claim_unaligned_share: float  # idf-weighted share of claim words the question has no counterpart of
     substitutions: tuple[tuple[str, str], ...]  # (question word, claim word) standing in the same place
     substitution_idf: float  # idf / max idf of the most specific substituted question word
+    sister_substitution: float  # 1.0 when a substituted pair are words of one kind ("cat", "dog")
     pivot_swap: float  # share of (a, pivot, b) triples crossed over the pivot (0 when none)
     block_swap: float  # 1.0 when the words before and after the question's verb trade places in the claim
     code_conflict: float  # both sides have words with digits ("4g", "covid19") and share none
@@ -113,8 +116,9 @@ def align(
     """The alignment figures of a question against one claim phrasing (`flipped`: one of the two
     is passive, so its doer comes after the deed; `causal`: one of them says "because", "causing",
     which puts cause and effect either way round; `senses`: words of one sense are counterparts,
-    for a chat question only, since a pasted text has a word of some claim word's sense by chance:
-    CheckThat dev, a tweet's same-topic negative went from 47% of its claim unaligned to 26%)."""
+    and a substitution of a word of one kind is told, for a chat question only, since a pasted text
+    has a word of some claim word's sense by chance: CheckThat dev, a tweet's same-topic negative
+    went from 47% of its claim unaligned to 26%)."""
     max_idf = max_idf or 1.0
     q_to_c = counterparts(query_terms, claim_terms, senses)
     c_to_q = counterparts(claim_terms, query_terms, senses)
@@ -126,13 +130,16 @@ def align(
     c_total = sum(weight(t) for t in set(claim_terms)) or 1.0
     q_loose = {t for t, c in zip(query_terms, q_to_c, strict=True) if c is None}
     c_loose = {t for t, q in zip(claim_terms, c_to_q, strict=True) if q is None}
-    substitutions = _substitutions(query_terms, q_to_c, claim_terms, c_to_q, weight)
+    slots = _substitutions(query_terms, q_to_c, claim_terms, c_to_q)
+    substitutions = tuple((term, max(slot, key=weight)) for term, slot in slots)
     return Alignment(
         unaligned_max=max((weight(t) for t in q_loose), default=0.0) / max_idf,
         unaligned_share=sum(weight(t) for t in q_loose) / q_total,
         claim_unaligned_share=sum(weight(t) for t in c_loose) / c_total,
         substitutions=substitutions,
         substitution_idf=max((weight(q) for q, _ in substitutions), default=0.0) / max_idf,
+        # any word of the slot: "die in a car crash" has "died", "plane" in the claim's slot
+        sister_substitution=float(senses and any(same_kind(t, c) for t, slot in slots for c in slot)),
         pivot_swap=pivot_swap(q_to_c, flipped),
         block_swap=block_swap(q_to_c, c_to_q, flipped or causal),
         code_conflict=code_conflict(query_terms, claim_terms),
@@ -144,10 +151,10 @@ def _substitutions(
     q_to_c: Sequence[int | None],
     claim_terms: Sequence[str],
     c_to_q: Sequence[int | None],
-    weight: Callable[[str], float],
-) -> tuple[tuple[str, str], ...]:
-    """Question words without a counterpart that sit where the claim has a word without one: between
-    the claim positions of the nearest aligned question words before and after (at least one)."""
+) -> list[tuple[str, list[str]]]:
+    """Question words without a counterpart that sit where the claim has words without one, with
+    those words: between the claim positions of the nearest aligned question words before and after
+    (at least one)."""
     out = []
     for i, term in enumerate(query_terms):
         if q_to_c[i] is not None:
@@ -164,9 +171,8 @@ def _substitutions(
         if before is None or after is None:
             slot = slot[-1:] if before is None else slot[:1]  # only the word next to the anchor
         if slot:
-            best = max(slot, key=weight)
-            out.append((term, best))
-    return tuple(out)
+            out.append((term, slot))
+    return out
 
 
 def pivot_swap(q_to_c: Sequence[int | None], flipped: bool = False) -> float:

@@ -179,7 +179,7 @@ class Matcher(Holdings):
             else:
                 probability = verifier.probability(features)
             best.signals["verifier"] = round(probability, 4)
-            best.signals["verifier_threshold"] = verifier.threshold
+            best.signals["verifier_threshold"] = verifier.threshold_for(features)
 
     def _claim_similarity(self, doc: MatchDocument, other: MatchDocument) -> float:
         """How alike two fact-checks' claims are: their stored vectors' cosine, else term overlap."""
