@@ -207,8 +207,8 @@ def fit_verifier(
     """Fit on train + tune; the thresholds from dev plus out-of-fold probabilities of tune. Long
     texts keep the one chosen on all of them, as before: their own rules alone rest on CheckThat
     dev's 199 tweets, where one answer with the gold removed is all 1% allows. Chat questions, when
-    they have a model of their own, get one chosen on the questions among them (chat and tweets),
-    which the tweets' gold-removed rate no longer holds up."""
+    they have a model of their own, get one chosen on the questions among them (chat questions and
+    short tweets), so that the long tweets' gold-removed rate no longer sets theirs."""
     probabilities = out_of_fold(tune, train, kind) if tune else []
     final = fit_models([*train, *tune], kind)
     probabilities += [final.probability(e.features) for e in dev]

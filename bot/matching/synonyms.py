@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 PAIRS_FILE = Path(__file__).with_name("synonyms.txt.gz")
@@ -46,7 +46,7 @@ def _kind_lines() -> dict[str, str]:
     return dict(line.split("\t", 1) for line in lines)
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: the terms come from askers' questions
 def senses(term: str) -> tuple[Sense, ...]:
     """The leading noun senses of index term `term` (none when WordNet has no such noun)."""
     fields = _kind_lines().get(term)
