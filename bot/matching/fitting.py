@@ -212,16 +212,13 @@ def fit_verifier(
     probabilities = out_of_fold(tune, train, kind) if tune else []
     final = fit_models([*train, *tune], kind)
     probabilities += [final.probability(e.features) for e in dev]
-    rows = list(zip([*tune, *dev], probabilities, strict=True))
-    threshold = choose_threshold(*_columns(rows))
+    examples = [*tune, *dev]
+    threshold = choose_threshold(examples, probabilities)
     if final.short_weights is None:
         return replace(final, threshold=threshold, meta=meta)
-    short = _columns([(e, p) for e, p in rows if e.features.get("short")])
-    return replace(final, threshold=threshold, short_threshold=choose_threshold(*short), meta=meta)
-
-
-def _columns(rows: Sequence[tuple[Example, float]]) -> tuple[list[Example], list[float]]:
-    return [e for e, _ in rows], [p for _, p in rows]
+    short = [i for i, e in enumerate(examples) if e.features.get("short")]
+    short_threshold = choose_threshold([examples[i] for i in short], [probabilities[i] for i in short])
+    return replace(final, threshold=threshold, short_threshold=short_threshold, meta=meta)
 
 
 # --- the shipped examples ---------------------------------------------------------------------

@@ -51,15 +51,15 @@ _PERCENT = re.compile(r"(?<=\d)\s?%")
 # Amounts told with a magnitude: "$31k", "4.6 million", "£1.5bn". Claims write the figure, askers
 # the shorthand; both become the figure ("31000"), so that neither looks like a number the other
 # lacks. A bare "m" or "b" is a magnitude only after a currency sign ("100m" is a race).
-_MAGNITUDES = {
-    "k": 10**3, "thousand": 10**3,
-    "m": 10**6, "mn": 10**6, "mil": 10**6, "million": 10**6,
-    "b": 10**9, "bn": 10**9, "billion": 10**9,
-    "tn": 10**12, "trillion": 10**12,
+_MAGNITUDE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_MAGNITUDE_SUFFIXES = {
+    "k": 10**3, "m": 10**6, "mn": 10**6, "mil": 10**6, "b": 10**9, "bn": 10**9, "tn": 10**12,
 }
 _AMOUNT = re.compile(
     r"(?P<currency>[$£€]\s?)?(?<![\d.])(?P<number>\d+(?:\.\d+)?)"
-    r"(?:(?P<suffix>k|mn|mil|bn|tn|m|b)|\s(?P<word>thousand|million|billion|trillion))\b"
+    # longest suffix first: "mn" before "m"
+    rf"(?:(?P<suffix>{'|'.join(sorted(_MAGNITUDE_SUFFIXES, key=len, reverse=True))})"
+    rf"|\s(?P<word>{'|'.join(_MAGNITUDE_WORDS)}))\b"
 )
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 
@@ -318,7 +318,8 @@ def _amount(match: re.Match[str]) -> str:
     suffix = match["suffix"]
     if suffix in ("m", "b") and not match["currency"]:
         return match[0]
-    value = Decimal(match["number"]) * _MAGNITUDES[suffix or match["word"]]
+    magnitude = _MAGNITUDE_SUFFIXES[suffix] if suffix else _MAGNITUDE_WORDS[match["word"]]
+    value = Decimal(match["number"]) * magnitude
     return f"{match['currency'] or ''}{value.normalize():f}"
 
 
