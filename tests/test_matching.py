@@ -27,6 +27,7 @@ from bot.matching import (
     normalise,
     question_similarity,
 )
+from bot.matching.normalise import spelled_out
 
 HERE = Path(__file__).resolve().parent
 HAND_CORPUS = HERE / "data" / "matching" / "hand_corpus.jsonl"
@@ -71,10 +72,30 @@ def hand() -> Matcher:
         ("a £1.5bn deal", "a 1500000000 deal"),
         ("the 100m final", "the 100m final"),  # no currency sign: metres, not millions
         ("tied up for 26 hrs", "tied up for 26 hours"),
+        # abbreviations chat uses for a claim's names and words
+        ("aoc at the sotu", "alexandria ocasio cortez at the state of the union"),
+        ("hcq cures covid", "hydroxychloroquine cures covid"),
+        ("the sf school board", "the san francisco school board"),
+        ("lds church", "mormon church"),
+        ("tactical nuke", "tactical nuclear weapon"),
+        ("NYPD cuffs ICE agent", "new york city police arrests immigration and customs enforcement agent"),
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:
     assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("NYPD cuffs ICE agent", "new york city police arrests ICE agent"),
+        ("did u see the cops, ppl say 26 hrs", "did you see the police officers, people say 26 hours"),
+        ("u.s. vax in the UK", "u.s. vaccine in the united kingdom"),  # the "u" of "u.s." is no "you"
+        ("seven years", "seven years"),  # the model knows number words
+    ],
+)
+def test_a_chat_question_is_spelled_out_for_the_sentence_model(raw: str, expected: str) -> None:
+    assert spelled_out(raw) == expected
 
 
 def test_normalise_strips_tweet_noise() -> None:

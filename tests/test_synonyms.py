@@ -17,7 +17,7 @@ from .test_verifier import _benchmark_module
     ("a", "b"),
     [
         ("booze", "alcohol"),  # a liquor is an alcohol: one step up counts
-        ("ammo", "ammunition"),
+        ("film", "movie"),
         ("photo", "photograph"),
         ("hits", "strikes"),
         ("bought", "buy"),  # an irregular form and its base

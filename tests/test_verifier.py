@@ -11,7 +11,7 @@ import pytest
 
 from bot.matching import MatchDocument, Matcher, Verifier, load_verifiers
 from bot.matching.fitting import load_examples
-from bot.matching.verifier import causal, hard_rules, passive, possessive_reordered
+from bot.matching.verifier import causal, hard_rules, passive, possessive_reordered, respelled_question
 from tests.conftest import claimbot
 from tests.test_matching import _benchmark_module, load_hand_corpus
 
@@ -415,6 +415,32 @@ def test_a_number_of_days_is_not_answered_with_a_fact_check_about_years(starter_
         starter_semantic.decide(starter_semantic.match("does gum stay in your stomach for 7 years"))
         == "answer"
     )
+
+
+def test_a_word_the_catalogue_never_saw_is_read_as_the_claim_spells_it() -> None:
+    claim = "A mass ammunition shortage is expected because the EPA shut down the Doe Run lead smelting plant"
+    # corrected by the index, or the claim's word misspelt: written as the claim writes it
+    assert (
+        respelled_question(
+            "vacines cause autisim?", {"vacin", "autisim"}, {"vacin": "vaccin"}, "Vaccines cause autism"
+        )
+        == "Vaccines cause autism?"
+    )
+    # a correction the claim lacks ("smelter" -> "shelter") and a word the catalogue knows stay
+    question = "did the epa shut the doe run lead smelter"
+    assert respelled_question(question, {"smelter"}, {"smelter": "shelter"}, claim) == question
+    assert (
+        respelled_question("is the brothel fake", set(), {}, "The brother is fake") == "is the brothel fake"
+    )
+
+
+def test_a_misspelt_question_is_encoded_as_the_claim_spells_it(starter_semantic: Matcher) -> None:
+    # Written as typed, the sentence model reads "vacines" and "autisim" as other word pieces
+    # (cosine 0.32 with the claim): the verifier's cosines are those of the question respelled.
+    matches = starter_semantic.match("vacines cause autisim?")
+    assert matches[0].phrasing == "Vaccines cause autism"
+    assert matches[0].signals["v_cos_claim"] > 0.9
+    assert matches[0].signals["v_cos"] > 0.9
 
 
 def test_a_drift_that_cannot_change_the_answer_is_not_encoded(starter_semantic: Matcher) -> None:

@@ -35,7 +35,8 @@ MIN_RUN = 2  # shared words on each side of a block swap
 MAX_PIVOT_TERMS = 16  # bounds the triple count (a pasted text aligns hundreds of pairs)
 
 
-def _same(a: str, b: str) -> bool:
+def same_word(a: str, b: str) -> bool:
+    """The same word, or the same word misspelt (index terms)."""
     if a == b:
         return True
     if len(a) < MIN_FUZZY or len(b) < MIN_FUZZY or any(c.isdigit() for c in a + b):
@@ -51,7 +52,7 @@ def _compound(term: str, terms: Sequence[str]) -> list[int]:
         for start in range(len(terms) - width + 1):
             joined = "".join(terms[start : start + width])
             # "ballpark" for "baseball park": the compound's head written together
-            if (abs(len(joined) - len(term)) <= 2 and _same(term, joined)) or joined.endswith(term):
+            if (abs(len(joined) - len(term)) <= 2 and same_word(term, joined)) or joined.endswith(term):
                 return list(range(start, start + width))
     return []
 
@@ -67,7 +68,7 @@ def counterparts(source: Sequence[str], target: Sequence[str], senses: bool = Fa
         if term in exact:
             out.append(exact[term])
             continue
-        found = next((i for i, other in enumerate(target) if _same(term, other)), None)
+        found = next((i for i, other in enumerate(target) if same_word(term, other)), None)
         if found is None:
             parts = _compound(term, target)
             found = parts[0] if parts else None
@@ -82,7 +83,7 @@ def counterparts(source: Sequence[str], target: Sequence[str], senses: bool = Fa
                 (
                     i
                     for i, other in enumerate(target)
-                    if len(other) >= 6 and abs(len(other) - len(pair)) <= 2 and _same(pair, other)
+                    if len(other) >= 6 and abs(len(other) - len(pair)) <= 2 and same_word(pair, other)
                 ),
                 None,
             )

@@ -87,6 +87,14 @@ _TOKEN_MAP = {
     "vaxxed": "vaccinated",
     "jab": "vaccine",
     "jabs": "vaccines",
+    "hcq": "hydroxychloroquine",
+    "aoc": "alexandria ocasio cortez",
+    "sotu": "state of the union",
+    "sf": "san francisco",
+    "lds": "mormon",
+    "ammo": "ammunition",
+    "nuke": "nuclear weapon",
+    "nukes": "nuclear weapons",
     "u": "you",
     "ur": "your",
     "r": "are",
@@ -126,6 +134,9 @@ _TOKEN_MAP = {
     "policeman": "police officer",
     "policemen": "police officers",
     "policewoman": "police officer",
+    "cuff": "arrest",
+    "cuffs": "arrests",
+    "cuffing": "arresting",
     "cuffed": "arrested",
     "handcuffed": "arrested",
     "nabbed": "arrested",
@@ -291,6 +302,17 @@ def _mostly_upper(text: str) -> bool:
     upper = len(_UPPER_CHAR.findall(text))
     lower = len(_LOWER_CHAR.findall(text))
     return upper + lower > 12 and upper > 0.6 * (upper + lower)
+
+
+_CHAT_WORD = re.compile(r"(?<![\w'.])[A-Za-z]+(?![\w']|\.\w)")  # not a letter of "u.s."
+_SPELLED_OUT = {k: v for k, v in _TOKEN_MAP.items() if not v[:1].isdigit()}
+
+
+def spelled_out(text: str) -> str:
+    """A question as the sentence model should read it: chat's abbreviations and slang written
+    out as the index reads them ("ppl", "vax", "nypd cuffed" -> "people", "vaccine", "new york city
+    police arrested"); the rest as written."""
+    return _CHAT_WORD.sub(lambda m: _SPELLED_OUT.get(m.group(0).lower(), m.group(0)), text)
 
 
 def strip_noise(text: str) -> str:

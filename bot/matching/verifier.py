@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import chain
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from .alignment import Alignment
+from .alignment import Alignment, same_word
 from .model import Match
 from .normalise import content_tokens, normalise
 
@@ -543,6 +543,34 @@ def swapped_questions(
         if q_word and c_word:
             out.append(re.sub(rf"(?<![\w']){re.escape(q_word)}(?![\w'])", c_word, text, count=1))
     return out
+
+
+def respelled_question(
+    text: str, unseen: Collection[str], corrections: Mapping[str, str], phrasing: str
+) -> str:
+    """The question with each word the catalogue has never seen ("vacines") written as the matched
+    claim writes it ("vaccines"), when the claim has that word misspelt or as the index corrected
+    it. The sentence model reads a misspelling as other word pieces ("vacines cause autisim?" has
+    cosine 0.32 with "Vaccines cause autism"); a word the catalogue knows is left as written, so a
+    near miss's own word ("brothel" for "brother") is never made the claim's."""
+    claim_words: dict[str, str] = {}
+    for word in _WORD.findall(phrasing):
+        terms = content_tokens(normalise(word))
+        if len(terms) == 1:
+            claim_words.setdefault(terms[0], word)
+
+    def respell(found: re.Match[str]) -> str:
+        word = found.group(0)
+        terms = content_tokens(normalise(word))
+        if len(terms) != 1 or terms[0] not in unseen:
+            return word
+        term = terms[0]
+        target = corrections.get(term)
+        if target not in claim_words:
+            target = next((c for c in claim_words if same_word(term, c)), None)
+        return claim_words[target] if target is not None else word
+
+    return _WORD.sub(respell, text)
 
 
 def semantic_features(
