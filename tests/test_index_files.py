@@ -236,6 +236,18 @@ def test_files_the_restored_database_does_not_agree_with_are_rebuilt(
     assert not answered_with(restored, "does drinking coffee stop children from growing taller", COFFEE.url)
 
 
+def blocked_on_a_lock(process: subprocess.Popen[bytes], timeout: float = 120.0) -> bool:
+    """Whether `process` comes to wait for a lock (Linux lists a waiter in /proc/locks as "->",
+    with its pid) before it ends or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with open("/proc/locks", encoding="ascii") as locks:
+            if any("->" in line and str(process.pid) in line.split() for line in locks):
+                return True
+        time.sleep(0.02)
+    return False
+
+
 def test_a_process_waiting_for_the_writer_serves_its_files(tmp_path: Path) -> None:
     db = tmp_path / "claimbot.db"
     settings = make_settings(f"sqlite:///{db}", CLAIMBOT_SEMANTIC=False)
@@ -260,10 +272,12 @@ def test_a_process_waiting_for_the_writer_serves_its_files(tmp_path: Path) -> No
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        # Publish only once the command waits on the lock: had it started after the files were
+        # published, it would serve them without waiting, and the test would prove nothing.
+        assert blocked_on_a_lock(waiting), waiting.communicate()[1].decode()
         scratch, name = files.scratch()
         service.catalogue.index._write_all(scratch, match_index.utcnow())
         files.publish(scratch, name)
-        time.sleep(0.5)
         assert waiting.poll() is None  # blocked on the lock all along
     out, err = waiting.communicate(timeout=120)
     service.engine.dispose()
