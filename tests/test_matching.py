@@ -79,6 +79,10 @@ def hand() -> Matcher:
         ("lds church", "mormon church"),
         ("tactical nuke", "tactical nuclear weapon"),
         ("NYPD cuffs ICE agent", "new york city police arrests immigration and customs enforcement agent"),
+        # asking whether a claim holds is no part of it
+        ("is it a myth that we use 10% of our brains", "we use 10 percent of our brains"),
+        ("is there any truth to the claim that 5g spreads covid", "5g spreads covid"),
+        ("lightning never strikes twice, myth or fact?", "lightning never strikes twice"),
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:
