@@ -274,7 +274,9 @@ def test_a_process_waiting_for_the_writer_serves_its_files(tmp_path: Path) -> No
         )
         # Publish only once the command waits on the lock: had it started after the files were
         # published, it would serve them without waiting, and the test would prove nothing.
-        assert blocked_on_a_lock(waiting), waiting.communicate()[1].decode()
+        if not blocked_on_a_lock(waiting):
+            waiting.kill()  # it may be waiting on this lock unseen: do not wait for it
+            pytest.fail(f"the command never waited on the lock: {waiting.communicate()[1].decode()}")
         scratch, name = files.scratch()
         service.catalogue.index._write_all(scratch, match_index.utcnow())
         files.publish(scratch, name)

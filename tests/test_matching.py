@@ -96,6 +96,9 @@ def test_normalise(raw: str, expected: str) -> None:
         ("did u see the cops, ppl say 26 hrs", "did you see the police officers, people say 26 hours"),
         ("u.s. vax in the UK", "u.s. vaccine in the united kingdom"),  # the "u" of "u.s." is no "you"
         ("seven years", "seven years"),  # the model knows number words
+        ("is R. Kelly out of prison", "is R. Kelly out of prison"),  # an initial, not "are"
+        ("a torn rotator cuff", "a torn rotator cuff"),
+        ("the NYPD's cops", "the new york city police's police officers"),
     ],
 )
 def test_a_chat_question_is_spelled_out_for_the_sentence_model(raw: str, expected: str) -> None:

@@ -443,6 +443,28 @@ def test_a_misspelt_question_is_encoded_as_the_claim_spells_it(starter_semantic:
     assert matches[0].signals["v_cos"] > 0.9
 
 
+def test_a_question_counted_as_chat_is_spelled_out_for_the_model(starter_semantic: Matcher) -> None:
+    # Twelve words as typed, eleven once "vacines" is read as "vaccines": a chat question to the
+    # verifier, so the sentence model must read it as one too ("ppl" written out).
+    question = "ppl say vaccines vacines cause autism in kids, doctor from london hospital report study"
+    encoder = starter_semantic.encoder
+    assert encoder is not None
+    seen: list[str] = []
+    real_encode = encoder.encode
+
+    def recording(texts):  # type: ignore[no-untyped-def]
+        seen.extend(texts)
+        return real_encode(texts)
+
+    encoder.encode = recording  # type: ignore[method-assign]
+    try:
+        matches = starter_semantic.match(question)
+    finally:
+        del encoder.encode
+    assert matches[0].signals["v_short"] == 1.0
+    assert seen and seen[0].startswith("people say")
+
+
 def test_a_drift_that_cannot_change_the_answer_is_not_encoded(starter_semantic: Matcher) -> None:
     # Every question here has a substituted word; the put-back questions are encoded only when
     # their drift could move the answer, and the answer is the one the exact figure gives.

@@ -118,8 +118,10 @@ class Matcher(Holdings):
         query_terms = content_tokens(normalise(text))
         if not query_terms:
             return []
+        with self._lock:
+            # Counted after spelling correction, as the verifier counts a chat question's terms.
+            chat = len(set(self._correct_spelling(query_terms))) < LONG_TEXT_TERMS
         query_vector = None
-        chat = len(set(query_terms)) < LONG_TEXT_TERMS
         if self.encoder is not None and len(self._vectors):
             # Outside the lock: encoding is the slow part (~10 ms) and touches no index state.
             query_vector = self.encoder.encode([Wording(chat).for_encoder(text)])[0]

@@ -134,7 +134,6 @@ _TOKEN_MAP = {
     "policeman": "police officer",
     "policemen": "police officers",
     "policewoman": "police officer",
-    "cuff": "arrest",
     "cuffs": "arrests",
     "cuffing": "arresting",
     "cuffed": "arrested",
@@ -321,15 +320,24 @@ def _mostly_upper(text: str) -> bool:
     return upper + lower > 12 and upper > 0.6 * (upper + lower)
 
 
-_CHAT_WORD = re.compile(r"(?<![\w'.])[A-Za-z]+(?![\w']|\.\w)")  # not a letter of "u.s."
+# A word standing alone or before a possessive ("NYPD's"); not a letter of "u.s.".
+_CHAT_WORD = re.compile(r"(?<![\w'.])[A-Za-z]+(?![\w]|'(?!s\b)|\.\w)")
 _SPELLED_OUT = {k: v for k, v in _TOKEN_MAP.items() if not v[:1].isdigit()}
+
+
+def _spell_out(found: re.Match[str]) -> str:
+    word = found.group(0)
+    # "u" and "r" are chat's only in lower case and not as an initial ("R. Kelly", "U. S.")
+    if len(word) == 1 and (word.isupper() or found.string.startswith(".", found.end())):
+        return word
+    return _SPELLED_OUT.get(word.lower(), word)
 
 
 def spelled_out(text: str) -> str:
     """A question as the sentence model should read it: chat's abbreviations and slang written
     out as the index reads them ("ppl", "vax", "nypd cuffed" -> "people", "vaccine", "new york city
     police arrested"); the rest as written."""
-    return _CHAT_WORD.sub(lambda m: _SPELLED_OUT.get(m.group(0).lower(), m.group(0)), text)
+    return _CHAT_WORD.sub(_spell_out, text)
 
 
 def strip_noise(text: str) -> str:
