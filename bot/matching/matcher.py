@@ -7,7 +7,7 @@ is holdings.py's; this module ranks it for a question and decides.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,8 +56,8 @@ class Wording:
     words the spelling correction put in place of some of them."""
 
     chat: bool
-    unseen: frozenset[str] = frozenset()
-    corrections: dict[str, str] = field(default_factory=dict)
+    unseen: frozenset[str]
+    corrections: dict[str, str]
 
     def for_encoder(self, text: str) -> str:
         """The text the sentence model reads: a chat question with its abbreviations and slang
@@ -119,21 +119,21 @@ class Matcher(Holdings):
         if not query_terms:
             return []
         with self._lock:
-            # Counted after spelling correction, as the verifier counts a chat question's terms.
-            chat = len(set(self._correct_spelling(query_terms))) < LONG_TEXT_TERMS
-        query_vector = None
-        if self.encoder is not None and len(self._vectors):
-            # Outside the lock: encoding is the slow part (~10 ms) and touches no index state.
-            query_vector = self.encoder.encode([Wording(chat).for_encoder(text)])[0]
-        with self._lock:
-            results, query, terms = self._match_locked(query_terms, query_vector)
-            top = self._entry(results[0].fact_check_id).doc if results else None
-            runner = self._entry(results[1].fact_check_id).doc if len(results) > 1 else None
+            terms = self._correct_spelling(query_terms)
             wording = Wording(
-                chat,
+                # counted after spelling correction, as the verifier counts a chat question's terms
+                len(set(terms)) < LONG_TEXT_TERMS,
                 frozenset(t for t in query_terms if not self._index.df(t)),
                 {t: fixed for t, fixed in zip(query_terms, terms, strict=True) if fixed != t},
             )
+        query_vector = None
+        if self.encoder is not None and len(self._vectors):
+            # Outside the lock: encoding is the slow part (~10 ms) and touches no index state.
+            query_vector = self.encoder.encode([wording.for_encoder(text)])[0]
+        with self._lock:
+            results, query = self._match_locked(terms, query_vector)
+            top = self._entry(results[0].fact_check_id).doc if results else None
+            runner = self._entry(results[1].fact_check_id).doc if len(results) > 1 else None
         if top is not None:
             self._verify(results, query, terms, top, runner, query_vector, text, exact, wording)
         return results[:top_k]
@@ -332,9 +332,9 @@ class Matcher(Holdings):
 
     def _match_locked(
         self, query_terms: list[str], query_vector: np.ndarray | None
-    ) -> tuple[list[Match], Query, list[str]]:
-        """Every candidate, best first, with the question as the rerank saw it."""
-        query_terms = self._correct_spelling(query_terms)
+    ) -> tuple[list[Match], Query]:
+        """Every candidate for the question's terms (spelling corrected), best first, with the
+        question as the rerank saw it."""
         bm25 = self._bm25_candidates(query_terms)
         cosines: dict[int, float] = {}
         if query_vector is not None:
@@ -373,7 +373,7 @@ class Matcher(Holdings):
             text = phrasing.text if phrasing is not None else entry.doc.claim
             results.append(Match(fact_check_id, model.score(signals), text, signals))
         results.sort(key=lambda m: (-m.score, -m.signals["bm25"], m.fact_check_id))
-        return results, query, query_terms
+        return results, query
 
     def decide(self, matches: list[Match]) -> str:
         """The outcome for a match() result: "answer", "suggest" or "queued"."""
